@@ -1,0 +1,155 @@
+"""``qingwang``: the one command line (also ``python -m gateway``)."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, ScriptInfo
+from flask_smorest.spec import openapi_cli
+
+from gateway.config import Settings
+
+
+def _create_app():
+    from gateway.app import create_app
+
+    return create_app()
+
+
+def _runtime():
+    return current_app.extensions["qingwang"]
+
+
+@click.group(cls=AppGroup)
+def cli():
+    """清网 Qingwang：医疗器械网络销售合规网关 / compliance gateway for online medical-device sales.
+
+    With no settings it runs on the embedded defaults (SQLite, local files, in-process
+    jobs) under ./qingwang-data. Settings: DATABASE_URL, REDIS_URL, STORAGE_URL, SECRET_KEY.
+    """
+
+
+def _emit(as_json: bool, payload: dict, text: str) -> None:
+    click.echo(json.dumps(payload, ensure_ascii=False) if as_json else text)
+
+
+# --- serve / worker --------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", type=int, help="gunicorn worker processes (default WEB_WORKERS or 2)")
+@click.option("--threads", type=int, help="threads per worker (default WEB_THREADS or 4)")
+def serve(host, port, workers, threads):
+    """运行 API 与控制台（gunicorn） / Run the API and the staff console on gunicorn."""
+    settings = Settings()
+    from gateway import migrations
+
+    # The embedded default must work on the first run: bring the schema up to date.
+    if settings.embedded:
+        migrations.upgrade(settings.database_url)
+    env = dict(os.environ, QINGWANG_BIND=f"{host}:{port}",
+               WEB_WORKERS=str(workers or settings.web_workers), WEB_THREADS=str(threads or settings.web_threads))
+    if "PROMETHEUS_MULTIPROC_DIR" not in env:
+        import tempfile
+
+        env["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="qingwang-metrics-")
+    # Exec a fresh interpreter so prometheus_client sees PROMETHEUS_MULTIPROC_DIR before
+    # its first import, and gunicorn owns the process (signals, reloads).
+    os.execvpe(sys.executable, [sys.executable, "-m", "gunicorn", "-c", "python:gateway.gunicorn_conf"], env)
+
+
+@cli.command()
+@click.option("--queues", default="default,webhooks,ocr", show_default=True, help="rq queues, in priority order")
+@click.option("--processes", default=1, show_default=True, type=int, help="worker processes to run")
+@click.option("--burst", is_flag=True, help="exit when the queues are empty")
+def worker(queues, processes, burst):
+    """运行后台任务进程（需要 REDIS_URL） / Run rq workers (needs REDIS_URL)."""
+    from workers.worker import Supervisor
+
+    sys.exit(Supervisor(queues.split(","), processes, burst).run())
+
+
+# --- db ------------------------------------------------------------------------------------------------
+
+
+@cli.group()
+def db():
+    """数据库迁移 / Database migrations."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision):
+    """应用迁移 / Apply migrations up to REVISION (default head)."""
+    from gateway import migrations
+
+    url = _runtime().settings.database_url
+    migrations.upgrade(url, revision)
+    click.echo(f"数据库已升级到 {migrations.current_revision(url)} / database at {migrations.current_revision(url)}")
+
+
+# --- platforms and users -----------------------------------------------------------------------------------
+
+
+@cli.group()
+def platforms():
+    """平台（租户）与 API 密钥 / Platforms (tenants) and their API keys."""
+
+
+@platforms.command("create")
+@click.argument("name")
+@click.option("--region", required=True, help="6-digit division code where the platform is located")
+@click.option("--filing-number", help="网械平台备字 filing number")
+@click.option("--json", "as_json", is_flag=True, help='print {"id", "api_key"}')
+def platforms_create(name, region, filing_number, as_json):
+    """创建平台并签发 API 密钥（仅显示一次） / Create a platform and its API key (shown once)."""
+    from gateway.tenancy.services import TenancyError, create_platform
+
+    try:
+        with _runtime().db.session() as session:
+            platform, key = create_platform(session, name, region, filing_number)
+    except TenancyError as exc:
+        raise click.UsageError(str(exc)) from None
+    _emit(as_json, {"id": platform.id, "api_key": key},
+          f"平台已创建 / platform created: {platform.id}\nAPI 密钥（仅显示一次） / API key (shown once): {key}")
+
+
+@cli.group()
+def users():
+    """控制台用户 / Staff console users."""
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(["reviewer", "admin"]))
+@click.option("--platform", "platform_id", help="limit the user to one platform's cases")
+@click.option("--password-stdin", is_flag=True, help="read the password from standard input")
+@click.option("--json", "as_json", is_flag=True)
+def users_create(email, role, platform_id, password_stdin, as_json):
+    """创建控制台用户 / Create a staff user."""
+    from gateway.tenancy.services import TenancyError, create_staff_user
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    if password_stdin and len(password or "") < 8:
+        raise click.UsageError("密码至少8个字符 / the password must have at least 8 characters")
+    try:
+        with _runtime().db.session() as session:
+            user = create_staff_user(session, email, role, password, platform_id)
+    except TenancyError as exc:
+        raise click.UsageError(str(exc)) from None
+    _emit(as_json, {"id": user.id, "email": user.email, "role": user.role},
+          f"用户已创建 / user created: {user.email} ({user.role})")
+
+
+cli.add_command(openapi_cli)
+
+
+def main():
+    # AppGroup commands run inside an app context built lazily from this ScriptInfo,
+    # so `--help` and `serve` never construct an app they don't need.
+    cli.main(prog_name="qingwang", obj=ScriptInfo(create_app=_create_app, set_debug_flag=False))

@@ -1,0 +1,90 @@
+"""Settings, read once from the environment and coerced (the warehouse habit).
+
+Every setting has an embedded default so that ``qingwang serve`` and ``qingwang demo``
+run with nothing configured: a SQLite file and local files under ``QINGWANG_DATA_DIR``,
+and an in-process job queue.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+def _env(name: str, default=None, cast=str):
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if cast is bool:
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    return cast(raw)
+
+
+@dataclass
+class Settings:
+    data_dir: Path = field(default_factory=lambda: Path(_env("QINGWANG_DATA_DIR", "qingwang-data")).resolve())
+    database_url: str | None = field(default_factory=lambda: _env("DATABASE_URL"))
+    redis_url: str | None = field(default_factory=lambda: _env("REDIS_URL"))
+    storage_url: str | None = field(default_factory=lambda: _env("STORAGE_URL"))
+    #: Endpoint for S3-compatible services (MinIO, Aliyun OSS, Tencent COS); None means AWS.
+    s3_endpoint_url: str | None = field(default_factory=lambda: _env("S3_ENDPOINT_URL"))
+    s3_region: str | None = field(default_factory=lambda: _env("S3_REGION"))
+    secret_key: str | None = field(default_factory=lambda: _env("SECRET_KEY"))
+    max_upload_bytes: int = field(default_factory=lambda: _env("MAX_UPLOAD_BYTES", 20 * 1024 * 1024, int))
+    max_pdf_pages: int = field(default_factory=lambda: _env("MAX_PDF_PAGES", 20, int))
+    max_image_pixels: int = field(default_factory=lambda: _env("MAX_IMAGE_PIXELS", 60_000_000, int))
+    #: Seconds a job may run before rq's soft timeout; the worker kills it after a grace.
+    job_timeout: int = field(default_factory=lambda: _env("JOB_TIMEOUT", 120, int))
+    job_kill_grace: int = field(default_factory=lambda: _env("JOB_KILL_GRACE", 15, int))
+    job_max_attempts: int = field(default_factory=lambda: _env("JOB_MAX_ATTEMPTS", 5, int))
+    worker_max_jobs: int = field(default_factory=lambda: _env("WORKER_MAX_JOBS", 200, int))
+    worker_max_rss_mb: int = field(default_factory=lambda: _env("WORKER_MAX_RSS_MB", 1500, int))
+    inprocess_threads: int = field(default_factory=lambda: _env("INPROCESS_JOB_THREADS", 2, int))
+    web_workers: int = field(default_factory=lambda: _env("WEB_WORKERS", 2, int))
+    web_threads: int = field(default_factory=lambda: _env("WEB_THREADS", 4, int))
+    log_level: str = field(default_factory=lambda: _env("LOG_LEVEL", "INFO"))
+    log_format: str = field(default_factory=lambda: _env("LOG_FORMAT", "json"))
+    idempotency_ttl_hours: int = field(default_factory=lambda: _env("IDEMPOTENCY_TTL_HOURS", 24, int))
+    presign_ttl_seconds: int = field(default_factory=lambda: _env("PRESIGN_TTL_SECONDS", 900, int))
+    #: Public base URL used in presigned local-upload links; defaults to the request host.
+    public_base_url: str | None = field(default_factory=lambda: _env("PUBLIC_BASE_URL"))
+
+    def __post_init__(self):
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'qingwang.sqlite3'}"
+        if not self.storage_url:
+            self.storage_url = (self.data_dir / "files").as_uri()
+        if not self.secret_key:
+            self.secret_key = self._embedded_secret()
+
+    @property
+    def embedded(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def _embedded_secret(self) -> str:
+        # Embedded installs get a random key kept beside the data, so API-issued
+        # signatures survive restarts; production sets SECRET_KEY.
+        path = self.data_dir / "secret_key"
+        try:
+            return path.read_text().strip()
+        except FileNotFoundError:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            key = secrets.token_urlsafe(48)
+            path.write_text(key)
+            path.chmod(0o600)
+            log.warning("SECRET_KEY not set; generated one in %s (set SECRET_KEY in production)", path)
+            return key
+
+    @classmethod
+    def from_mapping(cls, values: dict | None = None) -> "Settings":
+        """Settings from the environment, with ``values`` (any case: ``DATABASE_URL``)
+        taking precedence; derived defaults are computed after the overrides."""
+        known = {f.name for f in fields(cls)}
+        chosen = {k.lower(): v for k, v in (values or {}).items() if k.lower() in known}
+        if "data_dir" in chosen:
+            chosen["data_dir"] = Path(chosen["data_dir"]).resolve()
+        return cls(**chosen)

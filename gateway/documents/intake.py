@@ -1,0 +1,84 @@
+"""What the API checks on upload, before anything is stored: type sniffed from the bytes.
+
+Deep checks (decompression bombs, encrypted or empty PDFs, unreadable pages) happen in
+the processing job, which ends such a document as ``failed`` with a reason; here we
+only refuse what is plainly not one of the accepted formats.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+
+import filetype
+
+ACCEPTED = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/tiff": ".tif",
+    "image/webp": ".webp",
+    "application/pdf": ".pdf",
+}
+
+
+class IntakeError(ValueError):
+    def __init__(self, code: str, zh: str, en: str):
+        super().__init__(en)
+        self.code, self.zh, self.en = code, zh, en
+
+
+@dataclass(frozen=True)
+class Intake:
+    sha256: str
+    size: int
+    media_type: str
+    pages: int | None
+
+
+def sniff_media_type(data: bytes) -> str | None:
+    """The media type read from the file's magic bytes, or None."""
+    kind = filetype.guess(data[:8192])
+    if kind is None:
+        return None
+    return kind.mime
+
+
+def count_pages(data: bytes, media_type: str) -> int | None:
+    """Pages in a PDF or multi-frame TIFF; None when it cannot be told cheaply."""
+    if media_type == "application/pdf":
+        import pypdfium2
+
+        try:
+            pdf = pypdfium2.PdfDocument(data)
+        except pypdfium2.PdfiumError:
+            return None  # encrypted or damaged: the processing job says which
+        try:
+            return len(pdf)
+        finally:
+            pdf.close()
+    if media_type == "image/tiff":
+        from PIL import Image
+
+        try:
+            with Image.open(io.BytesIO(data)) as img:
+                return getattr(img, "n_frames", 1)
+        except Exception:  # noqa: BLE001 - a damaged TIFF fails later with its reason
+            return None
+    return 1
+
+
+def inspect_upload(data: bytes) -> Intake:
+    if not data:
+        raise IntakeError("empty_file", "上传的文件为空", "The uploaded file is empty")
+    media_type = sniff_media_type(data)
+    if media_type not in ACCEPTED:
+        found = media_type or "未知 / unknown"
+        raise IntakeError("unsupported_media_type",
+                          f"文件类型不受支持（识别为 {found}）；请上传 JPEG、PNG、TIFF、WebP 或 PDF",
+                          f"Unsupported file type ({found}); upload JPEG, PNG, TIFF, WebP or PDF")
+    return Intake(sha256=hashlib.sha256(data).hexdigest(), size=len(data), media_type=media_type,
+                  pages=count_pages(data, media_type))
+
+
+def blob_key(sha256: str) -> str:
+    return f"documents/{sha256[:2]}/{sha256}"

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gateway.db import Base, JSONType, UTCDateTime, utcnow
+from gateway.ids import new_id
+
+
+class Document(Base):
+    """One uploaded file and what was read from it.
+
+    The bytes live in storage under a content-addressed key (one copy per SHA-256,
+    whoever uploaded it); the row belongs to one platform.
+    """
+
+    __tablename__ = "documents"
+    __table_args__ = (Index("ix_documents_platform_sha256", "platform_id", "sha256"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("doc"))
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id", ondelete="CASCADE"), index=True)
+    #: awaiting_upload (presigned, not yet confirmed) -> processing -> processed | failed
+    status: Mapped[str] = mapped_column(String(20), default="processing")
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    media_type: Mapped[str | None] = mapped_column(String(64))
+    pages: Mapped[int | None] = mapped_column(Integer)
+    filename: Mapped[str | None] = mapped_column(String(255))
+    storage_key: Mapped[str | None] = mapped_column(String(255))
+    #: The type the uploader said it is, if any; ``type`` is what was detected.
+    type_hint: Mapped[str | None] = mapped_column(String(40))
+    type: Mapped[str | None] = mapped_column(String(40))
+    type_confidence: Mapped[float | None]
+    #: {name: {value, confidence, page, box}} per design §4, plus ``problems`` for fields
+    #: that were read but failed validation.
+    fields: Mapped[dict | None] = mapped_column(JSONType())
+    #: Pages with their recognised lines and boxes, and the corrections applied.
+    ocr: Mapped[dict | None] = mapped_column(JSONType())
+    #: {code, message, message_en} when status is failed.
+    error: Mapped[dict | None] = mapped_column(JSONType())
+    engine: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    processing_ms: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+log = logging.getLogger(__name__)
+
+
+class InProcessDispatcher:
+    """Runs tasks on a small thread pool inside this process (the embedded default).
+
+    A background sweeper re-dispatches what is due (retries after backoff, work left
+    over from a previous run), so the embedded mode keeps the same no-loss guarantee
+    as rq: the task table is the record, this pool only executes.
+    """
+
+    def __init__(self, runtime, threads: int = 2, sweep_interval: float = 1.0):
+        self.runtime = runtime
+        self.pool = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="qw-job")
+        self.sweep_interval = sweep_interval
+        self._pending: set[str] = set()
+        self._running = 0
+        self._lock = threading.Condition()
+        self._stop = threading.Event()
+        self._sweeper: threading.Thread | None = None
+
+    def dispatch(self, task_id: str, kind: str | None = None) -> None:
+        self._ensure_sweeper()
+        with self._lock:
+            if task_id in self._pending:
+                return
+            self._pending.add(task_id)
+        self.pool.submit(self._run, task_id)
+
+    def _run(self, task_id: str) -> None:
+        from workers.runner import run_task
+
+        with self._lock:
+            self._pending.discard(task_id)
+            self._running += 1
+        try:
+            run_task(task_id, runtime=self.runtime)
+        except Exception:  # noqa: BLE001 - run_task records failures; this guards the pool
+            log.exception("in-process task %s crashed", task_id)
+        finally:
+            with self._lock:
+                self._running -= 1
+                self._lock.notify_all()
+
+    def is_pending(self, task_id: str) -> bool:
+        with self._lock:
+            return task_id in self._pending
+
+    def check(self) -> None:
+        if self._stop.is_set():
+            raise RuntimeError("in-process dispatcher is shut down")
+
+    def sweep_once(self) -> int:
+        from gateway.jobs.outbox import due_for_dispatch
+        from gateway.jobs.models import Task
+
+        with self.runtime.db.session() as session:
+            ids = [i for i in due_for_dispatch(session) if not self.is_pending(i)]
+            kinds = dict(session.query(Task.id, Task.kind).filter(Task.id.in_(ids)).all()) if ids else {}
+        for task_id in ids:
+            self.dispatch(task_id, kinds.get(task_id))
+        return len(ids)
+
+    def _ensure_sweeper(self) -> None:
+        if self._sweeper is None or not self._sweeper.is_alive():
+            with self._lock:
+                if self._sweeper is None or not self._sweeper.is_alive():
+                    self._sweeper = threading.Thread(target=self._sweep_loop, name="qw-sweeper", daemon=True)
+                    self._sweeper.start()
+
+    def start(self) -> None:
+        """Start sweeping now (at server start), picking up work left from before."""
+        self._ensure_sweeper()
+
+    def _sweep_loop(self) -> None:
+        while not self._stop.wait(self.sweep_interval):
+            try:
+                self.sweep_once()
+            except Exception:  # noqa: BLE001 - a database hiccup must not kill the sweeper
+                log.exception("sweep failed")
+
+    def wait_idle(self, timeout: float = 300.0) -> bool:
+        """Block until no task is pending or running here, and none is due in the table."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                busy = self._pending or self._running
+                if busy:
+                    self._lock.wait(timeout=0.2)
+                    continue
+            if self.sweep_once() == 0:
+                with self._lock:
+                    if not self._pending and not self._running:
+                        return True
+        return False
+
+    def shutdown(self) -> None:
+        self._stop.set()
+        self.pool.shutdown(wait=True, cancel_futures=False)

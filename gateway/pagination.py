@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from sqlalchemy import Select, func, select
+
+from gateway import web
+
+
+def paginate(query: Select, pagination_parameters) -> list:
+    """One page of ``query`` for flask-smorest's ``@blp.paginate()``, with the total count."""
+    session = web.session()
+    pagination_parameters.item_count = session.scalar(
+        select(func.count()).select_from(query.order_by(None).subquery()))
+    return session.scalars(query.offset(pagination_parameters.first_item)
+                           .limit(pagination_parameters.page_size)).all()

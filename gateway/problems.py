@@ -1,0 +1,112 @@
+"""RFC 9457 problem details for every error the service returns.
+
+Nothing under /v1 answers with an HTML error page: HTTP errors raised by Flask or
+Werkzeug (404, 405, 413 …), validation errors from webargs/marshmallow (with the field
+errors in ``errors``), errors raised on purpose (:class:`Problem`) and unexpected
+exceptions (a 500 that says only what is safe to say) all come out the same way.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from gateway.i18n import pick
+
+log = logging.getLogger(__name__)
+CONTENT_TYPE = "application/problem+json"
+
+#: status -> (slug, zh title, en title)
+TITLES = {
+    400: ("bad-request", "请求无效", "Bad request"),
+    401: ("unauthorized", "未认证：缺少或无效的 API 密钥", "Unauthorized: missing or invalid API key"),
+    403: ("forbidden", "无权访问", "Forbidden"),
+    404: ("not-found", "资源不存在", "Not found"),
+    405: ("method-not-allowed", "不支持该请求方法", "Method not allowed"),
+    409: ("conflict", "请求冲突", "Conflict"),
+    413: ("payload-too-large", "上传内容过大", "Payload too large"),
+    415: ("unsupported-media-type", "不支持的文件类型", "Unsupported media type"),
+    422: ("validation-error", "请求参数校验失败", "Validation failed"),
+    428: ("precondition-required", "缺少前置条件", "Precondition required"),
+    429: ("too-many-requests", "请求过于频繁", "Too many requests"),
+    500: ("internal-error", "服务器内部错误", "Internal server error"),
+    503: ("service-unavailable", "服务暂不可用", "Service unavailable"),
+}
+
+
+class Problem(Exception):
+    """An error meant for the client, raised anywhere in request handling."""
+
+    def __init__(self, status: int, detail: str | None = None, *, slug: str | None = None,
+                 title: str | None = None, errors: dict | None = None, headers: dict | None = None, **extra):
+        super().__init__(detail or title or str(status))
+        self.status = status
+        self.detail = detail
+        self.slug = slug
+        self.title = title
+        self.errors = errors
+        self.headers = headers or {}
+        self.extra = extra
+
+
+def problem_response(status: int, detail: str | None = None, *, slug: str | None = None, title: str | None = None,
+                     errors: dict | None = None, headers: dict | None = None, **extra):
+    default_slug, zh, en = TITLES.get(status, ("error", "错误", "Error"))
+    body = {
+        "type": f"{request.host_url}problems/{slug or default_slug}",
+        "title": title or pick(zh, en),
+        "status": status,
+        "detail": detail or pick(zh, en),
+        "instance": request.path,
+    }
+    if errors:
+        body["errors"] = errors
+    request_id = getattr(g, "request_id", None)
+    if request_id:
+        body["request_id"] = request_id
+    body.update(extra)
+    response = jsonify(body)
+    response.status_code = status
+    response.content_type = CONTENT_TYPE
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _from_http_exception(exc: HTTPException):
+    errors = None
+    detail = None
+    data = getattr(exc, "data", None) or {}
+    if "messages" in data:  # webargs / flask-smorest validation error
+        errors = data["messages"]
+        detail = pick("请求中有字段不符合要求，见 errors", "Some fields are invalid, see errors")
+    elif exc.code == 413:
+        from flask import current_app
+
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        detail = pick(f"上传大小超过限制（{limit} 字节）", f"Upload exceeds the size limit ({limit} bytes)")
+    elif exc.code == 405:
+        detail = pick(f"{request.method} 不适用于 {request.path}", f"{request.method} is not allowed on {request.path}")
+    elif exc.code == 404:
+        detail = pick(f"找不到 {request.path}", f"Nothing at {request.path}")
+    elif data.get("message"):
+        detail = data["message"]
+    headers = {}
+    if exc.code == 405 and exc.valid_methods:
+        headers["Allow"] = ", ".join(exc.valid_methods)
+    extra_headers = data.get("headers") or {}
+    headers.update(extra_headers)
+    return problem_response(exc.code or 500, detail, errors=errors, headers=headers)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(Problem, lambda p: problem_response(
+        p.status, p.detail, slug=p.slug, title=p.title, errors=p.errors, headers=p.headers, **p.extra))
+    app.register_error_handler(HTTPException, _from_http_exception)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc):
+        log.exception("unhandled error")
+        return problem_response(500, pick("请求处理失败，已记录；请稍后重试或提供 request_id 联系支持",
+                                          "The request failed and was logged; retry later or quote the request_id"))

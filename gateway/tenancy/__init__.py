@@ -1,0 +1,1 @@
+"""Platforms (the tenants), their API keys, and staff users."""

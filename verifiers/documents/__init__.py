@@ -1,0 +1,1 @@
+"""Reading merchants' documents: intake, OCR or text layer, classification, field extraction."""

@@ -1,0 +1,108 @@
+"""The plain data that flows through document reading."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+#: [x0, y0, x1, y1] in page coordinates (pixels for images, points for PDF text layers).
+Box = tuple[float, float, float, float]
+
+
+@dataclass
+class Line:
+    """One line of text as read, with where it was and how sure the reader is."""
+
+    text: str
+    confidence: float
+    box: Box
+
+    @property
+    def x0(self) -> float:
+        return self.box[0]
+
+    @property
+    def y0(self) -> float:
+        return self.box[1]
+
+    @property
+    def x1(self) -> float:
+        return self.box[2]
+
+    @property
+    def y1(self) -> float:
+        return self.box[3]
+
+    @property
+    def height(self) -> float:
+        return self.box[3] - self.box[1]
+
+    @property
+    def cy(self) -> float:
+        return (self.box[1] + self.box[3]) / 2
+
+
+@dataclass
+class Page:
+    number: int  # 1-based
+    width: float
+    height: float
+    lines: list[Line] = field(default_factory=list)
+    source: str = "ocr"  # "ocr" or "text_layer"
+    rotation: int = 0  # degrees the image was turned to read upright
+
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+
+@dataclass
+class Field:
+    """An extracted field (design §4): normalised value, confidence, page and box."""
+
+    value: Any
+    confidence: float
+    page: int | None
+    box: Box | None
+    raw: str | None = None
+    valid: bool = True
+    problem: dict | None = None  # {"code", "message"} when the value failed validation
+    corrections: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        out = {"value": self.value, "raw": self.raw, "confidence": round(self.confidence, 4), "page": self.page,
+               "box": [round(v, 1) for v in self.box] if self.box else None, "valid": self.valid}
+        if self.problem:
+            out["problem"] = self.problem
+        if self.corrections:
+            out["corrections"] = self.corrections
+        return out
+
+
+@dataclass
+class Reading:
+    """Everything read from one document."""
+
+    pages: list[Page]
+    type: str | None
+    type_confidence: float
+    fields: dict[str, Field]
+    engine: str | None = None
+
+    def fields_dict(self) -> dict:
+        return {name: f.as_dict() for name, f in self.fields.items()}
+
+    def ocr_dict(self) -> dict:
+        return {"engine": self.engine, "pages": [
+            {"page": p.number, "width": p.width, "height": p.height, "source": p.source, "rotation": p.rotation,
+             "lines": [{"text": ln.text, "confidence": round(ln.confidence, 4), "box": [round(v, 1) for v in ln.box]}
+                       for ln in p.lines]} for p in self.pages]}
+
+
+class DocumentError(Exception):
+    """A document that cannot be read; ``code`` is stable, messages are zh and en."""
+
+    def __init__(self, code: str, zh: str, en: str):
+        super().__init__(en)
+        self.code, self.zh, self.en = code, zh, en
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "message": self.zh, "message_en": self.en}

@@ -1,0 +1,160 @@
+"""Printed text -> normalised field values, with validation and recorded corrections.
+
+OCR errs in known ways on certificates: letters for digits (O/0, I/1, Z/2, S/5, B/8),
+full-width forms, the Roman class numerals. Corrections are made only when a
+validation rule confirms them (the credit-code check character, a number format), and
+each one is recorded with its evidence so a reviewer can see what was changed and why.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from verifiers.documents.dates import LONG_TERM, all_dates, parse_date
+from verifiers.identifiers.normalise import normalise_identifier
+from verifiers.identifiers.uscc import USCC_ALPHABET, USCCError, parse_uscc
+
+
+@dataclass
+class Parsed:
+    value: Any
+    problem: dict | None = None
+    corrections: list[dict] = field(default_factory=list)
+
+
+def _problem(code: str, zh: str, en: str) -> dict:
+    return {"code": code, "message": zh, "message_en": en}
+
+
+_TRIM = " \u3000:：;；,，。.、|丨"
+
+
+def text(raw: str) -> Parsed:
+    cleaned = re.sub(r"[\s\u3000]+", " ", raw).strip(_TRIM)
+    if not cleaned:
+        return Parsed(None, _problem("empty", "未读到内容", "Nothing was read"))
+    return Parsed(cleaned)
+
+
+def name(raw: str) -> Parsed:
+    """Enterprise names: no inner spaces (OCR inserts them between characters)."""
+    cleaned = re.sub(r"[\s\u3000]+", "", raw).strip(_TRIM)
+    if not cleaned:
+        return Parsed(None, _problem("empty", "未读到名称", "No name was read"))
+    return Parsed(cleaned)
+
+
+person = name
+
+
+def issuer(raw: str) -> Parsed:
+    # The issuing authority is usually followed by the seal text or a date on the same line.
+    cleaned = re.split(r"(?:19|20)\d{2}\s*年", raw)[0]
+    return name(cleaned)
+
+
+def date_value(raw: str) -> Parsed:
+    parsed = parse_date(raw)
+    if parsed is None:
+        return Parsed(None, _problem("date_unreadable", f"无法识别日期：{raw}", f"Not a readable date: {raw}"))
+    return Parsed(parsed.isoformat())
+
+
+def valid_until(raw: str) -> Parsed:
+    """The end of a validity period: ``2028年01月09日``, ``2023年…至2028年…``, or 长期 (None)."""
+    dates = all_dates(raw)
+    if LONG_TERM.search(raw) and len(dates) <= 1:
+        return Parsed(None)
+    if dates:
+        return Parsed(dates[-1].isoformat())
+    return Parsed(None, _problem("date_unreadable", f"无法识别有效期：{raw}", f"Not a readable validity date: {raw}"))
+
+
+# --- credit code ---------------------------------------------------------------------------------------------
+
+#: Characters OCR confuses, mapped to what they may really be. Only letters GB 32100
+#: excludes (I, O, Z, S, V) are replaced unconditionally; others are tried as
+#: alternatives and kept only when the check character confirms them.
+_NOT_IN_ALPHABET = {"I": "1", "O": "0", "Z": "2", "S": "5", "V": "U"}
+_CONFUSABLE = {"0": "DQ", "D": "0", "Q": "0", "8": "B", "B": "8", "1": "L7T", "L": "1", "T": "1", "7": "1",
+               "2": "Z", "5": "S", "6": "G", "G": "6", "U": "V", "N": "H", "H": "N", "M": "N"}
+_USCC_RUN = re.compile(r"[0-9A-Z]{18}")
+
+
+def uscc(raw: str) -> Parsed:
+    compacted = normalise_identifier(raw).upper()
+    match = _USCC_RUN.search(compacted)
+    candidate = match.group(0) if match else compacted[:18]
+    corrections = []
+    fixed = "".join(_NOT_IN_ALPHABET.get(ch, ch) for ch in candidate)
+    if fixed != candidate:
+        corrections.append({"from": candidate, "to": fixed,
+                            "reason": "GB 32100 不使用字母 I/O/Z/S/V / GB 32100 never uses I, O, Z, S or V"})
+    try:
+        parse_uscc(fixed)
+        return Parsed(fixed, corrections=corrections)
+    except USCCError as exc:
+        first_error = exc
+    if len(fixed) == 18:
+        options = []
+        for i, ch in enumerate(fixed):
+            for alt in _CONFUSABLE.get(ch, ""):
+                trial = fixed[:i] + alt + fixed[i + 1:]
+                if alt in USCC_ALPHABET and _valid(trial):
+                    options.append((i, ch, alt, trial))
+        if len(options) == 1:
+            i, old, new, trial = options[0]
+            corrections.append({"from": fixed, "to": trial, "position": i + 1,
+                                "reason": f"第{i + 1}位 {old}→{new} 后校验码通过（唯一可能） / "
+                                          f"position {i + 1} {old}->{new} makes the check character agree "
+                                          f"(the only such change)"})
+            return Parsed(trial, corrections=corrections)
+    return Parsed(fixed or None, _problem("uscc_invalid", first_error.message, first_error.message), corrections)
+
+
+def _valid(code: str) -> bool:
+    try:
+        parse_uscc(code)
+        return True
+    except USCCError:
+        return False
+
+
+# --- licence and certificate numbers ---------------------------------------------------------------------------------
+
+
+def number(raw: str) -> Parsed:
+    """A licence, filing or certificate number: normalised and checked against its format."""
+    from verifiers.identifiers import IdentifierError, identify
+
+    compacted = normalise_identifier(raw).strip(_TRIM)
+    compacted = re.split(r"[（(]?(?:原|旧)", compacted)[0] or compacted
+    if not compacted:
+        return Parsed(None, _problem("empty", "未读到编号", "No number was read"))
+    try:
+        parsed = identify(compacted)
+    except IdentifierError as exc:
+        return Parsed(compacted, _problem(f"number_{exc.reason}", exc.message, exc.message))
+    return Parsed(parsed.number)
+
+
+def scope(raw: str) -> Parsed:
+    from verifiers.scope import parse_scope
+
+    items = parse_scope(raw)
+    if not items:
+        return Parsed([], _problem("scope_unreadable", f"无法识别经营/生产范围：{raw[:60]}",
+                                   f"The scope could not be read: {raw[:60]}"))
+    return Parsed([{"class": item["class"], "category": item["category"]} for item in items])
+
+
+_MODEL_SPLIT = re.compile(r"[、，,；;／/]|\s{2,}")
+
+
+def models(raw: str) -> Parsed:
+    parts = [p.strip(_TRIM) for p in _MODEL_SPLIT.split(raw.replace("\u3000", "  "))]
+    parts = [p for p in parts if p]
+    if not parts:
+        return Parsed([], _problem("empty", "未读到型号规格", "No models were read"))
+    return Parsed(parts)

@@ -1,0 +1,1 @@
+"""Parsers and validators for the identifiers printed on licences and certificates."""

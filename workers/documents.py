@@ -1,0 +1,70 @@
+"""Reading an uploaded document: the ``document.process`` task."""
+from __future__ import annotations
+
+import logging
+import time
+
+from gateway.db import utcnow
+from gateway.documents.models import Document
+from gateway.documents.services import PROCESS_TASK
+from gateway.runtime import Runtime
+from verifiers.documents.intake import Limits
+from verifiers.documents.model import DocumentError
+from verifiers.documents.pipeline import read_document
+from workers.ocr import ocr_engine
+from workers.runner import handler
+
+log = logging.getLogger(__name__)
+
+
+def _limits(runtime: Runtime) -> Limits:
+    s = runtime.settings
+    return Limits(max_pixels=s.max_image_pixels, max_pages=s.max_pdf_pages)
+
+
+def _finish(runtime: Runtime, document_id: str, **values) -> None:
+    with runtime.db.session() as session:
+        document = session.get(Document, document_id)
+        if document is None:
+            return
+        for key, value in values.items():
+            setattr(document, key, value)
+        document.processed_at = utcnow()
+    from workers.followups import after_document
+
+    after_document(runtime, document_id)
+
+
+def mark_failed(runtime: Runtime, payload: dict, error: str) -> None:
+    """The task ran out of attempts: the document ends ``failed``, never stuck in processing."""
+    _finish(runtime, payload["document_id"], status="failed", error={
+        "code": "processing_failed", "message": "文件处理多次失败，请重新上传或联系支持",
+        "message_en": f"Processing failed repeatedly: {error}"[:500]})
+
+
+@handler(PROCESS_TASK, on_dead=mark_failed)
+def process_document(runtime: Runtime, payload: dict) -> None:
+    document_id = payload["document_id"]
+    with runtime.db.session() as session:
+        document = session.get(Document, document_id)
+        if document is None or document.status != "processing":
+            return
+        key, media_type, hint = document.storage_key, document.media_type, document.type_hint
+    try:
+        data = runtime.storage.get(key)
+    except FileNotFoundError:
+        _finish(runtime, document_id, status="failed", error={
+            "code": "file_missing", "message": "存储中找不到该文件", "message_en": "The stored file is missing"})
+        return
+    started = time.perf_counter()
+    try:
+        reading = read_document(data, media_type, engine=ocr_engine(runtime.settings), limits=_limits(runtime),
+                                type_hint=hint)
+    except DocumentError as exc:
+        log.info("document unreadable", extra={"document_id": document_id, "code": exc.code})
+        _finish(runtime, document_id, status="failed", error=exc.as_dict(),
+                processing_ms=int((time.perf_counter() - started) * 1000))
+        return
+    _finish(runtime, document_id, status="processed", type=reading.type, type_confidence=reading.type_confidence,
+            fields=reading.fields_dict(), ocr=reading.ocr_dict(), engine=reading.engine, error=None,
+            processing_ms=int((time.perf_counter() - started) * 1000))
