@@ -47,6 +47,18 @@ class Api(_Api):
         self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
 
 
+    def _register_pagination_header(self):
+        # The header carries JSON; documenting it as `content` says so. flask-smorest's
+        # `schema` form would tell clients to parse it as OpenAPI's comma-separated style.
+        from flask_smorest.pagination import PaginationMetadataSchema
+
+        self.spec.components.schema("PaginationMetadata", schema=PaginationMetadataSchema)
+        self.spec.components.header("PAGINATION", {
+            "description": "分页信息（JSON） / pagination metadata as JSON",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PaginationMetadata"}}},
+        }, lazy=True)
+
+
 API_CONFIG = {
     "API_TITLE": "Qingwang 清网 API",
     "API_VERSION": "v1",

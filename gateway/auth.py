@@ -27,7 +27,7 @@ def init_app(app: Flask) -> None:
         if scheme.lower() != "bearer" or not token.strip():
             raise Problem(401, pick("请在 Authorization 头中提供 Bearer API 密钥",
                                     "Send the platform API key as 'Authorization: Bearer <key>'"), headers=challenge)
-        platform_id = cache.platform_id_for(web.session(), token.strip())
+        platform_id = cache.platform_id_for(web.runtime().db.engine, token.strip())
         if platform_id is None:
             raise Problem(401, pick("API 密钥无效或已吊销", "The API key is invalid or revoked"), headers=challenge)
         g.platform_id = platform_id

@@ -12,7 +12,7 @@ import json
 from datetime import datetime, timedelta
 
 from flask import Flask, Response, g, request
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, delete, select, update
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -121,6 +121,7 @@ def init_app(app: Flask) -> None:
         key = g.pop("idempotency_key", None)
         if key is None:
             return response
+        web.end_transaction()
         db = web.runtime().db
         condition = (IdempotencyRecord.platform_id == web.platform_id()) & (IdempotencyRecord.key == key)
         with db.session() as s:

@@ -29,6 +29,18 @@ class _RequestIdFilter(logging.Filter):
         return True
 
 
+_STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime", "request_id"}
+
+
+class TextFormatter(logging.Formatter):
+    """Plain text for people at a terminal, with the structured extras appended."""
+
+    def format(self, record):
+        line = super().format(record)
+        extras = {k: v for k, v in record.__dict__.items() if k not in _STANDARD}
+        return line + ("  " + " ".join(f"{k}={v}" for k, v in extras.items()) if extras else "")
+
+
 def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     """Log to stderr, one JSON object per line (or plain text with LOG_FORMAT=text)."""
     root = logging.getLogger()
@@ -39,7 +51,7 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
         handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
                                            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"}))
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"))
+        handler.setFormatter(TextFormatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"))
     handler.addFilter(_RequestIdFilter())
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -18,6 +18,14 @@ def session() -> Session:
     return g.db_session
 
 
+def end_transaction() -> None:
+    """Roll back whatever the request's session left uncommitted (views commit what
+    they mean to keep), so that other sessions in this thread can take the write lock."""
+    db_session = g.get("db_session")
+    if db_session is not None and db_session.in_transaction():
+        db_session.rollback()
+
+
 def platform_id() -> str:
     return g.platform_id
 

@@ -12,7 +12,8 @@ import socket
 import uuid
 from pathlib import Path
 
-import pytest
+import numpy  # noqa: F401 - imported up front: a job thread importing it while hypothesis
+import pytest  #   probes sys.modules["numpy"] sees a half-initialised module
 from sqlalchemy import create_engine, text
 
 from gateway.config import Settings

@@ -47,8 +47,15 @@ def process_runtime() -> Runtime:
 
 
 def _load_handlers() -> None:
-    # Importing the modules registers their handlers.
+    # Importing the modules registers their handlers; QINGWANG_TASK_MODULES names extra
+    # modules (deployment plug-ins, test handlers) to import as well.
+    import importlib
+    import os
+
     import workers.tasks  # noqa: F401
+
+    for module in filter(None, os.environ.get("QINGWANG_TASK_MODULES", "").split(",")):
+        importlib.import_module(module.strip())
 
 
 def run_task(task_id: str, runtime: Runtime | None = None) -> str:

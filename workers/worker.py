@@ -126,6 +126,18 @@ class Supervisor:
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
 
+    def _outstanding(self) -> int:
+        """Tasks a burst run must still see through: running (possibly on a dead
+        worker, until its lease runs out) or due now."""
+        from sqlalchemy import func, or_, select
+
+        from gateway.db import utcnow
+        from gateway.jobs.models import Task
+
+        with self.runtime.db.session() as session:
+            return session.scalar(select(func.count()).select_from(Task).where(or_(
+                Task.status == "running", (Task.status == "queued") & (Task.run_after <= utcnow())))) or 0
+
     def run(self) -> int:
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
@@ -134,30 +146,37 @@ class Supervisor:
             return 2
         dispatcher = self.runtime.dispatcher
         sweep(dispatcher, self.runtime)
-        self.children = [self._spawn() for _ in range(self.processes)]
+        children: list[subprocess.Popen | None] = [self._spawn() for _ in range(self.processes)]
+        self.children = children
         last_sweep = time.monotonic()
         while True:
             time.sleep(0.2)
             if time.monotonic() - last_sweep > self.sweep_interval and not self.stopping:
                 sweep(dispatcher, self.runtime)
                 last_sweep = time.monotonic()
-            for i, child in enumerate(self.children):
-                code = child.poll()
-                if code is None:
-                    continue
-                if self.stopping:
+            for i, child in enumerate(children):
+                code = None if child is None else child.poll()
+                if child is None or code is None or self.stopping:
                     continue
                 if self.burst and code == EXIT_RECYCLE:
-                    # Burst: a child finished the queue; sweep once more for retries due now.
-                    if sweep(dispatcher, self.runtime):
-                        self.children[i] = self._spawn()
+                    children[i] = None  # this one found the queues empty
                     continue
-                if code not in (EXIT_RECYCLE,):
+                if code != EXIT_RECYCLE:
                     log.warning("worker process %s exited with %s; starting a fresh one", child.pid, code)
                     time.sleep(1)
-                self.children[i] = self._spawn()
-            if all(child.poll() is not None for child in self.children) and (self.stopping or self.burst):
+                children[i] = self._spawn()
+            self.children = [c for c in children if c is not None]
+            if self.stopping and all(c.poll() is not None for c in self.children):
                 return 0
+            if self.burst and all(c is None for c in children):
+                # Queues are empty; wait out leases of jobs whose worker died, so a
+                # burst run ends with every task finished or buried.
+                if self._outstanding() == 0:
+                    return 0
+                if sweep(dispatcher, self.runtime):
+                    children = [self._spawn() for _ in range(self.processes)]
+                    self.children = children
+                last_sweep = time.monotonic()
 
 
 def main(argv: list[str]) -> int:

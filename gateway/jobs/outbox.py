@@ -81,7 +81,9 @@ def due_for_dispatch(session: Session, limit: int = 200) -> list[str]:
         select(Task.id).where(or_(
             (Task.status == "queued") & (Task.run_after <= now)
             & (Task.dispatched_at.is_(None) | (Task.dispatched_at < now - REDISPATCH_AFTER)),
-            (Task.status == "running") & (Task.lease_until < now),
+            # A runner's lease ran out (it died): dispatch once per expiry, not every sweep.
+            (Task.status == "running") & (Task.lease_until < now)
+            & (Task.dispatched_at.is_(None) | (Task.dispatched_at < Task.lease_until)),
         )).order_by(Task.run_after).limit(limit)
     ).all()
     if rows:

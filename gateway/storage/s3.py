@@ -15,14 +15,17 @@ class S3FileStorage:
     Credentials come from boto3's usual chain (environment, profile, instance role).
     """
 
-    def __init__(self, bucket: str, prefix: str = "", endpoint_url: str | None = None, region: str | None = None):
+    def __init__(self, bucket: str, prefix: str = "", endpoint_url: str | None = None, region: str | None = None,
+                 max_attempts: int = 3, connect_timeout: float = 5, read_timeout: float = 30):
         if not bucket:
             raise StorageError("STORAGE_URL s3:// needs a bucket: s3://bucket/prefix")
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         # Path-style addressing works with MinIO and most S3-compatible services; the
-        # retry mode rides out brief outages instead of failing an upload.
-        config = Config(retries={"max_attempts": 5, "mode": "standard"},
+        # retries ride out brief outages, the short connect timeout keeps an API request
+        # from hanging on a storage outage (it answers 503 instead).
+        config = Config(retries={"max_attempts": max_attempts, "mode": "standard"},
+                        connect_timeout=connect_timeout, read_timeout=read_timeout,
                         s3={"addressing_style": "path" if endpoint_url else "auto"},
                         signature_version="s3v4")
         self.client = boto3.client("s3", endpoint_url=endpoint_url, region_name=region, config=config)

@@ -8,6 +8,7 @@ import threading
 import time
 
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
@@ -79,16 +80,19 @@ class KeyCache:
         with self._lock:
             self._entries.clear()
 
-    def platform_id_for(self, session: Session, key: str) -> str | None:
+    def platform_id_for(self, engine: Engine, key: str) -> str | None:
+        """The platform a key belongs to. Uses its own short connection so that no
+        transaction is held open across the request (SQLite allows one writer)."""
         digest = hash_key(key)
         now = time.monotonic()
         with self._lock:
             hit = self._entries.get(digest)
         if hit and hit[0] > now:
             return hit[1]
-        row = session.execute(
-            select(ApiKey.platform_id).where(ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None))
-        ).first()
+        with engine.connect() as conn:
+            row = conn.execute(
+                select(ApiKey.platform_id).where(ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None))
+            ).first()
         platform_id = row[0] if row else None
         with self._lock:
             if len(self._entries) > 10_000:

@@ -1,0 +1,130 @@
+"""The task table: claiming, retries with backoff, burial, and the sweeper's re-dispatch."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+
+from gateway.db import utcnow
+from gateway.jobs import outbox
+from gateway.jobs.models import Task
+from workers import runner
+
+
+@pytest.fixture
+def handlers():
+    calls = {"ok": [], "fail": [], "dead": []}
+    runner._load_handlers()
+
+    def ok(rt, payload):
+        calls["ok"].append(payload)
+
+    def fail(rt, payload):
+        calls["fail"].append(payload)
+        raise ConnectionError("bureau endpoint unreachable")
+
+    def dead(rt, payload, error):
+        calls["dead"].append((payload, error))
+
+    runner.HANDLERS["t.ok"] = runner.Handler(ok)
+    runner.HANDLERS["t.fail"] = runner.Handler(fail, dead)
+    yield calls
+    for kind in ("t.ok", "t.fail"):
+        runner.HANDLERS.pop(kind, None)
+
+
+def new_task(runtime, kind, **kw):
+    with runtime.db.session() as s:
+        return outbox.enqueue(s, kind, {"n": 1}, **kw).id
+
+
+def status(runtime, task_id):
+    with runtime.db.session() as s:
+        return s.get(Task, task_id)
+
+
+def test_a_task_runs_once_and_is_marked_done(runtime, handlers):
+    task_id = new_task(runtime, "t.ok")
+    assert runner.run_task(task_id, runtime=runtime) == "done"
+    assert runner.run_task(task_id, runtime=runtime) == "skipped"
+    assert handlers["ok"] == [{"n": 1}]
+    assert status(runtime, task_id).status == "done"
+
+
+def test_only_one_runner_can_claim(runtime, handlers):
+    task_id = new_task(runtime, "t.ok")
+    with runtime.db.session() as s:
+        assert outbox.claim(s, task_id, 60) is not None
+    with runtime.db.session() as s:
+        assert outbox.claim(s, task_id, 60) is None
+
+
+def test_failures_back_off_then_bury_with_on_dead(runtime, handlers):
+    task_id = new_task(runtime, "t.fail", max_attempts=3)
+    assert runner.run_task(task_id, runtime=runtime) == "retry"
+    task = status(runtime, task_id)
+    assert task.status == "queued" and task.attempts == 1
+    assert task.run_after > utcnow() + timedelta(seconds=1)  # 2 s backoff
+    assert "bureau endpoint unreachable" in task.last_error
+    assert runner.run_task(task_id, runtime=runtime) == "skipped"  # not due yet
+    for _ in range(2):
+        with runtime.db.session() as s:
+            s.execute(update(Task).where(Task.id == task_id).values(run_after=utcnow()))
+        runner.run_task(task_id, runtime=runtime)
+    task = status(runtime, task_id)
+    assert task.status == "dead" and task.attempts == 3
+    assert len(handlers["fail"]) == 3
+    assert handlers["dead"] == [({"n": 1}, "ConnectionError: bureau endpoint unreachable")]
+
+
+def test_backoff_grows_exponentially_and_is_capped():
+    assert [outbox.backoff_seconds(n) for n in (1, 2, 3, 4)] == [2, 4, 8, 16]
+    assert outbox.backoff_seconds(30) == 3600
+
+
+def test_sweeper_finds_undispatched_and_abandoned_tasks(runtime, handlers):
+    fresh = new_task(runtime, "t.ok")
+    lost = new_task(runtime, "t.ok")
+    abandoned = new_task(runtime, "t.ok")
+    with runtime.db.session() as s:
+        # Never reached the queue (e.g. Redis was down at commit time).
+        s.execute(update(Task).where(Task.id == lost).values(dispatched_at=utcnow() - timedelta(minutes=5)))
+        # Its worker died mid-run and the lease ran out.
+        s.execute(update(Task).where(Task.id == abandoned).values(
+            status="running", dispatched_at=utcnow() - timedelta(minutes=3), lease_until=utcnow() - timedelta(seconds=1)))
+    with runtime.db.session() as s:
+        due = outbox.due_for_dispatch(s)
+    assert set(due) == {lost, abandoned}
+    assert fresh not in due
+    with runtime.db.session() as s:
+        assert outbox.due_for_dispatch(s) == []  # marked dispatched: not sent twice in a row
+    assert runner.run_task(abandoned, runtime=runtime) == "done"
+
+
+def test_a_task_whose_runner_always_dies_is_buried(runtime, handlers):
+    task_id = new_task(runtime, "t.fail", max_attempts=2)
+    with runtime.db.session() as s:
+        s.execute(update(Task).where(Task.id == task_id).values(
+            status="running", attempts=2, lease_until=utcnow() - timedelta(seconds=1)))
+    assert runner.run_task(task_id, runtime=runtime) == "dead"
+    assert handlers["fail"] == []  # not run a third time
+    assert "worker died" in handlers["dead"][0][1]
+
+
+def test_unknown_kind_is_buried_not_retried(runtime):
+    task_id = new_task(runtime, "no.such.kind")
+    assert runner.run_task(task_id, runtime=runtime) == "dead"
+    assert "no handler" in status(runtime, task_id).last_error
+
+
+def test_in_process_dispatcher_runs_and_sweeps(runtime, handlers):
+    task_id = new_task(runtime, "t.ok")
+    runtime.dispatcher.dispatch(task_id, "t.ok")
+    assert runtime.dispatcher.wait_idle(30)
+    assert status(runtime, task_id).status == "done"
+    # Work left by a previous process (dispatched long ago, never run) is picked up.
+    left = new_task(runtime, "t.ok")
+    with runtime.db.session() as s:
+        s.execute(update(Task).where(Task.id == left).values(dispatched_at=utcnow() - timedelta(minutes=5)))
+    assert runtime.dispatcher.sweep_once() == 1
+    assert runtime.dispatcher.wait_idle(30)
+    assert status(runtime, left).status == "done"
