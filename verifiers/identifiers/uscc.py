@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from verifiers.identifiers.normalise import normalise_identifier
+from verifiers.identifiers.errors import IdentifierError
+from verifiers.identifiers.normalise import ascii_upper, normalise_identifier
 
 #: The 31 characters GB 32100 allows; I, O, Z, S and V are excluded to avoid misreadings.
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -21,13 +22,11 @@ _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 _SHAPE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 
 
-class USCCError(ValueError):
+class USCCError(IdentifierError):
     """A string that is not a valid unified social credit code; ``reason`` is a stable code."""
 
     def __init__(self, reason: str, message: str):
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
+        super().__init__(reason, message, kind="uscc")
 
 
 @dataclass(frozen=True)
@@ -59,19 +58,25 @@ def organisation_check_character(first8: str) -> str:
 
 def parse_uscc(text: str) -> USCC:
     """Parse and validate a credit code, raising :class:`USCCError` with a precise reason."""
-    code = normalise_identifier(text).upper()
+    code = ascii_upper(normalise_identifier(text))
+    if not code:
+        raise USCCError("empty", "未填写统一社会信用代码 / no credit code given")
     if len(code) != 18:
-        raise USCCError("length", f"统一社会信用代码应为18位，实为{len(code)}位 / must be 18 characters, got {len(code)}")
+        raise USCCError("length", f"统一社会信用代码应为18位，实为{len(code)}位 / "
+                                  f"must be 18 characters, got {len(code)}")
     bad = sorted({ch for ch in code if ch not in _VALUE})
     if bad:
-        raise USCCError("charset", f"含有不允许的字符 {''.join(bad)} / characters not allowed: {''.join(bad)}")
+        raise USCCError("charset", f"含有不允许的字符 {''.join(bad)} / "
+                                   f"characters not allowed: {''.join(bad)}")
     if not _SHAPE.match(code):
         raise USCCError("division", "第3-8位行政区划代码应为数字 / positions 3-8 must be digits")
     expected = uscc_check_character(code[:17])
     if code[17] != expected:
-        raise USCCError("checksum", f"校验码应为{expected}，实为{code[17]} / check character should be {expected}, not {code[17]}")
+        raise USCCError("checksum", f"校验码应为{expected}，实为{code[17]} / "
+                                    f"check character should be {expected}, not {code[17]}")
     org = code[8:17]
-    org_ok = all(ch.isdigit() or "A" <= ch <= "Z" for ch in org[:8]) and organisation_check_character(org[:8]) == org[8]
+    org_ok = (all(ch.isdigit() or "A" <= ch <= "Z" for ch in org[:8])
+              and organisation_check_character(org[:8]) == org[8])
     return USCC(code=code, authority=code[0], entity_type=code[1], division=code[2:8],
                 organisation_code=org, organisation_check_ok=org_ok)
 

@@ -1,0 +1,131 @@
+"""Licence and filing scope text (经营范围 / 生产范围) read into class and category items.
+
+Real scopes mix both classification catalogues and three ways of writing the class::
+
+    2002年分类目录：Ⅲ类：6815，6821，6840体外诊断试剂；2017年分类目录：Ⅲ类：14，16；Ⅱ类：07，09
+    三类：14-注输、护理和防护器械，16眼科器械；二类：07
+
+Each item is ``{"class": 3, "category": "14", "catalogue": "2017"}``. A 2002-catalogue
+category is kept as its full four-digit code (``"6815"``), never as the two-digit tail:
+``"15"`` alone would read as the 2017 sub-catalogue 15 (患者承载器械) wherever the
+``catalogue`` key is dropped. Codes appearing before any class marker are skipped rather than
+guessed. The old and new catalogues do not map one to one: :func:`map_2002_to_2017` reads the
+maintained table ``verifiers/data/catalogue_2002_to_2017.csv`` and says when a code is ambiguous.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from functools import lru_cache
+from importlib import resources
+
+#: The 22 sub-catalogues of the 2017 catalogue (domain.md §10).
+CATALOGUE_2017 = {
+    "01": "有源手术器械", "02": "无源手术器械", "03": "神经和心血管手术器械",
+    "04": "骨科手术器械", "05": "放射治疗器械", "06": "医用成像器械",
+    "07": "医用诊察和监护器械", "08": "呼吸、麻醉和急救器械", "09": "物理治疗器械",
+    "10": "输血、透析和体外循环器械", "11": "医疗器械消毒灭菌器械", "12": "有源植入器械",
+    "13": "无源植入器械", "14": "注输、护理和防护器械", "15": "患者承载器械",
+    "16": "眼科器械", "17": "口腔科器械", "18": "妇产科、辅助生殖和避孕器械",
+    "19": "医用康复器械", "20": "中医器械", "21": "医用软件", "22": "临床检验器械",
+}
+
+_ROMAN = {3: "Ⅲ", 2: "Ⅱ", 1: "Ⅰ"}
+_CLASS_WORDS = {"III": 3, "II": 2, "I": 1, "三": 3, "二": 2, "一": 1, "3": 3, "2": 2, "1": 1}
+_CLASS_WORD = re.compile("|".join(_CLASS_WORDS))
+# Text is NFKC-normalised first, so Ⅲ arrives as III and full-width digits as ASCII.
+_TOKEN = re.compile(
+    r"(?P<catalogue>(?P<cat_year>2002|2017)(?:年版|年|版)[^\d:;,，；、]{0,12}?目录"
+    r"|(?P<new>新)版?[^\d:;,，；、]{0,6}?目录|(?P<old>旧|原)版?[^\d:;,，；、]{0,6}?目录)"
+    # "Ⅱ、Ⅲ类：6815" lists two classes for the same codes.
+    r"|(?P<cls>(?<![A-Z])(?P<nums>(?:III|II|I|三|二|一)(?:[、,，/和及](?:III|II|I|三|二|一))*|(?<!\d)[123])"
+    r"(?:类|(?=:)))"
+    r"|(?<!\d)(?P<code>\d{4}|\d{2})(?:-\d{1,2})?(?!\d)"
+)
+
+
+def parse_scope(text: str) -> list[dict]:
+    """Class/category items in the order first seen, without duplicates."""
+    text = unicodedata.normalize("NFKC", text or "")
+    catalogue, classes = None, ()
+    items: list[dict] = []
+    for token in _TOKEN.finditer(text):
+        if token.group("catalogue"):
+            catalogue = token.group("cat_year") or ("2017" if token.group("new") else "2002")
+            classes = ()  # each catalogue section restates its classes
+        elif token.group("cls"):
+            classes = tuple(_CLASS_WORDS[word] for word in _CLASS_WORD.findall(token.group("nums")))
+        else:
+            for device_class in classes:
+                item = _item(token.group("code"), catalogue, device_class)
+                if item and item not in items:
+                    items.append(item)
+    return items
+
+
+def _item(code: str, catalogue: str | None, device_class: int) -> dict | None:
+    if len(code) == 4:
+        # A 68xx code is a 2002-catalogue code wherever it is printed (IVD reagents stay 6840).
+        category = code if code in _mapping() else None
+    elif catalogue == "2002":
+        # Inside a 2002 section the 68 is sometimes left off.
+        category = "68" + code if "68" + code in _mapping() else None
+    else:
+        category = code if code in CATALOGUE_2017 else None
+    if category is None:
+        return None
+    catalogue = "2002" if len(category) == 4 else "2017"
+    return {"class": device_class, "category": category, "catalogue": catalogue}
+
+
+def format_scope(items: list[dict]) -> str:
+    """The canonical printed form: 2002 section first, classes Ⅲ→Ⅰ, codes ascending.
+
+    ``parse_scope(format_scope(items))`` gives the same items (in this canonical order).
+    """
+    items = [_checked(item) for item in items]
+    sections = []
+    for catalogue in ("2002", "2017"):
+        classes = []
+        for device_class in (3, 2, 1):
+            codes = sorted({item["category"] for item in items
+                            if item["catalogue"] == catalogue and item["class"] == device_class})
+            if codes:
+                classes.append(f"{_ROMAN[device_class]}类：" + "，".join(codes))
+        if classes:
+            sections.append(f"{catalogue}年分类目录：" + "；".join(classes))
+    return "；".join(sections)
+
+
+def _checked(item: dict) -> dict:
+    valid = (item.get("class") in (1, 2, 3)
+             and (item.get("catalogue") == "2017" and item.get("category") in CATALOGUE_2017
+                  or item.get("catalogue") == "2002" and item.get("category") in _mapping()))
+    if not valid:
+        raise ValueError(f"not a scope item: {item!r}")
+    return item
+
+
+def map_2002_to_2017(code: str) -> tuple[list[str], bool]:
+    """2017 sub-catalogue candidates for a 2002 code (``6815`` or its tail ``15``), and whether
+    the mapping is ambiguous. Unknown codes give ``([], True)``: send them to review."""
+    code = unicodedata.normalize("NFKC", str(code)).strip()
+    if len(code) == 2:
+        code = "68" + code
+    row = _mapping().get(code)
+    if row is None:
+        return [], True
+    return list(row[0]), row[1]
+
+
+@lru_cache(maxsize=1)
+def _mapping() -> dict[str, tuple[tuple[str, ...], bool]]:
+    raw = resources.files("verifiers").joinpath("data/catalogue_2002_to_2017.csv").read_text(encoding="utf-8")
+    lines = [line for line in raw.splitlines() if line.strip() and not line.startswith("#")]
+    table = {}
+    for row in csv.DictReader(io.StringIO("\n".join(lines))):
+        candidates = tuple(c for c in row["candidates_2017"].split(";") if c)
+        table[row["code_2002"]] = (candidates, row["ambiguous"].strip() == "yes")
+    return table
