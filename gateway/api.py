@@ -16,7 +16,10 @@ SWAGGER_STATIC = "/docs/static"
 
 
 class ProblemSchema(ma.Schema):
-    """RFC 9457 problem details."""
+    """RFC 9457 problem details (extension members such as ``registry_version`` may follow)."""
+
+    class Meta:
+        unknown = ma.INCLUDE
 
     type = ma.fields.String(required=True, metadata={"description": "URI naming the problem type"})
     title = ma.fields.String(required=True, metadata={"description": "问题概述 / short summary"})
@@ -89,7 +92,8 @@ def init_app(app: Flask) -> Api:
         return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
 
     from gateway.documents.views import blp as documents
+    from gateway.registry.views import blp as registry
 
-    for blueprint in (documents,):
+    for blueprint in (documents, registry):
         api.register_blueprint(blueprint)
     return api

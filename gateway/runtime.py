@@ -29,6 +29,12 @@ class Runtime:
         return storage_from_url(s.storage_url, endpoint_url=s.s3_endpoint_url, region=s.s3_region)
 
     @functools.cached_property
+    def registry(self):
+        from gateway.registry.lookup import RegistryLookup
+
+        return RegistryLookup(self.db)
+
+    @functools.cached_property
     def dispatcher(self):
         if self.settings.redis_url:
             from gateway.jobs.rq_dispatch import RQDispatcher

@@ -99,9 +99,21 @@ def client(app):
     return app.test_client()
 
 
+class _Runner:
+    """Invokes the `qingwang` command group inside the test app."""
+
+    def __init__(self, app):
+        self._runner = app.test_cli_runner()
+
+    def invoke(self, args, **kwargs):
+        from gateway.cli import cli
+
+        return self._runner.invoke(cli=cli, args=args, **kwargs)
+
+
 @pytest.fixture
 def runner(app):
-    return app.test_cli_runner()
+    return _Runner(app)
 
 
 def _new_platform(runtime, name="测试平台", region="440000"):

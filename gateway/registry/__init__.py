@@ -1,0 +1,1 @@
+"""The gateway's versioned copy of regulator filing data (design §6)."""

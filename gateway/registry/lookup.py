@@ -1,0 +1,111 @@
+"""Registry lookups with an in-process cache that follows the latest snapshot.
+
+Decisions look up the same few certificates and licences over and over; a dictionary
+answers those in microseconds. The cache is tagged with the latest complete
+snapshot id, re-read at most once per ``version_ttl`` seconds, and dropped when an
+import completes, so every process sees a new snapshot within that time.
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+from sqlalchemy import select
+
+from gateway.db import Database
+from gateway.registry.models import RegistryDevice, RegistryEnterprise, RegistrySnapshot
+from verifiers.identifiers import lookup_key
+from verifiers.registry.records import DeviceRecord, EnterpriseRecord, Found
+
+
+def _device(row: RegistryDevice) -> Found:
+    return Found(DeviceRecord(
+        key=row.key, number=row.number, kind=row.kind, device_class=row.device_class, product_name=row.product_name,
+        registrant=row.registrant, registrant_uscc=row.registrant_uscc, models=tuple(row.models or ()),
+        category_code=row.category_code, approved_on=row.approved_on, valid_until=row.valid_until,
+        status=row.status, issuer=row.issuer), row.snapshot_id)
+
+
+def _enterprise(row: RegistryEnterprise) -> Found:
+    return Found(EnterpriseRecord(
+        key=row.key, number=row.number, kind=row.kind, holder=row.holder, uscc=row.uscc, region=row.region,
+        scope=tuple((int(s["class"]), str(s["category"])) for s in (row.scope or ())), issued_on=row.issued_on,
+        valid_until=row.valid_until, issuer=row.issuer, status=row.status, address=row.address), row.snapshot_id)
+
+
+class RegistryLookup:
+    def __init__(self, db: Database, version_ttl: float = 1.0, max_entries: int = 200_000):
+        self.db = db
+        self.version_ttl = version_ttl
+        self.max_entries = max_entries
+        self._version: str | None = None
+        self._version_checked = 0.0
+        self._cache: dict[tuple[str, str], object] = {}
+        self._lock = threading.Lock()
+
+    def version(self) -> str | None:
+        """The latest complete snapshot id (None before the first import)."""
+        now = time.monotonic()
+        if now - self._version_checked > self.version_ttl:
+            with self.db.sessionmaker() as session:
+                latest = session.scalar(select(RegistrySnapshot.id).where(RegistrySnapshot.status == "complete")
+                                        .order_by(RegistrySnapshot.completed_at.desc(), RegistrySnapshot.id.desc())
+                                        .limit(1))
+            with self._lock:
+                if latest != self._version:
+                    self._cache.clear()
+                    self._version = latest
+                self._version_checked = now
+        return self._version
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._version_checked = 0.0
+            self._cache.clear()
+
+    def _cached(self, kind: str, key: str, load):
+        self.version()
+        with self._lock:
+            if (kind, key) in self._cache:
+                return self._cache[(kind, key)]
+        value = load()
+        with self._lock:
+            if len(self._cache) >= self.max_entries:
+                self._cache.clear()
+            self._cache[(kind, key)] = value
+        return value
+
+    def device(self, number: str) -> Found | None:
+        key = lookup_key(number)
+
+        def load():
+            with self.db.sessionmaker() as session:
+                row = session.get(RegistryDevice, key)
+                return _device(row) if row else None
+
+        return self._cached("device", key, load)
+
+    def enterprise(self, number: str) -> Found | None:
+        key = lookup_key(number)
+
+        def load():
+            with self.db.sessionmaker() as session:
+                row = session.get(RegistryEnterprise, key)
+                return _enterprise(row) if row else None
+
+        return self._cached("enterprise", key, load)
+
+    def enterprises_for_uscc(self, uscc: str) -> tuple[Found, ...]:
+        code = lookup_key(uscc)
+
+        def load():
+            with self.db.sessionmaker() as session:
+                rows = session.scalars(select(RegistryEnterprise).where(RegistryEnterprise.uscc == code)
+                                       .order_by(RegistryEnterprise.kind, RegistryEnterprise.number)).all()
+                return tuple(_enterprise(r) for r in rows)
+
+        return self._cached("uscc", code, load)
+
+    def snapshot(self, snapshot_id: str) -> RegistrySnapshot | None:
+        with self.db.sessionmaker() as session:
+            return session.get(RegistrySnapshot, snapshot_id)
