@@ -92,8 +92,11 @@ def init_app(app: Flask) -> Api:
         return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
 
     from gateway.documents.views import blp as documents
+    from gateway.listings.views import blp as listings
+    from gateway.merchants.views import blp as merchants
     from gateway.registry.views import blp as registry
+    from gateway.webhooks.views import blp as webhook
 
-    for blueprint in (documents, registry):
+    for blueprint in (documents, merchants, listings, registry, webhook):
         api.register_blueprint(blueprint)
     return api

@@ -77,7 +77,13 @@ def make_engine(url: str, **kwargs) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Readers (Database.read_session) begin deferred: under WAL they neither wait
+            # for nor block the writer, so a lookup made while this thread holds a write
+            # transaction on another connection cannot deadlock on it.
+            if conn.get_execution_options().get("qingwang_read_only"):
+                conn.exec_driver_sql("BEGIN")
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
@@ -95,6 +101,9 @@ class Database:
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.engine = make_engine(url)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        #: Sessions that only read (registry lookups, key checks); see make_engine.
+        self.read_sessionmaker = sessionmaker(self.engine.execution_options(qingwang_read_only=True),
+                                              expire_on_commit=False)
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:

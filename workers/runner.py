@@ -84,7 +84,7 @@ def run_task(task_id: str, runtime: Runtime | None = None) -> str:
         error = "".join(traceback.format_exception_only(exc)).strip()
         log.warning("task failed", extra={"task_id": task_id, "kind": kind, "attempt": attempts, "error": error})
         dead = _record_failure(runtime, task_id, traceback.format_exc(), entry=entry, payload=payload,
-                               summary=error)
+                               summary=error, retry_in=getattr(exc, "retry_in", None))
         return "dead" if dead else "retry"
     with runtime.db.session() as session:
         outbox.finish(session, task_id)
@@ -92,12 +92,13 @@ def run_task(task_id: str, runtime: Runtime | None = None) -> str:
     return "done"
 
 
-def _record_failure(runtime, task_id, error, *, force_dead=False, entry=None, payload=None, summary=None) -> bool:
+def _record_failure(runtime, task_id, error, *, force_dead=False, entry=None, payload=None, summary=None,
+                    retry_in=None) -> bool:
     with runtime.db.session() as session:
         task = session.get(Task, task_id)
         if force_dead:
             task.attempts = max(task.attempts, task.max_attempts)
-        dead = outbox.fail(session, task, error)
+        dead = outbox.fail(session, task, error, retry_in)
     if dead and entry is not None and entry.on_dead is not None:
         try:
             entry.on_dead(runtime, payload or {}, summary or error.strip().splitlines()[-1])

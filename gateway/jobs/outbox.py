@@ -61,14 +61,16 @@ def finish(session: Session, task_id: str) -> None:
                     .values(status="done", finished_at=utcnow(), lease_until=None, last_error=None))
 
 
-def fail(session: Session, task: Task, error: str) -> bool:
-    """Record a failed attempt; return True when the task is now dead (no more retries)."""
+def fail(session: Session, task: Task, error: str, retry_in: float | None = None) -> bool:
+    """Record a failed attempt; return True when the task is now dead (no more retries).
+    ``retry_in`` replaces the default backoff (a handler may know better, e.g. webhooks)."""
     dead = task.attempts >= task.max_attempts
     values = {"last_error": error[-4000:], "lease_until": None}
     if dead:
         values.update(status="dead", finished_at=utcnow())
     else:
-        values.update(status="queued", run_after=utcnow() + timedelta(seconds=backoff_seconds(task.attempts)),
+        delay = backoff_seconds(task.attempts) if retry_in is None else retry_in
+        values.update(status="queued", run_after=utcnow() + timedelta(seconds=delay),
                       dispatched_at=None)
     session.execute(update(Task).where(Task.id == task.id).values(**values))
     return dead

@@ -47,7 +47,7 @@ class RegistryLookup:
         """The latest complete snapshot id (None before the first import)."""
         now = time.monotonic()
         if now - self._version_checked > self.version_ttl:
-            with self.db.sessionmaker() as session:
+            with self.db.read_sessionmaker() as session:
                 latest = session.scalar(select(RegistrySnapshot.id).where(RegistrySnapshot.status == "complete")
                                         .order_by(RegistrySnapshot.completed_at.desc(), RegistrySnapshot.id.desc())
                                         .limit(1))
@@ -79,7 +79,7 @@ class RegistryLookup:
         key = lookup_key(number)
 
         def load():
-            with self.db.sessionmaker() as session:
+            with self.db.read_sessionmaker() as session:
                 row = session.get(RegistryDevice, key)
                 return _device(row) if row else None
 
@@ -89,7 +89,7 @@ class RegistryLookup:
         key = lookup_key(number)
 
         def load():
-            with self.db.sessionmaker() as session:
+            with self.db.read_sessionmaker() as session:
                 row = session.get(RegistryEnterprise, key)
                 return _enterprise(row) if row else None
 
@@ -99,7 +99,7 @@ class RegistryLookup:
         code = lookup_key(uscc)
 
         def load():
-            with self.db.sessionmaker() as session:
+            with self.db.read_sessionmaker() as session:
                 rows = session.scalars(select(RegistryEnterprise).where(RegistryEnterprise.uscc == code)
                                        .order_by(RegistryEnterprise.kind, RegistryEnterprise.number)).all()
                 return tuple(_enterprise(r) for r in rows)
@@ -107,5 +107,5 @@ class RegistryLookup:
         return self._cached("uscc", code, load)
 
     def snapshot(self, snapshot_id: str) -> RegistrySnapshot | None:
-        with self.db.sessionmaker() as session:
+        with self.db.read_sessionmaker() as session:
             return session.get(RegistrySnapshot, snapshot_id)

@@ -89,7 +89,7 @@ class KeyCache:
             hit = self._entries.get(digest)
         if hit and hit[0] > now:
             return hit[1]
-        with engine.connect() as conn:
+        with engine.execution_options(qingwang_read_only=True).connect() as conn:
             row = conn.execute(
                 select(ApiKey.platform_id).where(ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None))
             ).first()

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 07:19:05.196996
+Create Date: 2026-11-23 07:35:42.861139
 """
 from alembic import op
 import sqlalchemy as sa
@@ -16,22 +16,6 @@ depends_on = None
 
 
 def upgrade():
-    op.create_table('registry_snapshots',
-    sa.Column('id', sa.String(length=40), nullable=False),
-    sa.Column('created_at', gateway.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('completed_at', gateway.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('source', sa.Text(), nullable=False),
-    sa.Column('format', sa.String(length=16), nullable=False),
-    sa.Column('sha256', sa.String(length=64), nullable=True),
-    sa.Column('devices', sa.Integer(), nullable=False),
-    sa.Column('enterprises', sa.Integer(), nullable=False),
-    sa.Column('changed_devices', sa.Integer(), nullable=False),
-    sa.Column('changed_enterprises', sa.Integer(), nullable=False),
-    sa.Column('rejected', sa.Integer(), nullable=False),
-    sa.Column('errors', gateway.db.JSONType(), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_registry_snapshots'))
-    )
     op.create_table('registry_devices',
     sa.Column('key', sa.String(length=120), nullable=False),
     sa.Column('number', sa.String(length=120), nullable=False),
@@ -48,11 +32,9 @@ def upgrade():
     sa.Column('issuer', sa.Text(), nullable=True),
     sa.Column('snapshot_id', sa.String(length=40), nullable=False),
     sa.Column('row_hash', sa.String(length=40), nullable=False),
-    sa.ForeignKeyConstraint(['snapshot_id'], ['registry_snapshots.id'], name=op.f('fk_registry_devices_snapshot_id_registry_snapshots')),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_registry_devices'))
     )
     with op.batch_alter_table('registry_devices', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_registry_devices_registrant_uscc'), ['registrant_uscc'], unique=False)
         batch_op.create_index(batch_op.f('ix_registry_devices_snapshot_id'), ['snapshot_id'], unique=False)
 
     op.create_table('registry_enterprises',
@@ -70,16 +52,32 @@ def upgrade():
     sa.Column('address', sa.Text(), nullable=True),
     sa.Column('snapshot_id', sa.String(length=40), nullable=False),
     sa.Column('row_hash', sa.String(length=40), nullable=False),
-    sa.ForeignKeyConstraint(['snapshot_id'], ['registry_snapshots.id'], name=op.f('fk_registry_enterprises_snapshot_id_registry_snapshots')),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_registry_enterprises'))
     )
     with op.batch_alter_table('registry_enterprises', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_registry_enterprises_snapshot_id'), ['snapshot_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_registry_enterprises_uscc'), ['uscc'], unique=False)
 
+    op.create_table('registry_snapshots',
+    sa.Column('id', sa.String(length=40), nullable=False),
+    sa.Column('created_at', gateway.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('completed_at', gateway.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('source', sa.Text(), nullable=False),
+    sa.Column('format', sa.String(length=16), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=True),
+    sa.Column('devices', sa.Integer(), nullable=False),
+    sa.Column('enterprises', sa.Integer(), nullable=False),
+    sa.Column('changed_devices', sa.Integer(), nullable=False),
+    sa.Column('changed_enterprises', sa.Integer(), nullable=False),
+    sa.Column('rejected', sa.Integer(), nullable=False),
+    sa.Column('errors', gateway.db.JSONType(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_registry_snapshots'))
+    )
 
 
 def downgrade():
+    op.drop_table('registry_snapshots')
     with op.batch_alter_table('registry_enterprises', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_registry_enterprises_uscc'))
         batch_op.drop_index(batch_op.f('ix_registry_enterprises_snapshot_id'))
@@ -87,7 +85,5 @@ def downgrade():
     op.drop_table('registry_enterprises')
     with op.batch_alter_table('registry_devices', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_registry_devices_snapshot_id'))
-        batch_op.drop_index(batch_op.f('ix_registry_devices_registrant_uscc'))
 
     op.drop_table('registry_devices')
-    op.drop_table('registry_snapshots')

@@ -1,0 +1,1 @@
+"""Decisions: what was decided about a merchant or listing, why, and on what evidence."""

@@ -1,0 +1,5 @@
+"""Signed webhooks to platforms (Standard Webhooks), delivered at least once with backoff."""
+
+EVENTS = ("merchant.approved", "merchant.rejected", "merchant.needs_review", "merchant.suspended",
+          "listing.blocked", "listing.allowed", "listing.needs_review", "violation.reported", "report.delivered",
+          "webhook.test")

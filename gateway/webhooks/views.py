@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from gateway import web
+from gateway.i18n import pick
+from gateway.pagination import paginate
+from gateway.problems import Problem
+from gateway.webhooks import EVENTS
+from gateway.webhooks.models import WebhookDelivery, WebhookEndpoint
+from gateway.webhooks.schemas import DeliverySchema, WebhookSchema, WebhookSetSchema
+from gateway.webhooks.services import WebhookError, record_event, set_endpoint
+
+blp = Blueprint("webhook", __name__, url_prefix="/v1/webhook",
+                description="回调设置与投递记录 / Webhook endpoint and delivery log")
+
+
+def _present(endpoint: WebhookEndpoint, secret: str | None = None) -> dict:
+    out = {"url": endpoint.url, "created_at": endpoint.created_at, "updated_at": endpoint.updated_at,
+           "events": [e for e in EVENTS if e != "webhook.test"]}
+    if secret:
+        out["secret"] = secret
+    return out
+
+
+@blp.route("")
+class Webhook(MethodView):
+    @blp.arguments(WebhookSetSchema)
+    @blp.response(200, WebhookSchema)
+    def put(self, body):
+        """设置回调地址 / Set the callback URL; the signing secret is returned once
+
+        Events are signed per the Standard Webhooks spec (`webhook-id`,
+        `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256>`).
+        `rotate_secret: true` issues a new secret.
+        """
+        try:
+            endpoint, secret = set_endpoint(web.session(), web.platform_id(), body["url"],
+                                            web.runtime().settings.secret_key, body["rotate_secret"])
+        except WebhookError as exc:
+            raise Problem(422, str(exc), errors={"json": {"url": [str(exc)]}}) from None
+        web.session().commit()
+        return _present(endpoint, secret)
+
+    @blp.response(200, WebhookSchema)
+    def get(self):
+        """当前回调设置 / The callback URL (never the secret)"""
+        endpoint = web.session().get(WebhookEndpoint, web.platform_id())
+        if endpoint is None:
+            raise Problem(404, pick("尚未设置回调地址", "No webhook endpoint is set"))
+        return _present(endpoint)
+
+
+@blp.route("/deliveries")
+class Deliveries(MethodView):
+    @blp.response(200, DeliverySchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters):
+        """投递记录 / Delivery log, newest first"""
+        return paginate(select(WebhookDelivery).where(WebhookDelivery.platform_id == web.platform_id())
+                        .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc()), pagination_parameters)
+
+
+@blp.route("/test")
+class WebhookTest(MethodView):
+    @blp.response(202, DeliverySchema)
+    def post(self):
+        """发送测试事件 / Send a signed `webhook.test` event"""
+        session = web.session()
+        if session.get(WebhookEndpoint, web.platform_id()) is None:
+            raise Problem(409, pick("请先设置回调地址", "Set a webhook endpoint first"))
+        delivery, tasks = record_event(session, web.platform_id(), "webhook.test", {"message": "hello from Qingwang"})
+        web.commit_and_dispatch(tasks)
+        return delivery

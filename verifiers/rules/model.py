@@ -1,0 +1,63 @@
+"""Reasons and outcomes."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from verifiers.rules.codes import CODES
+
+SEVERITIES = ("block", "review", "info")
+
+
+class _Blank(dict):
+    def __missing__(self, key):
+        return "—"
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    severity: str
+    message: str
+    message_en: str
+    field: str | None = None
+    # (dataclasses.field spelled out: this class has an attribute called ``field``)
+    evidence: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        out = {"code": self.code, "severity": self.severity, "message": self.message, "message_en": self.message_en}
+        if self.field:
+            out["field"] = self.field
+        if self.evidence:
+            out["evidence"] = self.evidence
+        return out
+
+
+def reason(code: str, *, severity: str | None = None, field: str | None = None, evidence: dict | None = None,
+           **params) -> Reason:
+    """A reason with its message filled from ``params`` (and ``evidence``)."""
+    spec = CODES[code]
+    values = _Blank({**(evidence or {}), **params})
+    zh_values = _Blank({k: (v[0] if isinstance(v, tuple) else v) for k, v in values.items()})
+    en_values = _Blank({k: (v[1] if isinstance(v, tuple) else v) for k, v in values.items()})
+    severity = severity or spec.severity
+    assert severity in SEVERITIES, severity
+    return Reason(code=code, severity=severity, message=spec.zh.format_map(zh_values),
+                  message_en=spec.en.format_map(en_values), field=field, evidence=dict(evidence or {}))
+
+
+def worst(reasons: list[Reason]) -> str | None:
+    """The most serious severity among reasons (None when there are none)."""
+    for severity in SEVERITIES:
+        if any(r.severity == severity for r in reasons):
+            return severity
+    return None
+
+
+def merchant_outcome(reasons: list[Reason]) -> str:
+    return {"block": "rejected", "review": "needs_review"}.get(worst(reasons), "approved")
+
+
+def listing_outcome(reasons: list[Reason]) -> str:
+    return {"block": "block", "review": "review"}.get(worst(reasons), "allow")
