@@ -139,14 +139,42 @@ def number(raw: str) -> Parsed:
     return Parsed(parsed.number)
 
 
+#: Class numerals OCR stutters on: "Ⅲ类" read as "ⅢⅢ类", "III类" as "IIIII类" or "I类".
+_ROMAN_RUN = re.compile(r"([ⅠⅡⅢIl|1]{2,6})(?=\s*类)")
+_STROKES = {"Ⅲ": 3, "Ⅱ": 2, "Ⅰ": 1, "I": 1, "l": 1, "|": 1, "1": 1}
+
+
+def _fix_class_numerals(raw: str) -> tuple[str, list[dict]]:
+    corrections = []
+
+    def repair(match):
+        run = match.group(1)
+        if run in ("II", "III"):
+            return run  # ASCII spellings of the numerals are fine as they are
+        if len(set(run)) == 1 and run[0] in "ⅢⅡⅠ":
+            fixed = run[0]  # the same numeral read twice
+        elif all(_STROKES[ch] == 1 for ch in run):
+            fixed = "Ⅲ" if len(run) >= 3 else "Ⅱ"
+        else:
+            fixed = "Ⅲ" if "Ⅲ" in run else "Ⅱ" if "Ⅱ" in run else run
+        if fixed != run:
+            corrections.append({"from": run, "to": fixed,
+                                "reason": "管理类别只有Ⅰ、Ⅱ、Ⅲ类，识别出的重复笔画已合并 / "
+                                          "classes are only I, II or III; repeated strokes merged"})
+        return fixed
+
+    return _ROMAN_RUN.sub(repair, raw), corrections
+
+
 def scope(raw: str) -> Parsed:
     from verifiers.scope import parse_scope
 
+    raw, corrections = _fix_class_numerals(raw)
     items = parse_scope(raw)
     if not items:
         return Parsed([], _problem("scope_unreadable", f"无法识别经营/生产范围：{raw[:60]}",
-                                   f"The scope could not be read: {raw[:60]}"))
-    return Parsed([{"class": item["class"], "category": item["category"]} for item in items])
+                                   f"The scope could not be read: {raw[:60]}"), corrections)
+    return Parsed([{"class": item["class"], "category": item["category"]} for item in items], None, corrections)
 
 
 _MODEL_SPLIT = re.compile(r"[、，,；;／/]|\s{2,}")

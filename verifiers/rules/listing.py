@@ -15,7 +15,7 @@ from verifiers.registry.records import DeviceRecord
 from verifiers.rules.codes import STATUS_NAMES
 from verifiers.rules.facts import DocumentFacts, Holding, ListingClaim, Policy, Registry
 from verifiers.rules.focus import focus_categories
-from verifiers.rules.model import Reason, listing_outcome, reason
+from verifiers.rules.model import Reason, bilingual, listing_outcome, reason
 from verifiers.rules.names import DIFFERENT, SAME, compare_names
 from verifiers.rules.notices import missing_notices
 from verifiers.rules.products import compare_products, model_listed
@@ -41,7 +41,7 @@ def registration_number(listing: ListingClaim) -> list[Reason]:
     try:
         parsed = identify(number, allow_legacy=False)
     except IdentifierError as exc:
-        return [reason("REGNO_INVALID", field="registration_number", number=number, detail=(exc.message, exc.reason),
+        return [reason("REGNO_INVALID", field="registration_number", number=number, detail=bilingual(exc.message),
                        evidence={"number": number, "reason": exc.reason})]
     if parsed.kind not in ("registration", "filing"):
         return [reason("REGNO_INVALID", field="registration_number", number=number,

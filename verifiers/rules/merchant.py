@@ -11,7 +11,7 @@ from verifiers.identifiers.uscc import USCCError, parse_uscc
 from verifiers.registry.records import EnterpriseRecord
 from verifiers.rules.codes import DOC_NAMES, FIELD_NAMES, STATUS_NAMES
 from verifiers.rules.facts import DocumentFacts, Holding, MerchantClaim, Policy, Registry
-from verifiers.rules.model import Reason, merchant_outcome, reason
+from verifiers.rules.model import Reason, bilingual, merchant_outcome, reason
 from verifiers.rules.names import DIFFERENT, SAME, compare_names
 
 LICENCE_TYPES = ("device_business_licence", "class2_business_filing", "production_licence", "online_sales_filing")
@@ -105,7 +105,7 @@ def claimed_credit_code(claim: MerchantClaim) -> list[Reason]:
     try:
         parse_uscc(claim.uscc)
     except USCCError as exc:
-        return [reason("USCC_INVALID", field="uscc", value=claim.uscc, detail=(exc.message, exc.reason),
+        return [reason("USCC_INVALID", field="uscc", value=claim.uscc, detail=bilingual(exc.message),
                        evidence={"claimed": claim.uscc, "reason": exc.reason})]
     return []
 

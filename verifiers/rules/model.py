@@ -47,6 +47,12 @@ def reason(code: str, *, severity: str | None = None, field: str | None = None, 
                   message_en=spec.en.format_map(en_values), field=field, evidence=dict(evidence or {}))
 
 
+def bilingual(message: str) -> tuple[str, str]:
+    """Split a "中文 / English" message (the identifiers' convention) into its two halves."""
+    zh, sep, en = message.partition(" / ")
+    return (zh, en) if sep else (message, message)
+
+
 def worst(reasons: list[Reason]) -> str | None:
     """The most serious severity among reasons (None when there are none)."""
     for severity in SEVERITIES:

@@ -1,0 +1,152 @@
+"""Webhooks: set-up, Standard Webhooks signatures checked by an independent library,
+retries with backoff and the delivery log, and the events that decisions raise."""
+import json
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from sqlalchemy import update
+from standardwebhooks import Webhook
+
+from gateway.db import utcnow
+from gateway.jobs.models import Task
+from gateway.registry.importer import import_snapshot
+from tests.gateway.test_errors_and_auth import assert_problem
+from tests.gateway.test_merchants_listings_api import LISTING, onboard, registry  # noqa: F401 (fixture)
+from tests.registry.test_import import CONTRACT, write_jsonl
+
+
+class Receiver:
+    """A platform's webhook endpoint: records what arrives, answers with ``status``."""
+
+    def __init__(self):
+        self.requests = []
+        self.status = 200
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests.append((dict(self.headers), body))
+                self.send_response(receiver.status)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
+
+    def events(self, secret):
+        verifier = Webhook(secret)
+        return [verifier.verify(body, {k.lower(): v for k, v in headers.items()}) for headers, body in self.requests]
+
+
+@pytest.fixture
+def receiver():
+    r = Receiver()
+    yield r
+    r.server.shutdown()
+
+
+def set_hook(client, auth, url):
+    response = client.put("/v1/webhook", headers=auth, json={"url": url})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def test_secret_is_shown_once_and_rotates(client, auth, receiver):
+    created = set_hook(client, auth, receiver.url)
+    assert created["secret"].startswith("whsec_")
+    assert "secret" not in client.get("/v1/webhook", headers=auth).get_json()
+    again = set_hook(client, auth, receiver.url + "/v2")
+    assert "secret" not in again and again["url"].endswith("/v2")
+    rotated = client.put("/v1/webhook", headers=auth, json={"url": receiver.url, "rotate_secret": True}).get_json()
+    assert rotated["secret"] != created["secret"]
+
+
+def test_bad_url_is_422(client, auth):
+    assert_problem(client.put("/v1/webhook", headers=auth, json={"url": "ftp://example.com/x"}), 422)
+
+
+def test_test_event_is_signed_per_standard_webhooks(client, auth, runtime, receiver):
+    secret = set_hook(client, auth, receiver.url)["secret"]
+    assert client.post("/v1/webhook/test", headers=auth).status_code == 202
+    runtime.dispatcher.wait_idle(30)
+    [event] = receiver.events(secret)  # raises if the signature does not verify
+    assert event["type"] == "webhook.test"
+    headers = {k.lower(): v for k, v in receiver.requests[0][0].items()}
+    assert headers["webhook-id"].startswith("msg_") and headers["webhook-signature"].startswith("v1,")
+    with pytest.raises(Exception):
+        Webhook("whsec_" + "QUJD" * 8).verify(receiver.requests[0][1], headers)
+
+
+def test_failed_deliveries_back_off_and_are_logged(client, auth, runtime, receiver):
+    set_hook(client, auth, receiver.url)
+    receiver.status = 503
+    client.post("/v1/webhook/test", headers=auth)
+    runtime.dispatcher.wait_idle(30)
+    [delivery] = client.get("/v1/webhook/deliveries", headers=auth).get_json()
+    assert delivery["status"] == "pending" and delivery["attempts"] == 1
+    assert delivery["attempt_log"][0]["status_code"] == 503
+    with runtime.db.session() as s:
+        task = s.query(Task).filter(Task.kind == "webhook.deliver").one()
+        assert task.run_after > utcnow() + timedelta(seconds=3)  # first retry after 5 s
+        s.execute(update(Task).where(Task.id == task.id).values(run_after=utcnow()))
+    receiver.status = 204
+    runtime.dispatcher.sweep_once()
+    runtime.dispatcher.wait_idle(30)
+    [delivery] = client.get("/v1/webhook/deliveries", headers=auth).get_json()
+    assert delivery["status"] == "delivered" and delivery["attempts"] == 2
+    assert [a["status_code"] for a in delivery["attempt_log"]] == [503, 204]
+
+
+def test_undeliverable_events_end_failed(client, auth, runtime):
+    set_hook(client, auth, "http://127.0.0.1:1/nothing-listens")
+    client.post("/v1/webhook/test", headers=auth)
+    for _ in range(12):
+        runtime.dispatcher.wait_idle(30)
+        with runtime.db.session() as s:
+            s.execute(update(Task).where(Task.status == "queued").values(run_after=utcnow()))
+        runtime.dispatcher.sweep_once()
+    runtime.dispatcher.wait_idle(30)
+    [delivery] = client.get("/v1/webhook/deliveries", headers=auth).get_json()
+    assert delivery["status"] == "failed" and delivery["attempts"] == 9
+    assert "Connection" in delivery["last_error"] or "refused" in delivery["last_error"]
+
+
+def test_decisions_raise_events_without_personal_data(client, auth, runtime, receiver, registry, tmp_path):  # noqa: F811
+    secret = set_hook(client, auth, receiver.url)["secret"]
+    merchant = onboard(client, auth, runtime)
+    listing = client.post("/v1/listings", headers=auth, json={**LISTING, "merchant_id": merchant["id"]}).get_json()
+    assert listing["decision"]["outcome"] == "allow"
+    runtime.dispatcher.wait_idle(30)
+    events = receiver.events(secret)
+    assert [e["type"] for e in events] == ["merchant.approved"]
+    assert events[0]["data"]["merchant_id"] == merchant["id"]
+    assert "深圳" not in json.dumps(events, ensure_ascii=False)  # ids and outcomes only
+
+    # The regulator cancels the certificate and revokes the licence: a new snapshot.
+    devices = [json.loads(line) for line in (CONTRACT / "devices.jsonl").read_text().splitlines()]
+    enterprises = [json.loads(line) for line in (CONTRACT / "enterprises.jsonl").read_text().splitlines()]
+    devices[0]["status"] = "cancelled"
+    enterprises[0]["status"] = "revoked"
+    write_jsonl(tmp_path / "devices.jsonl", devices)
+    write_jsonl(tmp_path / "enterprises.jsonl", enterprises)
+    result = import_snapshot(runtime.db, tmp_path)
+    from gateway.jobs.outbox import dispatch_after_commit
+
+    dispatch_after_commit(runtime.dispatcher, result.tasks)
+    runtime.dispatcher.wait_idle(60)
+
+    m = client.get(f"/v1/merchants/{merchant['id']}", headers=auth).get_json()
+    assert m["status"] == "suspended" and m["decision"]["trigger"] == "registry_snapshot"
+    assert "LICENCE_REVOKED" in {r["code"] for r in m["decision"]["reasons"]}
+    assert m["decision"]["registry_version"] == result.snapshot
+    lst = client.get(f"/v1/listings/{listing['id']}", headers=auth).get_json()
+    assert lst["decision"]["outcome"] == "block"
+    assert {"REGNO_CANCELLED", "MERCHANT_SUSPENDED"} <= {r["code"] for r in lst["decision"]["reasons"]}
+    types = [e["type"] for e in receiver.events(secret)]
+    assert types.count("merchant.suspended") == 1 and types.count("listing.blocked") == 1
