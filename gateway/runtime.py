@@ -35,6 +35,12 @@ class Runtime:
         return RegistryLookup(self.db)
 
     @functools.cached_property
+    def policies(self):
+        from gateway.policy import PolicyCache
+
+        return PolicyCache()
+
+    @functools.cached_property
     def dispatcher(self):
         if self.settings.redis_url:
             from gateway.jobs.rq_dispatch import RQDispatcher

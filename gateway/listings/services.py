@@ -12,9 +12,9 @@ from gateway.documents.models import Document
 from gateway.listings.models import Listing, ListingDocument
 from gateway.merchants.models import Merchant
 from gateway.merchants.services import MerchantError, _platform_documents
-from gateway.policy import document_facts, policy_for
+from gateway.ids import new_id
+from gateway.policy import document_facts
 from gateway.runtime import Runtime
-from gateway.tenancy.models import Platform
 from gateway.webhooks.services import emit
 from verifiers.identifiers import lookup_key
 from verifiers.rules.facts import ListingClaim
@@ -29,33 +29,42 @@ FIELDS = ("title", "description", "registration_number", "product_name", "manufa
           "url")
 
 
-def submit_listing(runtime: Runtime, session: Session, platform_id: str, body: dict) -> tuple[Listing, Decision, list]:
-    """Create or update (by external_id) a listing and decide it now."""
+def submit_listing(runtime: Runtime, session: Session, platform_id: str,
+                   body: dict) -> tuple[Listing, Decision, list, list[str]]:
+    """Create or update (by external_id) a listing and decide it now; returns it, its
+    decision, tasks to dispatch, and the ids of its documents.
+
+    This is the API's hot path (hundreds per second): two reads, then one flush that
+    writes the listing and its decision together.
+    """
     merchant = session.get(Merchant, body["merchant_id"])
     if merchant is None or merchant.platform_id != platform_id:
         raise MerchantError(422, f"商户不存在：{body['merchant_id']}", f"Unknown merchant {body['merchant_id']}",
                             errors={"json": {"merchant_id": ["unknown merchant"]}})
-    documents = _platform_documents(session, platform_id, body.get("document_ids") or [])
+    attached = _platform_documents(session, platform_id, body["document_ids"]) if body.get("document_ids") else []
     listing = session.scalar(select(Listing).where(Listing.platform_id == platform_id,
                                                    Listing.external_id == body["external_id"]))
+    documents = attached
     if listing is None:
-        listing = Listing(platform_id=platform_id, external_id=body["external_id"])
+        listing = Listing(id=new_id("lst"), platform_id=platform_id, external_id=body["external_id"])
         session.add(listing)
+        for doc in attached:
+            session.add(ListingDocument(listing_id=listing.id, document_id=doc.id))
+    else:
+        current = listing_documents(session, listing.id)
+        known = {d.id for d in current}
+        for doc in attached:
+            if doc.id not in known:
+                session.add(ListingDocument(listing_id=listing.id, document_id=doc.id))
+        documents = current + [d for d in attached if d.id not in known]
     listing.merchant_id = merchant.id
     for name in FIELDS:
         setattr(listing, name, body.get(name))
     listing.description = listing.description or ""
     listing.registration_key = lookup_key(listing.registration_number) if listing.registration_number else None
-    session.flush()
-    if "document_ids" in body:
-        current = set(session.scalars(select(ListingDocument.document_id)
-                                      .where(ListingDocument.listing_id == listing.id)))
-        for doc in documents:
-            if doc.id not in current:
-                session.add(ListingDocument(listing_id=listing.id, document_id=doc.id))
-        session.flush()
-    decision, tasks = decide(runtime, session, listing, "submitted", notify=False)
-    return listing, decision, tasks
+    decision, tasks = decide(runtime, session, listing, "submitted", notify=False, merchant=merchant,
+                             documents=documents)
+    return listing, decision, tasks, [d.id for d in documents]
 
 
 def listing_documents(session: Session, listing_id: str) -> list[Document]:
@@ -63,26 +72,28 @@ def listing_documents(session: Session, listing_id: str) -> list[Document]:
                                 .where(ListingDocument.listing_id == listing_id).order_by(Document.id)))
 
 
-def decide(runtime: Runtime, session: Session, listing: Listing, trigger: str, notify: bool = True) -> tuple[Decision, list]:
+def decide(runtime: Runtime, session: Session, listing: Listing, trigger: str, notify: bool = True,
+           merchant: Merchant | None = None, documents: list[Document] | None = None) -> tuple[Decision, list]:
     """Evaluate the listing against the current registry and merchant standing.
 
     ``notify``: send a webhook when the outcome changes (decisions returned in an API
     response need none).
     """
-    merchant = session.get(Merchant, listing.merchant_id)
-    platform = session.get(Platform, listing.platform_id)
-    policy = policy_for(platform)
+    merchant = merchant or session.get(Merchant, listing.merchant_id)
+    if documents is None:
+        documents = listing_documents(session, listing.id)
+    policy = runtime.policies.get(session, listing.platform_id)
     holdings, _, _ = holdings_of(merchant.uscc, runtime.registry, policy)
     claim = ListingClaim(title=listing.title, description=listing.description or "",
                          registration_number=listing.registration_number, product_name=listing.product_name,
                          manufacturer=listing.manufacturer, model=listing.model, device_class=listing.device_class)
     evaluation = evaluate_listing(claim, merchant_status=merchant.status, merchant_uscc=merchant.uscc,
                                   holdings=holdings, registry=runtime.registry, policy=policy,
-                                  documents=[document_facts(d) for d in listing_documents(session, listing.id)])
+                                  documents=[document_facts(d) for d in documents])
     decision = record_decision(session, platform_id=listing.platform_id, subject_type="listing", subject_id=listing.id,
                                outcome=evaluation.outcome, reasons=evaluation.reasons,
                                registry_version=evaluation.registry_version, looked_at=evaluation.looked_at,
-                               trigger=trigger)
+                               trigger=trigger, flush=False)
     previous = listing.outcome
     listing.outcome, listing.decision_id = evaluation.outcome, decision.id
     tasks = []

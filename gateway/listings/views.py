@@ -19,15 +19,17 @@ blp = Blueprint("listings", __name__, url_prefix="/v1/listings",
                 description="商品核验 / Listing checks (synchronous decisions)")
 
 
-def present(listing: Listing, decision: Decision | None = None) -> dict:
+def present(listing: Listing, decision: Decision | None = None, document_ids: list[str] | None = None) -> dict:
     session = web.session()
     decision = decision or (session.get(Decision, listing.decision_id) if listing.decision_id else None)
     out = {c: getattr(listing, c) for c in ("id", "merchant_id", "external_id", "title", "description",
                                             "registration_number", "product_name", "manufacturer", "model",
                                             "device_class", "url", "outcome", "created_at", "updated_at")}
     out["decision"] = decision
-    out["document_ids"] = list(session.scalars(select(ListingDocument.document_id)
-                                               .where(ListingDocument.listing_id == listing.id)))
+    if document_ids is None:
+        document_ids = list(session.scalars(select(ListingDocument.document_id)
+                                            .where(ListingDocument.listing_id == listing.id)))
+    out["document_ids"] = document_ids
     return out
 
 
@@ -43,11 +45,12 @@ class Listings(MethodView):
         when read; a change of outcome then arrives as a `listing.*` webhook.
         """
         try:
-            listing, decision, tasks = submit_listing(web.runtime(), web.session(), web.platform_id(), body)
+            listing, decision, tasks, document_ids = submit_listing(web.runtime(), web.session(), web.platform_id(),
+                                                                    body)
         except MerchantError as exc:
             raise merchant_problem(exc) from None
         web.commit_and_dispatch(tasks)
-        return present(listing, decision)
+        return present(listing, decision, document_ids)
 
     @blp.response(200, ListingSchema(many=True))
     @blp.paginate()

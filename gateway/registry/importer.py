@@ -1,18 +1,19 @@
 """Importing a regulator data snapshot into the registry tables.
 
 The whole import is one transaction: a snapshot either lands completely or not at all.
-Rows are staged in bulk (PostgreSQL: COPY into a temporary table, then one
-INSERT … ON CONFLICT; SQLite: batched executemany upserts), never added one by one
-through the ORM. A record whose content did not change keeps its old snapshot id, so
+Rows go in bulk (PostgreSQL: COPY, straight into an empty table or into a temporary
+table merged with one INSERT … ON CONFLICT; SQLite: batched executemany upserts),
+never one by one through the ORM. A record whose content did not change keeps its old snapshot id, so
 "what changed in this snapshot" is simply the rows carrying its id.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 
 import orjson
@@ -61,16 +62,15 @@ class ImportResult:
                 "rejected": self.rejected, "sha256": self.sha256}
 
 
-def _device_row(r: DeviceRecord, snapshot_id: str) -> tuple:
+def _device_values(r: DeviceRecord) -> tuple:
     return (r.key, r.number, r.kind, r.device_class, r.product_name, r.registrant, r.registrant_uscc,
-            orjson.dumps(list(r.models)).decode(), r.category_code, r.approved_on, r.valid_until, r.status,
-            r.issuer, snapshot_id, r.row_hash())
+            orjson.dumps(list(r.models)).decode(), r.category_code, r.approved_on, r.valid_until, r.status, r.issuer)
 
 
-def _enterprise_row(r: EnterpriseRecord, snapshot_id: str) -> tuple:
+def _enterprise_values(r: EnterpriseRecord) -> tuple:
     scope = orjson.dumps([{"class": c, "category": cat} for c, cat in r.scope]).decode()
     return (r.key, r.number, r.kind, r.holder, r.uscc, r.region, scope, r.issued_on, r.valid_until, r.issuer,
-            r.status, r.address, snapshot_id, r.row_hash())
+            r.status, r.address)
 
 
 def _update_set(columns, merge_nulls: bool, table: str) -> str:
@@ -85,133 +85,197 @@ def _update_set(columns, merge_nulls: bool, table: str) -> str:
     return ", ".join(parts)
 
 
-class _Writer:
-    """Buffers rows and writes them in batches; returns how many rows changed."""
-
-    def __init__(self, conn: Connection, batch_size: int):
-        self.conn = conn
-        self.batch_size = batch_size
-        self.buffers: dict[tuple[str, bool], list[tuple]] = {}
-        self.changed = {"registry_devices": 0, "registry_enterprises": 0}
-
-    def add_many(self, table: str, rows: list[tuple], merge_nulls: bool) -> None:
-        buffer = self.buffers.setdefault((table, merge_nulls), [])
-        buffer.extend(rows)
-        if len(buffer) >= self.batch_size:
-            self._flush(table, merge_nulls, buffer)
-            buffer.clear()
-
-    def finish(self) -> dict[str, int]:
-        for (table, merge_nulls), buffer in self.buffers.items():
-            if buffer:
-                self._flush(table, merge_nulls, buffer)
-                buffer.clear()
-        self._finish()
-        return self.changed
-
-    def _finish(self) -> None:
-        pass
-
-
-def _columns(table: str) -> tuple[str, ...]:
-    return DEVICE_COLUMNS if table == "registry_devices" else ENTERPRISE_COLUMNS
-
-
-class _SqliteWriter(_Writer):
-    def _flush(self, table, merge_nulls, rows):
-        columns = _columns(table)
-        sql = (f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
-               f"ON CONFLICT(key) DO UPDATE SET {_update_set(columns, merge_nulls, table)} "
-               f"WHERE {table}.row_hash IS NOT excluded.row_hash")
-        raw = self.conn.connection.driver_connection
-        before = raw.total_changes
-        raw.executemany(sql, [tuple(v.isoformat() if hasattr(v, "isoformat") else v for v in row) for row in rows])
-        self.changed[table] += raw.total_changes - before
-
-
-class _PostgresWriter(_Writer):
-    """COPY into a temporary staging table per target, then one upsert per target at the end."""
-
-    def __init__(self, conn, batch_size):
-        super().__init__(conn, batch_size)
-        self.seq = 0
-        self.staged: set[tuple[str, bool]] = set()
-
-    def _stage_name(self, table, merge_nulls):
-        return f"stage_{table}_{'merge' if merge_nulls else 'replace'}"
-
-    def _flush(self, table, merge_nulls, rows):
-        stage = self._stage_name(table, merge_nulls)
-        columns = _columns(table)
-        raw = self.conn.connection.driver_connection
-        with raw.cursor() as cur:
-            if (table, merge_nulls) not in self.staged:
-                cur.execute(f"CREATE TEMP TABLE {stage} (seq bigint, LIKE {table}) ON COMMIT DROP")
-                self.staged.add((table, merge_nulls))
-            with cur.copy(f"COPY {stage} (seq, {', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    self.seq += 1
-                    copy.write_row((self.seq, *row))
-
-    def _finish(self):
-        raw = self.conn.connection.driver_connection
-        with raw.cursor() as cur:
-            for table, merge_nulls in sorted(self.staged):
-                stage = self._stage_name(table, merge_nulls)
-                columns = ", ".join(_columns(table))
-                # The last line for a number wins within one snapshot, as across snapshots.
-                cur.execute(
-                    f"INSERT INTO {table} ({columns}) SELECT DISTINCT ON (key) {columns} FROM {stage} "
-                    f"ORDER BY key, seq DESC "
-                    f"ON CONFLICT (key) DO UPDATE SET {_update_set(_columns(table), merge_nulls, table)} "
-                    f"WHERE {table}.row_hash IS DISTINCT FROM excluded.row_hash")
-                self.changed[table] += cur.rowcount
-
-
 #: JSON Lines files larger than this are parsed by a process pool (parsing, not the
 #: database, is the bottleneck of a large import); smaller ones are not worth the start-up.
 PARALLEL_MIN_BYTES = 8 * 1024 * 1024
 TABLE_FOR_KIND = {"device": "registry_devices", "enterprise": "registry_enterprises"}
 
 
-def _db_row(record, snapshot_id: str) -> tuple:
-    return _device_row(record, snapshot_id) if isinstance(record, DeviceRecord) else _enterprise_row(record, snapshot_id)
+def _columns(table: str) -> tuple[str, ...]:
+    return DEVICE_COLUMNS if table == "registry_devices" else ENTERPRISE_COLUMNS
 
 
-def _parse_chunk(args) -> tuple[list[tuple], list[dict]]:
-    """Process-pool worker: parse a chunk of JSON Lines into database rows and errors."""
-    source, kind, first_line, lines, snapshot_id = args
-    rows, errors = [], []
-    for row in parse_jsonl_lines(source, kind, first_line, lines):
-        if row.error is None:
-            rows.append(_db_row(row.record, snapshot_id))
-        else:
-            errors.append({"file": row.source, "line": row.line, "kind": row.kind, "reason": row.error})
-    return rows, errors
+#: PostgreSQL COPY text escapes, applied in one pass per value.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _parsed(file: Path, kind: str, fmt: str, snapshot_id: str, workers: int):
-    """(database rows, errors) batches for one file, in file order."""
+def _copy_value(value) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def _prepared(record, snapshot_id: str, as_copy: bool):
+    """The record's key and its database row: a tuple for executemany, or a line of
+    COPY text. The change hash is taken over the record's canonical text form, so it is
+    computed once, with no separate serialisation."""
+    values = _device_values(record) if isinstance(record, DeviceRecord) else _enterprise_values(record)
+    text = "\t".join(map(_copy_value, values))
+    row_hash = hashlib.sha1(text.encode()).hexdigest()
+    if as_copy:
+        return values[0], f"{text}\t{snapshot_id}\t{row_hash}\n".encode()
+    return values[0], (*values, snapshot_id, row_hash)
+
+
+@dataclass
+class Batch:
+    """Parsed rows of one chunk: tuples (SQLite) or COPY text lines (PostgreSQL), their
+    keys in the same order, and the rejected rows."""
+
+    keys: list[str] = field(default_factory=list)
+    rows: list[tuple] = field(default_factory=list)
+    copy: list[bytes] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)
+
+
+def _collect(rows, snapshot_id: str, as_copy: bool, batch: Batch | None = None) -> Batch:
+    batch = batch if batch is not None else Batch()
+    for row in rows:
+        if row.error is not None:
+            batch.errors.append({"file": row.source, "line": row.line, "kind": row.kind, "reason": row.error})
+            continue
+        key, prepared = _prepared(row.record, snapshot_id, as_copy)
+        batch.keys.append(key)
+        (batch.copy if as_copy else batch.rows).append(prepared)
+    return batch
+
+
+def _parse_chunk(args) -> Batch:
+    """Process-pool worker: parse a chunk of JSON Lines, ready for the database. Workers
+    hand back COPY text, so the parent only forwards bytes."""
+    source, kind, first_line, lines, snapshot_id, as_copy = args
+    return _collect(parse_jsonl_lines(source, kind, first_line, lines), snapshot_id, as_copy)
+
+
+def _batches(file: Path, kind: str, fmt: str, snapshot_id: str, workers: int, as_copy: bool):
+    """Batches for one file, in file order."""
     if fmt == "jsonl" and workers > 1 and file.stat().st_size >= PARALLEL_MIN_BYTES:
+        # spawn, not fork: a forked child would share the parent's database socket.
         with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
             pending = []
             for first, lines in jsonl_chunks(file):
-                pending.append(pool.submit(_parse_chunk, (file.name, kind, first, lines, snapshot_id)))
+                pending.append(pool.submit(_parse_chunk, (file.name, kind, first, lines, snapshot_id, as_copy)))
                 if len(pending) >= 2 * workers:  # bounded read-ahead: memory stays flat
                     yield pending.pop(0).result()
             for future in pending:
                 yield future.result()
         return
-    rows, errors = [], []
+    batch = Batch()
     for row in read(file, kind, fmt):
-        if row.error is None:
-            rows.append(_db_row(row.record, snapshot_id))
+        _collect((row,), snapshot_id, as_copy, batch)
+        if len(batch.keys) + len(batch.errors) >= 5000:
+            yield batch
+            batch = Batch()
+    yield batch
+
+
+class _SqliteWriter:
+    """Batched executemany upserts; a number met twice ends with its last row."""
+
+    as_copy = False
+
+    def __init__(self, conn: Connection):
+        self.raw = conn.connection.driver_connection
+        self.changed = {"registry_devices": 0, "registry_enterprises": 0}
+
+    @contextlib.contextmanager
+    def file(self, table: str, merge_nulls: bool):
+        columns = _columns(table)
+        sql = (f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+               f"ON CONFLICT(key) DO UPDATE SET {_update_set(columns, merge_nulls, table)} "
+               f"WHERE {table}.row_hash IS NOT excluded.row_hash")
+
+        def write(batch: Batch) -> None:
+            before = self.raw.total_changes
+            self.raw.executemany(sql, [tuple(v.isoformat() if hasattr(v, "isoformat") else v for v in row)
+                                       for row in batch.rows])
+            self.changed[table] += self.raw.total_changes - before
+
+        yield write
+
+    def finish(self) -> dict[str, int]:
+        return self.changed
+
+
+class _PostgresWriter:
+    """COPY, never row by row.
+
+    Into an empty table (a first import) rows are copied straight in. Otherwise they go
+    into a temporary table and are merged with one INSERT … ON CONFLICT. Either way a
+    number met again later in the import is set aside and applied last, so the last
+    line for a number wins without sorting a million rows to find out.
+    """
+
+    as_copy = True
+
+    def __init__(self, conn: Connection):
+        self.raw = conn.connection.driver_connection
+        self.changed = {"registry_devices": 0, "registry_enterprises": 0}
+        self.seen: dict[str, set[str]] = {"registry_devices": set(), "registry_enterprises": set()}
+        self.staged: list[tuple[str, str, bool]] = []  # (table, temporary table, merge_nulls)
+        self.late: dict[str, list[bytes]] = {"registry_devices": [], "registry_enterprises": []}
+        self.direct: set[str] = set()
+
+    def _empty(self, table: str) -> bool:
+        with self.raw.cursor() as cur:
+            cur.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {table})")
+            return cur.fetchone()[0]
+
+    @contextlib.contextmanager
+    def file(self, table: str, merge_nulls: bool):
+        columns = ", ".join(_columns(table))
+        seen, late = self.seen[table], self.late[table]
+        direct = not merge_nulls and (table in self.direct or (not seen and self._empty(table)))
+        if direct:
+            self.direct.add(table)
+            target = table
         else:
-            errors.append({"file": row.source, "line": row.line, "kind": row.kind, "reason": row.error})
-        if len(rows) >= 5000:
-            yield rows, errors
-            rows, errors = [], []
-    yield rows, errors
+            target = f"stage_{len(self.staged)}"
+            with self.raw.cursor() as cur:
+                cur.execute(f"CREATE TEMP TABLE {target} (LIKE {table}) ON COMMIT DROP")
+            self.staged.append((table, target, merge_nulls))
+        before = len(seen)
+        with self.raw.cursor() as cur, cur.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
+            def write(batch: Batch) -> None:
+                if seen.isdisjoint(batch.keys) and len(set(batch.keys)) == len(batch.keys):
+                    seen.update(batch.keys)
+                    copy.write(b"".join(batch.copy))
+                    return
+                for key, line in zip(batch.keys, batch.copy):
+                    if key in seen:
+                        late.append(line)
+                    else:
+                        seen.add(key)
+                        copy.write(line)
+
+            yield write
+        if direct:
+            self.changed[table] += len(seen) - before  # all new rows
+
+    def finish(self) -> dict[str, int]:
+        with self.raw.cursor() as cur:
+            for table, stage, merge_nulls in self.staged:
+                columns = ", ".join(_columns(table))
+                cur.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {stage} "
+                            f"ON CONFLICT (key) DO UPDATE SET {_update_set(_columns(table), merge_nulls, table)} "
+                            f"WHERE {table}.row_hash IS DISTINCT FROM excluded.row_hash")
+                self.changed[table] += cur.rowcount
+            for table, lines in self.late.items():
+                if not lines:
+                    continue
+                # Numbers met more than once: the last line wins (a small set, so sorting is cheap).
+                columns = ", ".join(_columns(table))
+                cur.execute(f"CREATE TEMP TABLE late_{table} (LIKE {table}, seq bigserial) ON COMMIT DROP")
+                with cur.copy(f"COPY late_{table} ({columns}) FROM STDIN") as copy:
+                    for line in lines:
+                        copy.write(line)
+                cur.execute(f"INSERT INTO {table} ({columns}) SELECT DISTINCT ON (key) {columns} FROM late_{table} "
+                            f"ORDER BY key, seq DESC "
+                            f"ON CONFLICT (key) DO UPDATE SET {_update_set(_columns(table), False, table)} "
+                            f"WHERE {table}.row_hash IS DISTINCT FROM excluded.row_hash")
+        return self.changed
 
 
 def _source_hash(files: list[Path]) -> str:
@@ -226,8 +290,8 @@ def _source_hash(files: list[Path]) -> str:
     return digest.hexdigest()
 
 
-def import_snapshot(db: Database, path: Path, fmt: str | None = None, *, batch_size: int = 20_000,
-                    on_error=None, workers: int | None = None) -> ImportResult:
+def import_snapshot(db: Database, path: Path, fmt: str | None = None, *, on_error=None,
+                    workers: int | None = None) -> ImportResult:
     """Import the regulator data at ``path`` as one new snapshot.
 
     ``on_error(error_dict)`` is called for every rejected row (the CLI prints them);
@@ -245,25 +309,23 @@ def import_snapshot(db: Database, path: Path, fmt: str | None = None, *, batch_s
             id=new_id("snap"), source=str(path), format=",".join(formats), sha256=result.sha256,
             status="importing", created_at=utcnow(), errors=[]).returning(RegistrySnapshot.id)).scalar_one()
         result.snapshot = snapshot_id
-        if conn.dialect.name == "postgresql":
-            # The final de-duplicating sort of a million staged rows fits in memory with this.
-            conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
-        writer = (_PostgresWriter if conn.dialect.name == "postgresql" else _SqliteWriter)(conn, batch_size)
+        writer = (_PostgresWriter if conn.dialect.name == "postgresql" else _SqliteWriter)(conn)
         for file, kind, file_format in files:
-            merge = file_format == "udi-xml"
             table = TABLE_FOR_KIND[kind]
-            for rows, errors in _parsed(file, kind, file_format, snapshot_id, workers):
-                for error in errors:
-                    result.rejected += 1
-                    if len(result.errors) < KEPT_ERRORS:
-                        result.errors.append(error)
-                    if on_error:
-                        on_error(error)
-                if kind == "device":
-                    result.devices += len(rows)
-                else:
-                    result.enterprises += len(rows)
-                writer.add_many(table, rows, merge and kind == "device")
+            with writer.file(table, file_format == "udi-xml" and kind == "device") as write:
+                for batch in _batches(file, kind, file_format, snapshot_id, workers, writer.as_copy):
+                    for error in batch.errors:
+                        result.rejected += 1
+                        if len(result.errors) < KEPT_ERRORS:
+                            result.errors.append(error)
+                        if on_error:
+                            on_error(error)
+                    if kind == "device":
+                        result.devices += len(batch.keys)
+                    else:
+                        result.enterprises += len(batch.keys)
+                    if batch.keys:
+                        write(batch)
         changed = writer.finish()
         result.changed_devices = changed["registry_devices"]
         result.changed_enterprises = changed["registry_enterprises"]

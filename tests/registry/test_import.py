@@ -175,7 +175,8 @@ def test_a_failed_import_leaves_no_trace(runtime, tmp_path, monkeypatch):
     def explode(self):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(importer._Writer, "finish", explode)
+    monkeypatch.setattr(importer._SqliteWriter, "finish", explode)
+    monkeypatch.setattr(importer._PostgresWriter, "finish", explode)
     with pytest.raises(RuntimeError):
         import_snapshot(runtime.db, tmp_path)
     assert count(runtime, RegistryDevice) == 0
@@ -191,3 +192,23 @@ def test_cli_import_prints_json_summary(runner, tmp_path):
     assert summary["snapshot"].startswith("snap_")
     strict = runner.invoke(args=["registry", "import", str(tmp_path), "--strict"])
     assert strict.exit_code == 3
+
+
+def test_parallel_parsing_gives_the_same_snapshot(runtime, tmp_path, monkeypatch):
+    """Large files are parsed by a process pool; the result is the same as sequential,
+    including the last-line-wins rule, rejected rows and awkward characters for COPY."""
+    from gateway.registry import importer
+
+    rows = [dict(SYRINGE, number=f"国械注准2020314{i:04d}", product_name=f"注射器\t{i}\\型\n") for i in range(3000)]
+    rows[1500] = "{broken"
+    rows.append(dict(SYRINGE, number="国械注准20203140007", product_name="最后一行为准"))
+    path = write_jsonl(tmp_path / "devices.jsonl", rows)
+    monkeypatch.setattr(importer, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr("verifiers.registry.formats.jsonl_chunks.__defaults__", (500,))
+    seen = []
+    result = import_snapshot(runtime.db, path, workers=2, on_error=seen.append)
+    assert (result.devices, result.rejected) == (3000, 1) and seen[0]["line"] == 1501
+    with runtime.db.session() as s:
+        assert s.get(RegistryDevice, "国械注准20203140007").product_name == "最后一行为准"
+        assert s.get(RegistryDevice, "国械注准20203142999").product_name == "注射器\t2999\\型"
+    assert count(runtime, RegistryDevice) == 2999

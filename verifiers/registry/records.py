@@ -6,7 +6,6 @@ file and line and goes on with the next row.
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date
 
@@ -53,10 +52,6 @@ class DeviceRecord:
                 "category_code": self.category_code, "approved_on": _iso(self.approved_on),
                 "valid_until": _iso(self.valid_until), "status": self.status, "issuer": self.issuer}
 
-    def row_hash(self) -> str:
-        return _hash((self.number, self.kind, self.device_class, self.product_name, self.registrant,
-                      self.registrant_uscc, "\x1e".join(self.models), self.category_code, self.approved_on,
-                      self.valid_until, self.status, self.issuer))
 
 
 @dataclass(frozen=True)
@@ -82,19 +77,10 @@ class EnterpriseRecord:
                 "issued_on": _iso(self.issued_on), "valid_until": _iso(self.valid_until), "issuer": self.issuer,
                 "status": self.status, "address": self.address}
 
-    def row_hash(self) -> str:
-        return _hash((self.number, self.kind, self.holder, self.uscc, self.region,
-                      "\x1e".join(f"{c}:{cat}" for c, cat in self.scope), self.issued_on, self.valid_until,
-                      self.issuer, self.status, self.address))
 
 
 def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
-
-
-def _hash(values: tuple) -> str:
-    # Change detection only, not security: the fields in a fixed order, unit-separated.
-    return hashlib.sha1("\x1f".join("" if v is None else str(v) for v in values).encode()).hexdigest()
 
 
 def _text(row: dict, key: str, required: bool = False) -> str | None:
@@ -134,22 +120,40 @@ def _uscc(row: dict, key: str) -> str | None:
     return value.upper().replace(" ", "") if value else None
 
 
+def _models(value) -> tuple[str, ...]:
+    if not value:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        raise RecordError("models 应为文本列表 / models must be a list of text")
+    out = []
+    for item in value:
+        if not isinstance(item, (str, int, float)):
+            raise RecordError("models 应为文本列表 / models must be a list of text")
+        text = str(item).strip()
+        if text:
+            out.append(text)
+    return tuple(out)
+
+
+def _device_class(value) -> int:
+    if value in (1, 2, 3):  # the common case: already an int
+        return int(value)
+    try:
+        device_class = int(value)
+    except (TypeError, ValueError):
+        device_class = 0
+    if device_class not in (1, 2, 3) or isinstance(value, bool):
+        raise RecordError(f"class 应为 1、2 或 3，实为 {value!r} / class must be 1, 2 or 3")
+    return device_class
+
+
 def device_from_mapping(row: dict) -> DeviceRecord:
     if not isinstance(row, dict):
         raise RecordError("记录应为对象 / a record must be an object")
     number = _text(row, "number", required=True)
-    raw_class = row.get("class")
-    try:
-        device_class = int(raw_class)
-    except (TypeError, ValueError):
-        raise RecordError(f"class 应为 1、2 或 3，实为 {raw_class!r} / class must be 1, 2 or 3") from None
-    if device_class not in (1, 2, 3):
-        raise RecordError(f"class 应为 1、2 或 3，实为 {raw_class!r} / class must be 1, 2 or 3")
-    models = row.get("models") or []
-    if isinstance(models, str):
-        models = [models]
-    if not isinstance(models, list) or not all(isinstance(m, (str, int, float)) for m in models):
-        raise RecordError("models 应为文本列表 / models must be a list of text")
+    device_class = _device_class(row.get("class"))
     category = _text(row, "category_code")
     if category is not None and not (category.isdigit() and len(category) <= 4):
         raise RecordError(f"category_code 应为分类目录代码（如 14）：{category} / category_code must be a catalogue code")
@@ -160,7 +164,7 @@ def device_from_mapping(row: dict) -> DeviceRecord:
     return DeviceRecord(
         key=lookup_key(number), number=number, kind=kind, device_class=device_class,
         product_name=_text(row, "product_name", required=True), registrant=_text(row, "registrant"),
-        registrant_uscc=_uscc(row, "registrant_uscc"), models=tuple(str(m).strip() for m in models if str(m).strip()),
+        registrant_uscc=_uscc(row, "registrant_uscc"), models=_models(row.get("models")),
         category_code=category.zfill(2) if category else None, approved_on=approved_on, valid_until=valid_until,
         status=_choice(row, "status", DEVICE_STATUSES, default="active"), issuer=_text(row, "issuer"))
 
