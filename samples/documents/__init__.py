@@ -1,0 +1,1 @@
+"""Sample certificates: page model, layouts, variants and the generator."""
