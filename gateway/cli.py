@@ -198,6 +198,9 @@ def registry_import(path, fmt, as_json, strict):
 
 
 def main():
+    # Long-running commands log at INFO; one-off commands only say what went wrong.
+    if len(sys.argv) > 1 and sys.argv[1] not in ("serve", "worker"):
+        os.environ.setdefault("LOG_LEVEL", "WARNING")
     # AppGroup commands run inside an app context built lazily from this ScriptInfo,
     # so `--help` and `serve` never construct an app they don't need.
     cli.main(prog_name="qingwang", obj=ScriptInfo(create_app=_create_app, set_debug_flag=False))

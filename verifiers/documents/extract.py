@@ -6,11 +6,13 @@ kept, marked ``valid: false`` with the problem, never dropped.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable
 
 from verifiers.documents import values
-from verifiers.documents.layout import Segment, continuation, find_segments, label_pattern
+from verifiers.documents.layout import (Segment, compact, continuation, find_segments, label_pattern, row_neighbours,
+                                        union)
 from verifiers.documents.model import Field, Page
 
 Parser = Callable[[str], "values.Parsed"]
@@ -26,7 +28,8 @@ class FieldSpec:
 
 NUMBER_LABELS = ("许可证编号", "备案编号", "注册证编号", "备案号", "证书编号", "编号", "登记编号")
 DATE_ISSUED = ("发证日期", "批准日期", "备案日期", "登记日期", "发证时间", "出具日期")
-ISSUER = ("发证部门", "发证机关", "审批部门", "备案部门", "登记机关", "备案机关", "发证单位")
+#: The last entries are the labels with their final character lost under a seal or glare.
+ISSUER = ("发证部门", "发证机关", "审批部门", "备案部门", "登记机关", "备案机关", "发证单位", "发证部", "审批部", "备案部")
 COMMON_STOPS = ("经营方式", "库房地址", "生产地址", "结构及组成", "适用范围", "预期用途", "附件", "备注",
                 "其他内容", "网站名称", "网址", "域名", "IP地址", "类型", "注册资本", "成立日期", "营业期限",
                 "经营场所", "产品描述", "主要组成成分", "产品储存条件及有效期", "变更情况", "生产国或地区")
@@ -37,7 +40,9 @@ _manager = FieldSpec("manager", ("企业负责人", "负责人"), values.person)
 _issuer = FieldSpec("issuer", ISSUER, values.issuer)
 _issued = FieldSpec("issued_on", DATE_ISSUED, values.date_value)
 _valid = FieldSpec("valid_until", ("有效期限", "有效期至", "有效期"), values.valid_until)
-_address = FieldSpec("address", ("住所", "企业住所", "注册地址", "经营场所"), values.text, multiline=True)
+#: On licences and filings the address field is 住所 (the registered domicile, which the
+#: registry holds), not 经营场所 (the premises), printed beside it.
+_address = FieldSpec("address", ("住所", "企业住所", "注册地址"), values.text, multiline=True)
 
 TYPE_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
     "business_licence": (
@@ -51,12 +56,14 @@ TYPE_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
     "device_business_licence": (
         FieldSpec("number", NUMBER_LABELS, values.number), FieldSpec("name", ("企业名称", "名称"), values.name),
         _uscc, _legal, _manager, _address,
-        FieldSpec("scope", ("经营范围",), values.scope, multiline=True), _issuer, _issued, _valid,
+        FieldSpec("scope", ("经营范围",), values.scope_for("device_business_licence"), multiline=True),
+        _issuer, _issued, _valid,
     ),
     "class2_business_filing": (
         FieldSpec("number", NUMBER_LABELS, values.number), FieldSpec("name", ("企业名称", "名称"), values.name),
         _uscc, _legal, _manager, _address,
-        FieldSpec("scope", ("经营范围",), values.scope, multiline=True), _issuer, _issued,
+        FieldSpec("scope", ("经营范围",), values.scope_for("class2_business_filing"), multiline=True),
+        _issuer, _issued,
     ),
     "registration_certificate": (
         FieldSpec("number", ("注册证编号", "注册证号", "编号"), values.number),
@@ -70,6 +77,7 @@ TYPE_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
     "class1_filing": (
         FieldSpec("number", ("备案编号", "备案号"), values.number),
         FieldSpec("registrant", ("备案人名称", "备案人"), values.name),
+        FieldSpec("uscc", ("备案人统一社会信用代码", "统一社会信用代码", "社会信用代码"), values.uscc),
         FieldSpec("address", ("备案人住所", "住所"), values.text, multiline=True),
         FieldSpec("product_name", ("产品名称",), values.text),
         FieldSpec("models", ("型号、规格", "型号规格", "规格型号", "包装规格", "型号"), values.models, multiline=True),
@@ -78,11 +86,12 @@ TYPE_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
     "production_licence": (
         FieldSpec("number", NUMBER_LABELS, values.number), FieldSpec("name", ("企业名称", "名称"), values.name),
         _uscc, _legal, _manager, _address,
-        FieldSpec("scope", ("生产范围",), values.scope, multiline=True), _issuer, _issued, _valid,
+        FieldSpec("scope", ("生产范围",), values.scope_for("production_licence"), multiline=True),
+        _issuer, _issued, _valid,
     ),
     "online_sales_filing": (
         FieldSpec("number", ("备案编号", "备案号", "编号"), values.number),
-        FieldSpec("name", ("企业名称", "名称"), values.name), _uscc, _legal,
+        FieldSpec("name", ("企业名称", "名称"), values.name), _uscc, _legal, _manager,
         FieldSpec("address", ("住所", "企业住所"), values.text, multiline=True),
         _issuer, _issued,
     ),
@@ -104,18 +113,106 @@ def extract_fields(doc_type: str, pages: list[Page]) -> dict[str, Field]:
     fields: dict[str, Field] = {}
     for spec in specs:
         other_labels = [label for s in specs if s is not spec for label in s.labels] + list(COMMON_STOPS)
-        candidates: list[Segment] = []
+        candidates: list[tuple[Segment, Page]] = []
         for page in pages:
             for segment in find_segments(page, list(spec.labels), other_labels):
                 if spec.multiline:
                     segment = continuation(page, segment, stops)
-                candidates.append(segment)
-        segment = _best_segment(candidates)
-        if segment is None:
+                candidates.append((segment, page))
+        found = _best_segment([c[0] for c in candidates])
+        if found is None:
             continue
-        parsed = spec.parse(segment.value)
-        fields[spec.name] = Field(value=parsed.value, confidence=segment.confidence, page=segment.page,
-                                  box=segment.box, raw=segment.value, valid=parsed.problem is None,
-                                  problem=parsed.problem, corrections=parsed.corrections)
+        page = next(p for seg, p in candidates if seg is found)
+        parsed = spec.parse(found.value)
+        field = Field(value=parsed.value, confidence=found.confidence, page=found.page, box=found.box,
+                      raw=found.value, valid=parsed.problem is None, problem=parsed.problem,
+                      corrections=parsed.corrections)
+        if spec.name == "uscc" and not field.valid:
+            field = _uscc_split_across_boxes(page, found) or field
+        fields[spec.name] = field
+    return _validation_guided(doc_type, fields, pages)
+
+
+def _uscc_split_across_boxes(page: Page, segment: Segment) -> Field | None:
+    """A credit code OCR cut in two ("统一社会信用代码：9" + "1440…"): join the pieces on
+    the row and keep the result only if its check character agrees."""
+    if segment.line is None:
+        return None
+    joined = segment.value
+    for neighbour in row_neighbours(page, segment.line)[:2]:
+        joined += neighbour.text
+        parsed = values.uscc(joined)
+        if parsed.problem is None:
+            return Field(value=parsed.value, confidence=min(segment.confidence, neighbour.confidence),
+                         page=segment.page, box=union([segment.box, neighbour.box]), raw=joined,
+                         corrections=[*parsed.corrections, {"from": segment.value, "to": parsed.value,
+                                      "reason": "代码被识别为相邻的两段，合并后校验码通过 / the code was read as two "
+                                                "pieces; joined, its check character agrees"}])
+    return None
+
+
+#: What kind of number each document type carries (identifier kinds).
+NUMBER_KINDS = {"device_business_licence": ("device_business_licence",),
+                "class2_business_filing": ("class2_business_filing",),
+                "production_licence": ("production_licence",), "registration_certificate": ("registration",),
+                "class1_filing": ("filing",), "online_sales_filing": ("online_sales_filing",)}
+_NUMBERISH = re.compile(r"[\u4e00-\u9fff()（）〔〕\[\]]{1,16}\s*\d[\d\sA-Z()（）]{5,16}号?")
+_USCC_RUN = re.compile(r"(?<![0-9A-Z])[0-9A-Z]{18}(?![0-9A-Z])")
+
+
+def _page_candidates(pages: list[Page], pattern: re.Pattern):
+    for page in pages:
+        for line in page.lines:
+            text = values.simplify(compact(line.text))
+            for match in pattern.finditer(text):
+                yield match.group(0), line, page
+
+
+def _validation_guided(doc_type: str, fields: dict[str, Field], pages: list[Page]) -> dict[str, Field]:
+    """Where a key identifier is missing, malformed or of the wrong kind, look for one on
+    the page that passes its check (the credit-code check character; the number format
+    of this document type) and take it, recording why."""
+    from verifiers.identifiers import IdentifierError, identify
+
+    wanted = NUMBER_KINDS.get(doc_type)
+    current = fields.get("number")
+    if wanted and not _number_of_kind(current, wanted):
+        for text, line, page in _page_candidates(pages, _NUMBERISH):
+            try:
+                parsed = identify(values.normalise_identifier(text))
+            except IdentifierError:
+                continue
+            if parsed.kind in wanted:
+                fields["number"] = Field(
+                    value=parsed.number, confidence=line.confidence, page=page.number, box=line.box, raw=line.text,
+                    corrections=[{"from": current.value if current else None, "to": parsed.number,
+                                  "reason": "按本类文件的编号格式在页面上找到 / found on the page by this "
+                                            "document type's number format"}])
+                break
+    if "uscc" in _KEY_USCC_TYPES.get(doc_type, ()) and not (fields.get("uscc") and fields["uscc"].valid):
+        previous = fields.get("uscc")
+        for text, line, page in _page_candidates(pages, _USCC_RUN):
+            parsed = values.uscc(text)
+            if parsed.problem is None and not parsed.corrections:
+                fields["uscc"] = Field(value=parsed.value, confidence=line.confidence, page=page.number,
+                                       box=line.box, raw=line.text,
+                                       corrections=[{"from": previous.value if previous else None, "to": parsed.value,
+                                                     "reason": "页面上唯一通过校验码的统一社会信用代码 / the credit "
+                                                               "code on the page whose check character agrees"}])
+                break
     return fields
 
+
+_KEY_USCC_TYPES = {t: ("uscc",) for t in ("business_licence", "device_business_licence", "class2_business_filing",
+                                          "production_licence", "online_sales_filing")}
+
+
+def _number_of_kind(field: Field | None, kinds: tuple[str, ...]) -> bool:
+    from verifiers.identifiers import IdentifierError, identify
+
+    if field is None or not field.valid or not field.value:
+        return False
+    try:
+        return identify(field.value).kind in kinds
+    except IdentifierError:
+        return False

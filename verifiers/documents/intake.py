@@ -97,12 +97,31 @@ def _usable_text(text: str) -> bool:
     return meaningful >= 10 and junk <= meaningful * 0.05
 
 
+def _char_edges(text: str, chars: list[dict]) -> tuple[tuple[float, float], ...] | None:
+    """Each character's left and right edge. pdfplumber puts spaces into a line's text
+    where glyphs are far apart; those get the gap they stand for."""
+    glyphs = [c for c in chars if c["text"].strip()]
+    if "".join(c["text"] for c in glyphs) != "".join(text.split()):
+        return None  # one glyph mapped to several characters: positions would not line up
+    edges, i = [], 0
+    for ch in text:
+        if ch.isspace():
+            left = edges[-1][1] if edges else glyphs[0]["x0"]
+            right = glyphs[i]["x0"] if i < len(glyphs) else left
+            edges.append((left, right))
+        else:
+            edges.append((glyphs[i]["x0"], glyphs[i]["x1"]))
+            i += 1
+    return tuple(edges)
+
+
 def _text_layer_lines(plumber_page) -> list[Line]:
     lines = []
-    for item in plumber_page.extract_text_lines(layout=False, strip=True, return_chars=False):
+    for item in plumber_page.extract_text_lines(layout=False, strip=True, return_chars=True):
         text = item["text"].strip()
         if text:
-            lines.append(Line(text=text, confidence=1.0, box=(item["x0"], item["top"], item["x1"], item["bottom"])))
+            lines.append(Line(text=text, confidence=1.0, box=(item["x0"], item["top"], item["x1"], item["bottom"]),
+                              char_x=_char_edges(text, item["chars"])))
     return lines
 
 

@@ -15,6 +15,23 @@ class Line:
     text: str
     confidence: float
     box: Box
+    #: The four corners as read (clockwise from top-left), when the engine gives them;
+    #: their slope tells the page's skew (phone photos are seldom level).
+    quad: tuple[tuple[float, float], ...] | None = None
+    #: Left and right edge of each character, when known exactly (PDF text layers).
+    char_x: tuple[tuple[float, float], ...] | None = None
+
+    @property
+    def cx(self) -> float:
+        return (self.box[0] + self.box[2]) / 2
+
+    @property
+    def slope(self) -> float | None:
+        """dy/dx along the top edge, from the quad; None without one."""
+        if not self.quad or len(self.quad) < 2:
+            return None
+        (x0, y0), (x1, y1) = self.quad[0], self.quad[1]
+        return (y1 - y0) / (x1 - x0) if x1 - x0 > 1 else None
 
     @property
     def x0(self) -> float:

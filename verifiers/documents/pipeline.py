@@ -9,13 +9,17 @@ from verifiers.documents.intake import Limits, PageInput, load_pages
 from verifiers.documents.model import DocumentError, Page, Reading
 from verifiers.documents.ocr import OcrEngine
 from verifiers.documents.orientation import read_upright
+from verifiers.documents.seal import has_red_ink, suppress_red
 
 
 def read_page(page_input: PageInput, engine: OcrEngine) -> Page:
     if page_input.text_lines is not None:
         return Page(number=page_input.number, width=page_input.width, height=page_input.height,
                     lines=page_input.text_lines, source="text_layer")
-    lines, rotation, size = read_upright(np.asarray(page_input.image), engine)
+    image = np.asarray(page_input.image)
+    if has_red_ink(image):
+        image = suppress_red(image)
+    lines, rotation, size = read_upright(image, engine)
     return Page(number=page_input.number, width=size[0], height=size[1], lines=lines, source="ocr",
                 rotation=rotation)
 

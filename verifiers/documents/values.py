@@ -124,19 +124,31 @@ def _valid(code: str) -> bool:
 # --- licence and certificate numbers ---------------------------------------------------------------------------------
 
 
+#: Traditional forms OCR models trained on both scripts sometimes return for the
+#: characters of licence numbers (粵 for 粤 …); numbers are always printed simplified.
+_SIMPLIFIED = str.maketrans("粵滬魯貴遼蘇閩贛瓊雲陝寧晉國備註準進許監藥經營產號械網臺", "粤沪鲁贵辽苏闽赣琼云陕宁晋国备注准进许监药经营产号械网台")
+
+
+def simplify(text: str) -> str:
+    return text.translate(_SIMPLIFIED)
+
+
 def number(raw: str) -> Parsed:
     """A licence, filing or certificate number: normalised and checked against its format."""
     from verifiers.identifiers import IdentifierError, identify
 
-    compacted = normalise_identifier(raw).strip(_TRIM)
+    simplified = simplify(raw)
+    corrections = [] if simplified == raw else [{
+        "from": raw, "to": simplified, "reason": "繁体字形改为简体（编号均以简体印制） / traditional forms made simplified"}]
+    compacted = normalise_identifier(simplified).strip(_TRIM)
     compacted = re.split(r"[（(]?(?:原|旧)", compacted)[0] or compacted
     if not compacted:
         return Parsed(None, _problem("empty", "未读到编号", "No number was read"))
     try:
         parsed = identify(compacted)
     except IdentifierError as exc:
-        return Parsed(compacted, _problem(f"number_{exc.reason}", exc.message, exc.message))
-    return Parsed(parsed.number)
+        return Parsed(compacted, _problem(f"number_{exc.reason}", exc.message, exc.message), corrections)
+    return Parsed(parsed.number, None, corrections)
 
 
 #: Class numerals OCR stutters on: "Ⅲ类" read as "ⅢⅢ类", "III类" as "IIIII类" or "I类".
@@ -164,6 +176,32 @@ def _fix_class_numerals(raw: str) -> tuple[str, list[dict]]:
         return fixed
 
     return _ROMAN_RUN.sub(repair, raw), corrections
+
+
+#: The class a scope entry must be when the numeral before 类 is lost or misread as Ⅰ:
+#: a Class II business filing covers Class II, a business licence Class III (Class I
+#: needs neither, so it is never what such a document lists).
+_IMPLIED_CLASS = {"class2_business_filing": "Ⅱ", "device_business_licence": "Ⅲ"}
+_LOST_NUMERAL = re.compile(r"(?<![ⅠⅡⅢI1二三一])(?:[Ⅰ1lI|])?(?=类[：:])")
+
+
+def scope_for(doc_type: str):
+    """The scope parser for a document type (which tells a lost class numeral)."""
+    implied = _IMPLIED_CLASS.get(doc_type)
+
+    def parse(raw: str) -> Parsed:
+        corrections = []
+        if implied:
+            fixed = _LOST_NUMERAL.sub(implied, raw)
+            if fixed != raw:
+                corrections.append({"from": raw, "to": fixed, "reason": f"该类文件的经营范围只含{implied}类，识别缺失或误读的类别已补正 / "
+                                                                      f"this document type only lists class {implied}"})
+                raw = fixed
+        parsed = scope(raw)
+        parsed.corrections[:0] = corrections
+        return parsed
+
+    return parse
 
 
 def scope(raw: str) -> Parsed:

@@ -228,6 +228,17 @@ def read_udi(path: Path) -> Iterator[Row]:
         yield _build(source, line_no, "device", mapping)
 
 
+def _number_category(number: str) -> str | None:
+    """The category printed in a registration number (e.g. 40 for IVD reagents), used
+    when the UDI row has no 2017 classification code."""
+    from verifiers.identifiers import IdentifierError, identify
+
+    try:
+        return identify(number).category
+    except IdentifierError:
+        return None
+
+
 def _merge_udi_device(source, line_no, device, merged, first_seen) -> Iterator[Row]:
     numbers = [n for n in _NUMBER_SPLIT.split(device.get("zczbhhzbapzbh", "")) if n]
     if not numbers:
@@ -241,12 +252,13 @@ def _merge_udi_device(source, line_no, device, merged, first_seen) -> Iterator[R
                 merged[number]["models"].append(model)
             continue
         flbm = device.get("flbm") or ""
+        category = flbm.split("-")[0] if re.match(r"^\d{2}-", flbm) else _number_category(number)
         merged[number] = {
             "number": number, "kind": "filing" if "械备" in number else "registration",
             "class": _udi_class(device.get("qxlb"), number), "product_name": device.get("cpmctymc"),
             "registrant": device.get("ylqxzcrbarmc"), "registrant_uscc": device.get("tyshxydm"),
             "models": [model] if model else [],
-            "category_code": flbm.split("-")[0] if re.match(r"^\d{2}-", flbm) else None,
+            "category_code": category,
             "approved_on": None, "valid_until": None, "status": "active", "issuer": None,
         }
         first_seen[number] = (source, line_no)
@@ -294,6 +306,16 @@ def discover(path: Path, fmt: str | None = None) -> list[tuple[Path, str, str]]:
             found.append((candidate, kind, guessed))
     if path.is_dir() and fmt == "udi-xml" and not found:
         found.append((path, "device", "udi-xml"))
+    if fmt is None:
+        # A directory may hold the same data in several forms (devices.jsonl and
+        # devices.csv): read one per kind, the canonical JSON Lines first.
+        preference = {"jsonl": 0, "csv": 1, "udi-xml": 2}
+        best: dict[str, tuple[Path, str, str]] = {}
+        for entry in found:
+            kind = entry[1]
+            if kind not in best or preference[entry[2]] < preference[best[kind][2]]:
+                best[kind] = entry
+        found = [e for e in found if best.get(e[1]) is e]
     return found
 
 
