@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.decisions.models import Decision
@@ -29,42 +30,75 @@ FIELDS = ("title", "description", "registration_number", "product_name", "manufa
           "url")
 
 
-def submit_listing(runtime: Runtime, session: Session, platform_id: str,
-                   body: dict) -> tuple[Listing, Decision, list, list[str]]:
-    """Create or update (by external_id) a listing and decide it now; returns it, its
-    decision, tasks to dispatch, and the ids of its documents.
+def _claim(fields) -> ListingClaim:
+    get = fields.get if isinstance(fields, dict) else lambda name: getattr(fields, name)
+    return ListingClaim(title=get("title"), description=get("description") or "",
+                        registration_number=get("registration_number"), product_name=get("product_name"),
+                        manufacturer=get("manufacturer"), model=get("model"), device_class=get("device_class"))
 
-    This is the API's hot path (hundreds per second): two reads, then one flush that
-    writes the listing and its decision together.
+
+def _evaluate(runtime: Runtime, session: Session, platform_id: str, claim: ListingClaim, merchant: Merchant,
+              documents: list[Document]):
+    policy = runtime.policies.get(session, platform_id)
+    holdings, _, _ = holdings_of(merchant.uscc, runtime.registry, policy)
+    return evaluate_listing(claim, merchant_status=merchant.status, merchant_uscc=merchant.uscc, holdings=holdings,
+                            registry=runtime.registry, policy=policy,
+                            documents=[document_facts(d) for d in documents])
+
+
+def submit_listing(runtime: Runtime, platform_id: str, body: dict) -> tuple[Listing, Decision, list[str]]:
+    """Create or update (by external_id) a listing and decide it now; returns the listing,
+    its decision and the ids of its documents.
+
+    This is the API's hot path (hundreds per second). Everything is read and decided
+    outside any write transaction; the write is one short transaction for the listing
+    and its decision, so concurrent submissions wait on each other only for that
+    (SQLite has a single writer).
     """
-    merchant = session.get(Merchant, body["merchant_id"])
-    if merchant is None or merchant.platform_id != platform_id:
-        raise MerchantError(422, f"商户不存在：{body['merchant_id']}", f"Unknown merchant {body['merchant_id']}",
-                            errors={"json": {"merchant_id": ["unknown merchant"]}})
-    attached = _platform_documents(session, platform_id, body["document_ids"]) if body.get("document_ids") else []
-    listing = session.scalar(select(Listing).where(Listing.platform_id == platform_id,
-                                                   Listing.external_id == body["external_id"]))
-    documents = attached
-    if listing is None:
-        listing = Listing(id=new_id("lst"), platform_id=platform_id, external_id=body["external_id"])
-        session.add(listing)
-        for doc in attached:
-            session.add(ListingDocument(listing_id=listing.id, document_id=doc.id))
-    else:
-        current = listing_documents(session, listing.id)
+    with runtime.db.read_sessionmaker() as reader:
+        merchant = reader.get(Merchant, body["merchant_id"])
+        if merchant is None or merchant.platform_id != platform_id:
+            raise MerchantError(422, f"商户不存在：{body['merchant_id']}", f"Unknown merchant {body['merchant_id']}",
+                                errors={"json": {"merchant_id": ["unknown merchant"]}})
+        attached = _platform_documents(reader, platform_id, body["document_ids"]) if body.get("document_ids") else []
+        existing_id = reader.scalar(select(Listing.id).where(Listing.platform_id == platform_id,
+                                                             Listing.external_id == body["external_id"]))
+        current = listing_documents(reader, existing_id) if existing_id else []
         known = {d.id for d in current}
-        for doc in attached:
-            if doc.id not in known:
-                session.add(ListingDocument(listing_id=listing.id, document_id=doc.id))
         documents = current + [d for d in attached if d.id not in known]
-    listing.merchant_id = merchant.id
-    for name in FIELDS:
-        setattr(listing, name, body.get(name))
-    listing.description = listing.description or ""
-    listing.registration_key = lookup_key(listing.registration_number) if listing.registration_number else None
-    decision, tasks = decide(runtime, session, listing, "submitted", notify=False, merchant=merchant,
-                             documents=documents)
-    return listing, decision, tasks, [d.id for d in documents]
+        evaluation = _evaluate(runtime, reader, platform_id, _claim(body), merchant, documents)
+    for attempt in range(3):
+        try:
+            with runtime.db.session() as writer:
+                listing = writer.get(Listing, existing_id) if existing_id else None
+                if listing is None:
+                    listing = Listing(id=new_id("lst"), platform_id=platform_id, external_id=body["external_id"])
+                    writer.add(listing)
+                listing.merchant_id = merchant.id
+                for name in FIELDS:
+                    setattr(listing, name, body.get(name))
+                listing.description = listing.description or ""
+                listing.registration_key = (lookup_key(listing.registration_number)
+                                            if listing.registration_number else None)
+                for doc in attached:
+                    if doc.id not in known:
+                        writer.add(ListingDocument(listing_id=listing.id, document_id=doc.id))
+                decision = record_decision(writer, platform_id=platform_id, subject_type="listing",
+                                           subject_id=listing.id, outcome=evaluation.outcome,
+                                           reasons=evaluation.reasons, registry_version=evaluation.registry_version,
+                                           looked_at=evaluation.looked_at, trigger="submitted", flush=False)
+                listing.outcome, listing.decision_id = evaluation.outcome, decision.id
+            return listing, decision, [d.id for d in documents]
+        except IntegrityError:
+            # A concurrent request created the same external_id first: update that one.
+            if attempt == 2:
+                raise
+            with runtime.db.read_sessionmaker() as reader:
+                existing_id = reader.scalar(select(Listing.id).where(Listing.platform_id == platform_id,
+                                                                     Listing.external_id == body["external_id"]))
+                current = listing_documents(reader, existing_id) if existing_id else []
+                known = {d.id for d in current}
+    raise AssertionError("unreachable")
 
 
 def listing_documents(session: Session, listing_id: str) -> list[Document]:
@@ -72,24 +106,15 @@ def listing_documents(session: Session, listing_id: str) -> list[Document]:
                                 .where(ListingDocument.listing_id == listing_id).order_by(Document.id)))
 
 
-def decide(runtime: Runtime, session: Session, listing: Listing, trigger: str, notify: bool = True,
-           merchant: Merchant | None = None, documents: list[Document] | None = None) -> tuple[Decision, list]:
+def decide(runtime: Runtime, session: Session, listing: Listing, trigger: str,
+           notify: bool = True) -> tuple[Decision, list]:
     """Evaluate the listing against the current registry and merchant standing.
 
-    ``notify``: send a webhook when the outcome changes (decisions returned in an API
-    response need none).
+    ``notify``: send a webhook when the outcome changes.
     """
-    merchant = merchant or session.get(Merchant, listing.merchant_id)
-    if documents is None:
-        documents = listing_documents(session, listing.id)
-    policy = runtime.policies.get(session, listing.platform_id)
-    holdings, _, _ = holdings_of(merchant.uscc, runtime.registry, policy)
-    claim = ListingClaim(title=listing.title, description=listing.description or "",
-                         registration_number=listing.registration_number, product_name=listing.product_name,
-                         manufacturer=listing.manufacturer, model=listing.model, device_class=listing.device_class)
-    evaluation = evaluate_listing(claim, merchant_status=merchant.status, merchant_uscc=merchant.uscc,
-                                  holdings=holdings, registry=runtime.registry, policy=policy,
-                                  documents=[document_facts(d) for d in documents])
+    merchant = session.get(Merchant, listing.merchant_id)
+    evaluation = _evaluate(runtime, session, listing.platform_id, _claim(listing), merchant,
+                           listing_documents(session, listing.id))
     decision = record_decision(session, platform_id=listing.platform_id, subject_type="listing", subject_id=listing.id,
                                outcome=evaluation.outcome, reasons=evaluation.reasons,
                                registry_version=evaluation.registry_version, looked_at=evaluation.looked_at,

@@ -35,8 +35,9 @@ def present(listing: Listing, decision: Decision | None = None, document_ids: li
 
 @blp.route("")
 class Listings(MethodView):
-    @blp.arguments(ListingCreateSchema)
-    @blp.response(200, ListingSchema)
+    # Schema instances, not classes: this is the hot path, and an instance is built once.
+    @blp.arguments(ListingCreateSchema())
+    @blp.response(200, ListingSchema())
     def post(self, body):
         """核验商品 / Check a listing and decide now: allow, block or review
 
@@ -45,11 +46,9 @@ class Listings(MethodView):
         when read; a change of outcome then arrives as a `listing.*` webhook.
         """
         try:
-            listing, decision, tasks, document_ids = submit_listing(web.runtime(), web.session(), web.platform_id(),
-                                                                    body)
+            listing, decision, document_ids = submit_listing(web.runtime(), web.platform_id(), body)
         except MerchantError as exc:
             raise merchant_problem(exc) from None
-        web.commit_and_dispatch(tasks)
         return present(listing, decision, document_ids)
 
     @blp.response(200, ListingSchema(many=True))

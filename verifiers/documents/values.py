@@ -49,8 +49,10 @@ person = name
 
 
 def issuer(raw: str) -> Parsed:
-    # The issuing authority is usually followed by the seal text or a date on the same line.
+    # The issuing authority is usually followed by the seal text or a date on the same
+    # line; a label read short ("发证部" for 发证部门) leaves its last character in front.
     cleaned = re.split(r"(?:19|20)\d{2}\s*年", raw)[0]
+    cleaned = re.sub(r"^[门关位]\s*[：:]", "", cleaned.strip())
     return name(cleaned)
 
 
@@ -215,7 +217,8 @@ def scope(raw: str) -> Parsed:
     return Parsed([{"class": item["class"], "category": item["category"]} for item in items], None, corrections)
 
 
-_MODEL_SPLIT = re.compile(r"[、，,；;／/]|\s{2,}")
+# Not "/": it belongs inside models and pack sizes ("100支/包", "10mL/支").
+_MODEL_SPLIT = re.compile(r"[、，,；;]|\s{2,}")
 
 
 def models(raw: str) -> Parsed:

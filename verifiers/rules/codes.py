@@ -53,7 +53,7 @@ CODES: dict[str, Code] = {c.code: c for c in (
          "Model {printed} is not among the certificate's models ({expected})"),
     Code("CLASS_MISMATCH", "block", "商品标注的管理类别（第{printed}类）与注册证（第{expected}类）不符",
          "The listed class ({printed}) differs from the certificate's ({expected})"),
-    Code("REGISTRANT_MISMATCH", "block", "生产企业/注册人不符：{printed} 与 {expected}",
+    Code("REGISTRANT_MISMATCH", "review", "生产企业/注册人不符：{printed} 与 {expected}",
          "Manufacturer or registrant differs: {printed} vs {expected}"),
     Code("CERTIFICATE_MISMATCH", "block", "上传的证书编号 {printed} 与填写的 {expected} 不一致",
          "The uploaded certificate's number {printed} differs from the one given, {expected}"),

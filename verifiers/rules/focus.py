@@ -42,8 +42,10 @@ FOCUS = (
                   re.compile(r"(?:透明质酸|玻尿酸).{0,10}(?:注射|填充)|(?:注射|填充).{0,6}(?:透明质酸|玻尿酸)"), "review",
                   "第三类植入器械，须在医疗机构使用"),
     FocusCategory("hearing_aid", "助听器", "hearing aids", re.compile(r"助听器"), "info", "须有验配提示"),
-    FocusCategory("device_mask", "械字号面膜/医用敷料", "device-registered 'masks' and dressings",
-                  re.compile(r"面膜|医用.{0,4}敷料.{0,4}贴|冷敷贴"), "review", "不得宣称美容护肤功效"),
+    FocusCategory("device_mask", "械字号面膜", "device-registered facial 'masks'",
+                  re.compile(r"面膜"), "review", "医用敷料不得作为化妆品宣称美容护肤功效"),
+    FocusCategory("dressing_patch", "贴敷类医用敷料/冷敷贴", "dressings and cold patches",
+                  re.compile(r"医用.{0,4}敷料.{0,4}贴|冷敷贴|敷贴"), "info"),
 )
 
 

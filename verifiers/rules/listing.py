@@ -65,19 +65,20 @@ def registration_in_force(device: DeviceRecord, policy: Policy) -> list[Reason]:
 
 def product_matches(listing: ListingClaim, device: DeviceRecord) -> list[Reason]:
     """PRODUCT_MISMATCH: the listed product is the certificate's product (tolerant of
-    model suffixes and brackets, strict on the kind of product)."""
-    out = []
+    model suffixes and brackets, strict on the kind of product). The title is checked
+    too, for a different kind of product only (titles carry marketing words), and only
+    when the product name itself raised nothing."""
     for field_name, listed in (("product_name", listing.product_name), ("title", listing.title)):
         if not listed:
             continue
         verdict = compare_products(listed, device.product_name)
         if field_name == "title" and verdict != DIFFERENT:
-            continue  # titles carry marketing words; only a different kind of product matters
+            continue
         if verdict != SAME:
-            out.append(reason("PRODUCT_MISMATCH", severity="block" if verdict == DIFFERENT else "review",
-                              field=field_name, printed=listed, expected=device.product_name,
-                              evidence={"listed": listed, "registered": device.product_name, "match": verdict}))
-    return out
+            return [reason("PRODUCT_MISMATCH", severity="block" if verdict == DIFFERENT else "review",
+                           field=field_name, printed=listed, expected=device.product_name,
+                           evidence={"listed": listed, "registered": device.product_name, "match": verdict})]
+    return []
 
 
 def model_matches(listing: ListingClaim, device: DeviceRecord) -> list[Reason]:
@@ -98,13 +99,17 @@ def class_matches(listing: ListingClaim, device: DeviceRecord) -> list[Reason]:
 
 
 def registrant_matches(listing: ListingClaim, device: DeviceRecord) -> list[Reason]:
-    """REGISTRANT_MISMATCH: the manufacturer named is the certificate's registrant."""
+    """REGISTRANT_MISMATCH: the manufacturer named is the certificate's registrant.
+
+    For review, not a block: since 2021 a registrant may have its devices made by a
+    contract manufacturer (受托生产企业) whose name is on the label too, so a different
+    name is a question for a person, not proof of a borrowed certificate."""
     if not listing.manufacturer or not device.registrant:
         return []
     verdict = compare_names(listing.manufacturer, device.registrant)
     if verdict == SAME:
         return []
-    return [reason("REGISTRANT_MISMATCH", severity="block" if verdict == DIFFERENT else "review", field="manufacturer",
+    return [reason("REGISTRANT_MISMATCH", severity="review", field="manufacturer",
                    printed=listing.manufacturer, expected=device.registrant,
                    evidence={"listed": listing.manufacturer, "registered": device.registrant, "match": verdict})]
 
