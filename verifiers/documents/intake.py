@@ -115,6 +115,62 @@ def _char_edges(text: str, chars: list[dict]) -> tuple[tuple[float, float], ...]
     return tuple(edges)
 
 
+def _piece(line: Line, a: int, b: int) -> Line | None:
+    raw = line.text[a:b]
+    text = raw.strip()
+    if not text:
+        return None
+    offset = a + len(raw) - len(raw.lstrip())
+    edges = line.char_x[offset:offset + len(text)]
+    return Line(text=text, confidence=line.confidence, box=(edges[0][0], line.y0, edges[-1][1], line.y1),
+                char_x=edges)
+
+
+def _split(line: Line, cuts: list[int]) -> list[Line]:
+    bounds = [0, *sorted(set(cuts)), len(line.text)]
+    return [p for a, b in zip(bounds, bounds[1:]) if (p := _piece(line, a, b)) is not None]
+
+
+def _glyph_width(line: Line, i: int) -> float:
+    left, right = line.char_x[i]
+    return right - left
+
+
+def _wide_gaps(line: Line) -> list[int]:
+    """Where a gap is much wider than the characters beside it (3x the narrower one, so a
+    small caption's end and a label's start count, letter-spacing does not)."""
+    cuts = []
+    for i, ch in enumerate(line.text):
+        if not ch.isspace() or i == 0 or i + 1 >= len(line.text):
+            continue
+        neighbours = [_glyph_width(line, j) for j in (i - 1, i + 1) if not line.text[j].isspace()]
+        if neighbours and _glyph_width(line, i) > 3 * min(neighbours):
+            cuts.append(i)
+    return cuts
+
+
+def _split_text_layer(lines: list[Line]) -> list[Line]:
+    """pdfplumber joins everything on one baseline into a line, so the two columns of a
+    form become one ("名称 …公司   注册资本 …万元"). Split where a gap is much wider
+    than its characters; then, where a line crosses the left edge of a column other
+    lines start at, split there too (a gap alone cannot tell a column break from a
+    letter-spaced label)."""
+    first = [piece for line in lines for piece in (_split(line, _wide_gaps(line)) if line.char_x else [line])]
+    starts: dict[int, int] = {}
+    for line in first:
+        starts[round(line.x0 / 2)] = starts.get(round(line.x0 / 2), 0) + 1
+    columns = {x for x, n in starts.items() if n >= 2}
+    out = []
+    for line in first:
+        if not line.char_x:
+            out.append(line)
+            continue
+        cuts = [i for i in range(1, len(line.text)) if line.text[i - 1].isspace() and not line.text[i].isspace()
+                and any(abs(round(line.char_x[i][0] / 2) - x) <= 1 for x in columns)]
+        out += _split(line, cuts)
+    return out
+
+
 def _text_layer_lines(plumber_page) -> list[Line]:
     lines = []
     for item in plumber_page.extract_text_lines(layout=False, strip=True, return_chars=True):
@@ -122,7 +178,7 @@ def _text_layer_lines(plumber_page) -> list[Line]:
         if text:
             lines.append(Line(text=text, confidence=1.0, box=(item["x0"], item["top"], item["x1"], item["bottom"]),
                               char_x=_char_edges(text, item["chars"])))
-    return lines
+    return _split_text_layer(lines)
 
 
 def load_pdf_pages(data: bytes, limits: Limits) -> list[PageInput]:
