@@ -59,7 +59,7 @@ def process_document(runtime: Runtime, payload: dict) -> None:
     started = time.perf_counter()
     try:
         reading = read_document(data, media_type, engine=ocr_engine(runtime.settings), limits=_limits(runtime),
-                                type_hint=hint)
+                                type_hint=hint, registry=runtime.registry)
     except DocumentError as exc:
         log.info("document unreadable", extra={"document_id": document_id, "code": exc.code})
         _finish(runtime, document_id, status="failed", error=exc.as_dict(),

@@ -124,7 +124,9 @@ def extract_fields(doc_type: str, pages: list[Page]) -> dict[str, Field]:
             continue
         page = next(p for seg, p in candidates if seg is found)
         parsed = spec.parse(found.value)
-        field = Field(value=parsed.value, confidence=found.confidence, page=found.page, box=found.box,
+        guessed = any(c.get("guessed") for c in parsed.corrections)
+        field = Field(value=parsed.value, confidence=found.confidence * (0.8 if guessed else 1.0), page=found.page,
+                      box=found.box,
                       raw=found.value, valid=parsed.problem is None, problem=parsed.problem,
                       corrections=parsed.corrections)
         if spec.name == "uscc" and not field.valid:

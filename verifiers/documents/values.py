@@ -53,7 +53,13 @@ def issuer(raw: str) -> Parsed:
     # line; a label read short ("发证部" for 发证部门) leaves its last character in front.
     cleaned = re.split(r"(?:19|20)\d{2}\s*年", raw)[0]
     cleaned = re.sub(r"^[门关位]\s*[：:]", "", cleaned.strip())
-    return name(cleaned)
+    parsed = name(cleaned)
+    # 局 and 店 look alike to OCR; an issuing authority is a bureau (局), never a shop.
+    if parsed.value and parsed.value.endswith("管理店"):
+        fixed = parsed.value[:-1] + "局"
+        parsed.corrections.append({"from": parsed.value, "to": fixed, "reason": "发证机关是“局”，不是“店” / an issuer is a bureau (局)"})
+        parsed.value = fixed
+    return parsed
 
 
 def date_value(raw: str) -> Parsed:
@@ -99,15 +105,18 @@ def uscc(raw: str) -> Parsed:
     except USCCError as exc:
         first_error = exc
     if len(fixed) == 18:
+        # A wrong guess passes the mod-31 check one time in 31, so a guess must also pass
+        # the organisation-code check and be the only one that does; and the field's
+        # confidence is lowered so the rules send it to a person (LOW_CONFIDENCE).
         options = []
         for i, ch in enumerate(fixed):
             for alt in _CONFUSABLE.get(ch, ""):
                 trial = fixed[:i] + alt + fixed[i + 1:]
-                if alt in USCC_ALPHABET and _valid(trial):
+                if alt in USCC_ALPHABET and _valid(trial) and parse_uscc(trial).organisation_check_ok:
                     options.append((i, ch, alt, trial))
         if len(options) == 1:
             i, old, new, trial = options[0]
-            corrections.append({"from": fixed, "to": trial, "position": i + 1,
+            corrections.append({"from": fixed, "to": trial, "position": i + 1, "guessed": True,
                                 "reason": f"第{i + 1}位 {old}→{new} 后校验码通过（唯一可能） / "
                                           f"position {i + 1} {old}->{new} makes the check character agree "
                                           f"(the only such change)"})

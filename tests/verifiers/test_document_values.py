@@ -1,0 +1,66 @@
+"""Printed values to normalised fields, with the OCR corrections each rule makes."""
+from verifiers.documents.model import Field
+from verifiers.documents.registry_hints import correct_number
+from verifiers.documents.values import issuer, models, number, scope, scope_for, uscc, valid_until
+
+from tests.verifiers.rules_support import MemoryRegistry, licence
+
+
+def test_credit_code_letters_outside_the_alphabet_are_corrected():
+    parsed = uscc("9144030O71526726XG")  # O for 0
+    assert parsed.value == "9144030071526726XG" and parsed.problem is None
+    assert "I/O/Z/S/V" in parsed.corrections[0]["reason"]
+
+
+def test_credit_code_single_confusion_is_fixed_only_when_unique():
+    parsed = uscc("9144030071526726XC")  # G read as C: not a known confusion -> invalid
+    assert parsed.problem is not None and parsed.problem["code"] == "uscc_invalid"
+    parsed = uscc("91340111MA8P9K0G9H")  # N read as H: the check character confirms the fix
+    assert parsed.value == "91340111MA8P9K0G9N" and parsed.corrections[0]["guessed"] is True
+
+
+def test_class_numerals_stutter_and_loss():
+    assert scope("Ⅲ类：14；Ⅱ类：07").value == [{"class": 3, "category": "14"}, {"class": 2, "category": "07"}]
+    assert scope("ⅢⅢ类：14").value == [{"class": 3, "category": "14"}]
+    licence_scope = scope_for("device_business_licence")("2017年分类目录：类：14，16")
+    assert licence_scope.value == [{"class": 3, "category": "14"}, {"class": 3, "category": "16"}]
+    assert licence_scope.corrections
+    assert scope_for("class2_business_filing")("I类：07").value == [{"class": 2, "category": "07"}]
+
+
+def test_numbers_in_traditional_forms_are_simplified():
+    parsed = number("粵穗械备20210088号")
+    assert parsed.value == "粤穗械备20210088" and parsed.corrections
+
+
+def test_long_term_validity_is_null():
+    assert valid_until("2015年03月18日至长期").value is None
+    assert valid_until("2023年01月10日至2028年01月09日").value == "2028-01-09"
+
+
+def test_issuer_cleaning():
+    assert issuer("门：无锡市食品药品监督管理局").value == "无锡市食品药品监督管理局"
+    fixed = issuer("深圳市市场监督管理店")
+    assert fixed.value == "深圳市市场监督管理局" and fixed.corrections
+
+
+def test_models_keep_pack_sizes():
+    assert models("7.5cm 单头 100支/包、10cm 双头 50支/包").value == ["7.5cm 单头 100支/包", "10cm 双头 50支/包"]
+
+
+def field(value, valid=True):
+    return Field(value=value, confidence=0.95, page=1, box=(0, 0, 10, 10), raw=value, valid=valid)
+
+
+def test_a_misread_licence_number_is_corrected_from_the_registry():
+    registry = MemoryRegistry(enterprises=[licence()])
+    fields = {"number": field("粤深药监械经营许20238001号"), "uscc": field("9144030071526726XG")}
+    corrected = correct_number("device_business_licence", fields, registry)["number"]
+    assert corrected.value == "粤深药监械经营许20230001号"
+    assert "1" in corrected.corrections[-1]["reason"]
+
+
+def test_a_number_far_from_the_record_is_left_for_the_rules():
+    registry = MemoryRegistry(enterprises=[licence()])
+    fields = {"number": field("粤深药监械经营许20199999号"), "uscc": field("9144030071526726XG")}
+    assert correct_number("device_business_licence", fields, registry)["number"].value == "粤深药监械经营许20199999号"
