@@ -119,14 +119,16 @@ def is_label(line: Line, any_label: re.Pattern) -> bool:
     return bool(any_label.fullmatch(text) or _ENDS_AS_LABEL.match(text))
 
 
-def _value_right_of(label_line: Line, lines: list[Line], any_label: re.Pattern, g: Geometry) -> Line | None:
-    """The nearest box on the label's row to its right, if close enough to be its cell."""
+def _value_right_of(label_line: Line, lines: list[Line], any_label: re.Pattern, g: Geometry,
+                    page_width: float) -> Line | None:
+    """The nearest box on the label's row to its right, if close enough to be its cell
+    (a table's value column can sit a quarter of the page away from short labels)."""
     candidates = [ln for ln in lines if ln is not label_line and g.same_row(ln, label_line)
                   and ln.x0 >= label_line.x1 - 2]
     if not candidates:
         return None
     nearest = min(candidates, key=lambda ln: ln.x0)
-    if nearest.x0 - label_line.x1 > g.line_h * 12 or is_label(nearest, any_label):
+    if nearest.x0 - label_line.x1 > max(g.line_h * 12, page_width * 0.25) or is_label(nearest, any_label):
         return None
     return nearest
 
@@ -164,7 +166,8 @@ def find_segments(page: Page, labels: list[str], stop_labels: list[str] | None =
                 segments.append(Segment(label, value, line.confidence, page.number,
                                         _sub_box(line, match.end(), end, len(text)), line, label_box))
                 continue
-            cell = _value_right_of(line, page.lines, any_label, g) or _value_below(line, page.lines, any_label, g)
+            cell = (_value_right_of(line, page.lines, any_label, g, page.width)
+                    or _value_below(line, page.lines, any_label, g))
             if cell is not None:
                 segments.append(Segment(label, cell.text.strip(" \u3000" + SEPARATORS),
                                         min(line.confidence, cell.confidence), page.number, cell.box, cell, label_box))
