@@ -26,8 +26,9 @@ import time
 from rq import SimpleWorker
 
 log = logging.getLogger("qingwang.worker")
-EXIT_RECYCLE = 0
-EXIT_KILLED = 70
+EXIT_DONE = 0  # burst: the queues are empty
+EXIT_RECYCLE = 75  # stopped to be replaced (job count or memory limit reached)
+EXIT_KILLED = 70  # a job overran its hard limit
 
 
 def _rss_mb() -> float:
@@ -78,7 +79,8 @@ def run_child(queues: list[str], burst: bool) -> int:
     worker.max_rss_mb = settings.worker_max_rss_mb
     worker.work(burst=burst, max_jobs=settings.worker_max_jobs, with_scheduler=False,
                 logging_level=settings.log_level.upper())
-    return EXIT_RECYCLE
+    waiting = sum(queue.count for queue in worker.queues)
+    return EXIT_DONE if burst and not waiting else EXIT_RECYCLE
 
 
 def sweep(dispatcher, runtime) -> int:
@@ -158,10 +160,10 @@ class Supervisor:
                 code = None if child is None else child.poll()
                 if child is None or code is None or self.stopping:
                     continue
-                if self.burst and code == EXIT_RECYCLE:
+                if self.burst and code == EXIT_DONE:
                     children[i] = None  # this one found the queues empty
                     continue
-                if code != EXIT_RECYCLE:
+                if code not in (EXIT_RECYCLE, EXIT_DONE):
                     log.warning("worker process %s exited with %s; starting a fresh one", child.pid, code)
                     time.sleep(1)
                 children[i] = self._spawn()

@@ -35,7 +35,9 @@ class RQDispatcher:
             status = Job.fetch(task_id, connection=self.redis).get_status()
         except NoSuchJobError:
             return False
-        return status in (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.STARTED)
+        # Not STARTED: the sweeper only asks about tasks whose lease ran out, and a job
+        # still "started" then belongs to a worker that died (rq notices much later).
+        return status in (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED)
 
     def check(self) -> None:
         self.redis.ping()
