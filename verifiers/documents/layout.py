@@ -123,8 +123,9 @@ def _value_right_of(label_line: Line, lines: list[Line], any_label: re.Pattern, 
                     page_width: float) -> Line | None:
     """The nearest box on the label's row to its right, if close enough to be its cell
     (a table's value column can sit a quarter of the page away from short labels)."""
+    # Boxes of a tight table may overlap a little: what counts is lying to the right.
     candidates = [ln for ln in lines if ln is not label_line and g.same_row(ln, label_line)
-                  and ln.x0 >= label_line.x1 - 2]
+                  and ln.x0 >= label_line.x1 - g.line_h * 0.5 and ln.cx > label_line.x1]
     if not candidates:
         return None
     nearest = min(candidates, key=lambda ln: ln.x0)
@@ -144,6 +145,36 @@ def _value_below(label_line: Line, lines: list[Line], any_label: re.Pattern, g: 
     return None if is_label(nearest, any_label) else nearest
 
 
+def _join_spaced_labels(lines: list[Line], labels: list[str], g: Geometry) -> list[Line]:
+    """Letter-spaced labels (``名　　称``) often come back as one box per character: join
+    neighbouring boxes on a row when together they spell a label."""
+    wanted = {label for label in labels if len(label) >= 2}
+    prefixes = {label[:i] for label in wanted for i in range(1, len(label))}
+    ordered = reading_order(lines, g)
+    out, i = [], 0
+    while i < len(ordered):
+        line = ordered[i]
+        text = compact(line.text).rstrip(SEPARATORS)
+        j, joined, parts = i, text, [line]
+        while joined in prefixes and j + 1 < len(ordered):
+            nxt = ordered[j + 1]
+            if not g.same_row(line, nxt) or nxt.x0 - parts[-1].x1 > g.line_h * 3:
+                break
+            joined += compact(nxt.text)
+            parts.append(nxt)
+            j += 1
+            if joined.rstrip(SEPARATORS) in wanted or any(joined.startswith(w) for w in wanted):
+                break
+        if len(parts) > 1 and (joined.rstrip(SEPARATORS) in wanted or any(joined.startswith(w) for w in wanted)):
+            out.append(Line(text=joined, confidence=min(p.confidence for p in parts),
+                            box=union([p.box for p in parts]), quad=line.quad))
+            i = j + 1
+            continue
+        out.append(line)
+        i += 1
+    return out
+
+
 def find_segments(page: Page, labels: list[str], stop_labels: list[str] | None = None) -> list[Segment]:
     """Every occurrence of a label at the start of a line (or further along it after a
     separator), with the value that follows it: on the same line, in the cell to its
@@ -151,6 +182,9 @@ def find_segments(page: Page, labels: list[str], stop_labels: list[str] | None =
     pattern = label_pattern(labels)
     any_label = label_pattern(labels + (stop_labels or []))
     g = Geometry(page.lines)
+    page = Page(number=page.number, width=page.width, height=page.height,
+                lines=_join_spaced_labels(page.lines, labels + (stop_labels or []), g), source=page.source,
+                rotation=page.rotation)
     segments: list[Segment] = []
     for line in reading_order(page.lines, g):
         text = line.text

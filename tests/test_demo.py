@@ -1,0 +1,26 @@
+"""`qingwang demo` runs the whole flow on samples/ and every decision is as expected."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.slow
+def test_demo_runs_end_to_end_on_the_embedded_defaults(tmp_path):
+    env = dict(os.environ, QINGWANG_DATA_DIR=str(tmp_path / "data"), SECRET_KEY="demo-test")
+    for key in ("DATABASE_URL", "STORAGE_URL", "REDIS_URL"):
+        env.pop(key, None)
+    result = subprocess.run([sys.executable, "-m", "gateway", "demo", "--samples", str(ROOT / "samples")],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "深圳市康宁医疗器械有限公司：通过" in result.stdout
+    assert "LICENCE_REVOKED" in result.stdout and "REGNO_CANCELLED" in result.stdout
+    [summary_path] = (tmp_path / "data").glob("demo-summary-*.json")
+    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    assert summary["merchants"]["as_expected"] == summary["merchants"]["total"] == 7
+    assert summary["listings"]["as_expected"] == summary["listings"]["total"] == 16
