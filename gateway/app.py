@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from gateway import api, auth, idempotency, observability, problems, web
+from gateway import api, auth, idempotency, input_guard, observability, problems, web
 from gateway.config import Settings
 from gateway.runtime import Runtime
 
@@ -30,6 +30,7 @@ def create_app(test_config: dict | None = None, runtime: Runtime | None = None) 
     problems.init_app(app)
     web.init_app(app)
     auth.init_app(app)
+    input_guard.init_app(app)
     idempotency.init_app(app)
     api.init_app(app)
 

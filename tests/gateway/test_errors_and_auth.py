@@ -118,3 +118,31 @@ def test_swagger_ui_assets_are_served_locally(client):
     assert "/docs/static/swagger-ui-bundle.js" in page
     asset = client.get("/docs/static/swagger-ui-bundle.js")
     assert asset.status_code == 200 and len(asset.data) > 100_000
+
+
+# PostgreSQL cannot store U+0000 and UTF-8 cannot encode a lone surrogate: both used to
+# reach the driver and come back as a 500 on PostgreSQL only (found by schemathesis).
+@pytest.mark.parametrize("filename", ["a\u0000.tif", "\ud800.tif"])
+def test_unstorable_text_in_json_is_422_not_500(client, auth, filename):
+    import json
+
+    body = json.dumps({"media_type": "image/tiff", "type": "registration_certificate", "filename": filename})
+    response = client.post("/v1/documents/presign", data=body, content_type="application/json", headers=auth)
+    problem = assert_problem(response, 422)
+    assert "json" in problem["errors"]
+
+
+def test_nul_in_query_and_upload_filename_is_422(client, auth):
+    import io
+
+    assert_problem(client.get("/v1/registry/devices/%00abc", headers=auth), 422)
+    assert_problem(client.get("/v1/documents?status=%00", headers=auth), 422)
+    response = client.post("/v1/documents", headers=auth, content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(b"%PDF-1.4"), "x\u0000.pdf")})
+    assert_problem(response, 422)
+
+
+def test_ordinary_escapes_still_pass(client, auth):
+    response = client.post("/v1/documents/presign", headers=auth,
+                           json={"media_type": "image/png", "filename": "营业执照\u00e9\U0001f600.png"})
+    assert response.status_code == 201, response.get_data(as_text=True)
