@@ -105,3 +105,19 @@ def test_model_set_from_a_missing_package_names_it(monkeypatch):
 def test_unknown_engine():
     with pytest.raises(ValueError, match="unknown OCR engine"):
         create_engine("tesseract")
+
+
+def test_default_engine_reads_rare_name_characters():
+    """赟 旻 琇 are missing from the v6-tiny dictionary: the second recogniser reads them."""
+    from PIL import ImageDraw
+
+    from samples.documents.page import pil_font
+
+    lines = ["法定代表人： 李赟", "企业负责人： 王旻", "质量负责人： 陈琇", "企业名称： 宁波镕禛医疗器械有限公司"]
+    canvas = Image.new("RGB", (1754, 600), "white")
+    draw = ImageDraw.Draw(canvas)
+    for i, text in enumerate(lines):
+        draw.text((175, 80 + i * 110), text, font=pil_font("sans", 30), fill="black")
+    text = _norm("".join(line.text for line in create_engine("rapidocr").read(np.asarray(canvas))))
+    for name in ("李赟", "王旻", "陈琇", "宁波镕禛医疗器械有限公司"):
+        assert name in text

