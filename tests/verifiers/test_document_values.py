@@ -64,3 +64,26 @@ def test_a_number_far_from_the_record_is_left_for_the_rules():
     registry = MemoryRegistry(enterprises=[licence()])
     fields = {"number": field("粤深药监械经营许20199999号"), "uscc": field("9144030071526726XG")}
     assert correct_number("device_business_licence", fields, registry)["number"].value == "粤深药监械经营许20199999号"
+
+
+def test_production_licence_lost_numeral_is_the_class_not_named():
+    """Production licences cover Class II and III only; PP-OCRv6 small drops a Ⅲ touching the crop's edge."""
+    parse = scope_for("production_licence")
+    fixed = parse("类：14-注输、护理和防护器械；Ⅱ类：14-注输、护理和防护器械")
+    assert fixed.value == [{"class": 3, "category": "14"}, {"class": 2, "category": "14"}]
+    assert "生产许可证" in fixed.corrections[0]["reason"]
+    assert parse("Ⅲ类：14；类：07").value == [{"class": 3, "category": "14"}, {"class": 2, "category": "07"}]
+    # nothing to deduce from: left unread rather than guessed
+    assert parse("类：14；类：07").value == []
+    assert parse("Ⅲ类：14；Ⅱ类：07").corrections == []
+
+
+def test_letter_spaced_label_with_a_stray_mark_is_still_a_label():
+    from verifiers.documents.layout import find_segments
+    from verifiers.documents.model import Page
+    from verifiers.documents.ocr import make_line
+
+    lines = [make_line("住☑所:", 0.87, [[100, 100], [220, 100], [220, 130], [100, 130]], 1754, 1240),
+             make_line("广东省深圳市南山区深南大道465号", 1.0, [[300, 100], [900, 100], [900, 130], [300, 130]], 1754, 1240)]
+    segments = find_segments(Page(number=1, width=1754, height=1240, lines=lines), ["住所", "经营场所"])
+    assert [(s.label, s.value) for s in segments] == [("住所", "广东省深圳市南山区深南大道465号")]

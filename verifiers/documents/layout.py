@@ -107,10 +107,18 @@ def reading_order(lines: list[Line], geometry: Geometry | None = None) -> list[L
     return [ln for row in rows for ln in sorted(row, key=lambda ln: ln.x0)]
 
 
+#: What recognisers with large dictionaries print for the gap of a letter-spaced label
+#: (住☑所, 住·所): never part of a label, so allowed between its characters.
+_GAP_MARKS = "☑☐□■▪●•·・°'\"`_~"
+_NO_GAP_MARKS = str.maketrans("", "", _GAP_MARKS)
+
+
 def label_pattern(labels: list[str]) -> re.Pattern:
-    # Longest first so 注册人名称 wins over 名称; spaces may appear between label characters.
+    # Longest first so 注册人名称 wins over 名称; spaces (or a stray mark) may appear between
+    # label characters.
     alternatives = sorted(set(labels), key=len, reverse=True)
-    body = "|".join("[\\s\u3000]*".join(map(re.escape, label)) for label in alternatives)
+    gap = f"[\\s\u3000]*[{re.escape(_GAP_MARKS)}]?[\\s\u3000]*"
+    body = "|".join(gap.join(map(re.escape, label)) for label in alternatives)
     return re.compile(f"({body})[\\s\u3000]*[{SEPARATORS}]?[\\s\u3000]*")
 
 
@@ -192,7 +200,7 @@ def find_segments(page: Page, labels: list[str], stop_labels: list[str] | None =
                   if m.start() == 0 or text[m.start() - 1] in " \u3000" + SEPARATORS or
                   (m.end() > m.start() and text[m.end() - 1] in SEPARATORS)]
         for k, match in enumerate(starts):
-            label = compact(match.group(1))
+            label = compact(match.group(1)).translate(_NO_GAP_MARKS)
             end = starts[k + 1].start() if k + 1 < len(starts) else len(text)
             value = text[match.end():end].strip(" \u3000" + SEPARATORS)
             label_box = _sub_box(line, match.start(), match.end(), len(text))

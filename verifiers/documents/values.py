@@ -196,17 +196,33 @@ _IMPLIED_CLASS = {"class2_business_filing": "Ⅱ", "device_business_licence": "�
 _LOST_NUMERAL = re.compile(r"(?<![ⅠⅡⅢI1二三一])(?:[Ⅰ1lI|])?(?=类[：:])")
 
 
+def _production_implied(raw: str) -> str | None:
+    """A production licence covers Class II and III (Class I production is only filed): a
+    single entry whose numeral is lost is the class the other entries do not name."""
+    if len(_LOST_NUMERAL.findall(raw)) != 1:
+        return None
+    named = set(re.findall(r"(Ⅲ|Ⅱ|III|II|三|二)(?=类)", raw))
+    named = {"Ⅲ" if n in ("Ⅲ", "III", "三") else "Ⅱ" for n in named}
+    missing = {"Ⅱ", "Ⅲ"} - named
+    return missing.pop() if len(missing) == 1 else None
+
+
 def scope_for(doc_type: str):
     """The scope parser for a document type (which tells a lost class numeral)."""
-    implied = _IMPLIED_CLASS.get(doc_type)
+    fixed_implied = _IMPLIED_CLASS.get(doc_type)
 
     def parse(raw: str) -> Parsed:
         corrections = []
+        implied = _production_implied(raw) if doc_type == "production_licence" else fixed_implied
         if implied:
             fixed = _LOST_NUMERAL.sub(implied, raw)
             if fixed != raw:
-                corrections.append({"from": raw, "to": fixed, "reason": f"该类文件的经营范围只含{implied}类，识别缺失或误读的类别已补正 / "
-                                                                      f"this document type only lists class {implied}"})
+                reason = (f"生产许可证只含Ⅱ、Ⅲ类，其余条目未列{implied}类，识别缺失的类别补为{implied}类 / a production "
+                          f"licence lists classes II and III; the entry without a numeral is the one not named: {implied}"
+                          if doc_type == "production_licence" else
+                          f"该类文件的经营范围只含{implied}类，识别缺失或误读的类别已补正 / "
+                          f"this document type only lists class {implied}")
+                corrections.append({"from": raw, "to": fixed, "reason": reason})
                 raw = fixed
         parsed = scope(raw)
         parsed.corrections[:0] = corrections
