@@ -87,3 +87,14 @@ def test_letter_spaced_label_with_a_stray_mark_is_still_a_label():
              make_line("广东省深圳市南山区深南大道465号", 1.0, [[300, 100], [900, 100], [900, 130], [300, 130]], 1754, 1240)]
     segments = find_segments(Page(number=1, width=1754, height=1240, lines=lines), ["住所", "经营场所"])
     assert [(s.label, s.value) for s in segments] == [("住所", "广东省深圳市南山区深南大道465号")]
+
+
+def test_issuer_cut_short_under_the_seal_is_completed_only_when_certain():
+    completed = issuer("深圳市市场监督")
+    assert completed.value == "深圳市市场监督管理局"
+    assert "印章" in completed.corrections[-1]["reason"]
+    assert issuer("广东省食品药品监督").value == "广东省食品药品监督管理局"
+    # too little of the ending to know which bureau it is
+    assert issuer("深圳市市场").value == "深圳市市场"
+    assert issuer("无锡市").value == "无锡市"
+    assert issuer("深圳市市场监督管理局").corrections == []

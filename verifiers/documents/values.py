@@ -59,7 +59,31 @@ def issuer(raw: str) -> Parsed:
         fixed = parsed.value[:-1] + "局"
         parsed.corrections.append({"from": parsed.value, "to": fixed, "reason": "发证机关是“局”，不是“店” / an issuer is a bureau (局)"})
         parsed.value = fixed
+    _complete_authority(parsed)
     return parsed
+
+
+#: How the names of the bureaus that issue these documents end (domain.md §2).
+_AUTHORITY_ENDINGS = ("食品药品监督管理局", "药品监督管理局", "市场监督管理局")
+
+
+def _complete_authority(parsed: Parsed) -> None:
+    """Finish an authority name whose end was lost under the seal ("深圳市市场监督" ->
+    "深圳市市场监督管理局"): only when the reading ends inside one of the known endings,
+    at least three characters into it, so what is added is never a guess between two."""
+    value = parsed.value
+    if not value or value.endswith(_AUTHORITY_ENDINGS):
+        return
+    for ending in _AUTHORITY_ENDINGS:
+        for k in range(len(ending) - 1, 2, -1):
+            if value.endswith(ending[:k]):
+                fixed = value + ending[k:]
+                parsed.corrections.append({"from": value, "to": fixed,
+                                           "reason": f"发证机关名称以“{ending}”结尾，被印章遮住的部分已补全 / "
+                                                     f"an issuing bureau's name ends in {ending}; the part under the "
+                                                     "seal was completed"})
+                parsed.value = fixed
+                return
 
 
 def date_value(raw: str) -> Parsed:
