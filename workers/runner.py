@@ -58,13 +58,20 @@ def _load_handlers() -> None:
         importlib.import_module(module.strip())
 
 
+LEASE_MARGIN_S = 2
+
+
 def run_task(task_id: str, runtime: Runtime | None = None) -> str:
     """Run a task if it is due and nobody else holds it; returns what happened."""
     _load_handlers()
     runtime = runtime or process_runtime()
     settings = runtime.settings
     with runtime.db.session() as session:
-        task = outbox.claim(session, task_id, lease_seconds=settings.job_timeout + settings.job_kill_grace)
+        # The lease outlasts the worker's hard kill (job timeout + grace, counted from a
+        # moment before this claim) so the sweeper never re-dispatches a task whose
+        # worker is still about to be killed.
+        task = outbox.claim(session, task_id,
+                            lease_seconds=settings.job_timeout + settings.job_kill_grace + LEASE_MARGIN_S)
         if task is None:
             return "skipped"
         kind, payload, attempts, max_attempts = task.kind, dict(task.payload), task.attempts, task.max_attempts

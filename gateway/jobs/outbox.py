@@ -83,9 +83,12 @@ def due_for_dispatch(session: Session, limit: int = 200) -> list[str]:
         select(Task.id).where(or_(
             (Task.status == "queued") & (Task.run_after <= now)
             & (Task.dispatched_at.is_(None) | (Task.dispatched_at < now - REDISPATCH_AFTER)),
-            # A runner's lease ran out (it died): dispatch once per expiry, not every sweep.
+            # A runner's lease ran out (it died): dispatch once per expiry, not every sweep,
+            # and again if that dispatch was lost too (rq's clean-up of the dead worker's
+            # "started" job can swallow a job re-enqueued under the same id).
             (Task.status == "running") & (Task.lease_until < now)
-            & (Task.dispatched_at.is_(None) | (Task.dispatched_at < Task.lease_until)),
+            & (Task.dispatched_at.is_(None) | (Task.dispatched_at < Task.lease_until)
+               | (Task.dispatched_at < now - REDISPATCH_AFTER)),
         )).order_by(Task.run_after).limit(limit)
     ).all()
     if rows:

@@ -100,6 +100,24 @@ def test_sweeper_finds_undispatched_and_abandoned_tasks(runtime, handlers):
     assert runner.run_task(abandoned, runtime=runtime) == "done"
 
 
+def test_an_abandoned_task_whose_redispatch_was_lost_is_sent_again(runtime, handlers):
+    """Found with rq 3.0: the re-enqueued job of a killed worker can vanish in rq's clean-up
+    of that worker's "started" job; the task must not wait forever as 'running'."""
+    task_id = new_task(runtime, "t.ok")
+    with runtime.db.session() as s:
+        s.execute(update(Task).where(Task.id == task_id).values(
+            status="running", lease_until=utcnow() - timedelta(minutes=3),
+            dispatched_at=utcnow() - timedelta(minutes=2)))  # dispatched after the lease ran out
+    with runtime.db.session() as s:
+        assert outbox.due_for_dispatch(s) == [task_id]
+    with runtime.db.session() as s:
+        assert outbox.due_for_dispatch(s) == []  # and not again at once
+    with runtime.db.session() as s:
+        s.execute(update(Task).where(Task.id == task_id).values(dispatched_at=utcnow() - timedelta(seconds=10)))
+    with runtime.db.session() as s:
+        assert outbox.due_for_dispatch(s) == []  # a recent dispatch may still arrive
+
+
 def test_a_task_whose_runner_always_dies_is_buried(runtime, handlers):
     task_id = new_task(runtime, "t.fail", max_attempts=2)
     with runtime.db.session() as s:
