@@ -29,7 +29,9 @@ def _commit_then_dispatch(runtime: Runtime, work) -> None:
 @handler(VERIFY_TASK)
 def verify_merchant(runtime: Runtime, payload: dict) -> None:
     def work(session):
-        merchant = session.get(Merchant, payload["merchant_id"])
+        # Locked: two verifications of one merchant at once would both see the old
+        # status and both send the webhook for the change.
+        merchant = session.get(Merchant, payload["merchant_id"], with_for_update=True)
         return verify(runtime, session, merchant, payload.get("trigger", "created")) if merchant else []
 
     _commit_then_dispatch(runtime, work)
@@ -68,7 +70,7 @@ def reevaluate_after_snapshot(runtime: Runtime, payload: dict) -> None:
                                                     "merchants": len(merchant_ids)})
     for merchant_id in merchant_ids:
         def work(session, merchant_id=merchant_id):
-            merchant = session.get(Merchant, merchant_id)
+            merchant = session.get(Merchant, merchant_id, with_for_update=True)
             return verify(runtime, session, merchant, "registry_snapshot") if merchant else []
 
         _commit_then_dispatch(runtime, work)

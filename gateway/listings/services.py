@@ -133,7 +133,9 @@ def decide(runtime: Runtime, session: Session, listing: Listing, trigger: str,
 def recheck(runtime: Runtime, session: Session, listing_ids: list[str], trigger: str) -> list:
     tasks = []
     for listing_id in listing_ids:
-        listing = session.get(Listing, listing_id)
+        # Locked (ids come in order, so batches cannot deadlock): two re-checks of one
+        # listing at once would both see the old outcome and both send the webhook.
+        listing = session.get(Listing, listing_id, with_for_update=True)
         if listing is not None:
             tasks += decide(runtime, session, listing, trigger)[1]
     return tasks
