@@ -23,13 +23,13 @@ def _unstorable(text: str) -> bool:
     return False
 
 
-def _nul_in(value) -> bool:
+def _any_unstorable(value) -> bool:
     if isinstance(value, str):
         return _unstorable(value)
     if isinstance(value, dict):
-        return any(_nul_in(k) or _nul_in(v) for k, v in value.items())
+        return any(_any_unstorable(k) or _any_unstorable(v) for k, v in value.items())
     if isinstance(value, list):
-        return any(_nul_in(v) for v in value)
+        return any(_any_unstorable(v) for v in value)
     return False
 
 
@@ -50,7 +50,7 @@ def init_app(app: Flask) -> None:
             _reject("query")
         # Parsed (and cached for the handler) only when the raw body could hold one.
         raw = request.get_data(cache=True).lower() if request.is_json else b""
-        if (b"\\u0000" in raw or b"\\ud" in raw) and _nul_in(request.get_json(silent=True)):
+        if (b"\\u0000" in raw or b"\\ud" in raw) and _any_unstorable(request.get_json(silent=True)):
             _reject("json")
         if request.mimetype == "multipart/form-data":
             for name, value in request.form.items(multi=True):
