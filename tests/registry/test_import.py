@@ -11,7 +11,10 @@ from gateway.registry.importer import ImportFailed, import_snapshot
 from gateway.registry.models import RegistryDevice, RegistryEnterprise, RegistrySnapshot
 from gateway.jobs.models import Task
 
-CONTRACT = Path(__file__).resolve().parents[2].parent / "shared" / "contract" / "registry"
+# The public contract's registry sample, copied in so the suite runs from any clone;
+# test_contract_sample_copy_is_current notices when the contract's own copy moves on.
+CONTRACT = Path(__file__).resolve().parents[1] / "data" / "contract-registry"
+SHARED_CONTRACT = Path(__file__).resolve().parents[2].parent / "shared" / "contract" / "registry"
 
 SYRINGE = {"number": "国械注准20203140456", "kind": "registration", "class": 3, "product_name": "一次性使用无菌注射器",
            "registrant": "示例医疗器械制造有限公司", "registrant_uscc": "91340111MA8P9K0G9N", "models": ["1ml", "5ml"],
@@ -32,6 +35,12 @@ def write_jsonl(path: Path, rows) -> Path:
 def count(runtime, model):
     with runtime.db.session() as s:
         return s.scalar(select(func.count()).select_from(model))
+
+
+@pytest.mark.skipif(not SHARED_CONTRACT.is_dir(), reason="../shared/contract is not beside this clone")
+def test_contract_sample_copy_is_current():
+    for name in ("devices.jsonl", "enterprises.jsonl"):
+        assert (CONTRACT / name).read_bytes() == (SHARED_CONTRACT / name).read_bytes(), name
 
 
 def test_contract_sample_imports_as_one_snapshot(runtime):
