@@ -98,3 +98,33 @@ def test_issuer_cut_short_under_the_seal_is_completed_only_when_certain():
     assert issuer("深圳市市场").value == "深圳市市场"
     assert issuer("无锡市").value == "无锡市"
     assert issuer("深圳市市场监督管理局").corrections == []
+
+
+def test_issuer_beginning_lost_under_the_seal_comes_back_from_the_number():
+    from verifiers.documents.extract import _complete_issuer_head
+
+    def fields(issuer_value, number=None, uscc_value=None):
+        out = {"issuer": Field(value=issuer_value, confidence=0.9, page=1, box=None)}
+        if number:
+            out["number"] = Field(value=number, confidence=1.0, page=1, box=None)
+        if uscc_value:
+            out["uscc"] = Field(value=uscc_value, confidence=1.0, page=1, box=None)
+        return out
+
+    cases = [
+        (fields("东省药品监督管理局", "粤械注准20202140456"), "广东省药品监督管理局"),  # 广东 or 山东: the number says
+        (fields("省药品监督管理局", "粤械注准20202140456"), "广东省药品监督管理局"),
+        (fields("京市朝阳区市场监督管理局", "京朝药监械经营许20240001号"), "北京市朝阳区市场监督管理局"),
+        (fields("家药品监督管理局", "国械注准20203140456"), "国家药品监督管理局"),
+        (fields("东省市场监督管理局", uscc_value="91440305840092550F"), "广东省市场监督管理局"),
+        # left alone: already whole, a city's bureau, or only 市 left
+        (fields("深圳市市场监督管理局", "粤深药监械经营备20210153号"), "深圳市市场监督管理局"),
+        (fields("南京市市场监督管理局", "苏宁药监械经营许20200001号"), "南京市市场监督管理局"),
+        (fields("市市场监督管理局", "京朝药监械经营许20240001号"), "市市场监督管理局"),
+        (fields("东省药品监督管理局"), "东省药品监督管理局"),
+    ]
+    for found, expected in cases:
+        before = found["issuer"].value
+        _complete_issuer_head(found)
+        assert found["issuer"].value == expected
+        assert len(found["issuer"].corrections) == (0 if expected == before else 1)

@@ -203,7 +203,56 @@ def _validation_guided(doc_type: str, fields: dict[str, Field], pages: list[Page
                                                      "reason": "页面上唯一通过校验码的统一社会信用代码 / the credit "
                                                                "code on the page whose check character agrees"}])
                 break
+    _complete_issuer_head(fields)
     return fields
+
+
+def _issuer_heads(fields: dict[str, Field]) -> tuple[str, ...]:
+    """How the issuer's name can begin, from where the document's number or credit code
+    says it was issued: 国家 for a national number, else the province's full name."""
+    from verifiers.identifiers import IdentifierError, identify
+    from verifiers.identifiers.regions import province_by_abbreviation, province_by_code
+
+    number = fields.get("number")
+    if number is not None and number.valid and number.value:
+        try:
+            parsed = identify(number.value)
+        except IdentifierError:
+            parsed = None
+        if parsed is not None:
+            if parsed.authority == "national":
+                return ("国家",)
+            province = province_by_abbreviation(parsed.province) if parsed.province else None
+            return (province.full_name,) if province else ()
+    uscc = fields.get("uscc")
+    if uscc is not None and uscc.valid and uscc.value:
+        province = province_by_code(uscc.value[2:4])
+        return (province.full_name,) if province else ()
+    return ()
+
+
+def _complete_issuer_head(fields: dict[str, Field]) -> None:
+    """An issuer whose beginning was lost under the seal ("东省药品监督管理局", "京市朝阳区…")
+    gets it back from the number's (or credit code's) province, when the reading starts
+    with the tail of that province's name. A lone 市 is not enough: "市…" may be what is
+    left of any city."""
+    issuer = fields.get("issuer")
+    if issuer is None or not issuer.value:
+        return
+    value = issuer.value
+    for head in _issuer_heads(fields):
+        if value.startswith(head):
+            return
+        for k in range(1, len(head)):
+            tail = head[k:]
+            if value.startswith(tail) and tail != "市":
+                fixed = head[:k] + value
+                issuer.corrections = [*issuer.corrections, {
+                    "from": value, "to": fixed,
+                    "reason": f"编号显示发证地为{head}，被印章遮住的开头已补全 / the number says the issuer is in "
+                              f"{head}; the beginning lost under the seal was completed"}]
+                issuer.value = fixed
+                return
 
 
 _KEY_USCC_TYPES = {t: ("uscc",) for t in ("business_licence", "device_business_licence", "class2_business_filing",

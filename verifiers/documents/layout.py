@@ -131,9 +131,10 @@ def _value_right_of(label_line: Line, lines: list[Line], any_label: re.Pattern, 
                     page_width: float) -> Line | None:
     """The nearest box on the label's row to its right, if close enough to be its cell
     (a table's value column can sit a quarter of the page away from short labels)."""
-    # Boxes of a tight table may overlap a little: what counts is lying to the right.
+    # Boxes of a tight table, or of a photo taken at an angle, may overlap by up to a
+    # character: what counts is lying to the right.
     candidates = [ln for ln in lines if ln is not label_line and g.same_row(ln, label_line)
-                  and ln.x0 >= label_line.x1 - g.line_h * 0.5 and ln.cx > label_line.x1]
+                  and ln.x0 >= label_line.x1 - g.line_h and ln.cx > label_line.x1]
     if not candidates:
         return None
     nearest = min(candidates, key=lambda ln: ln.x0)

@@ -30,6 +30,15 @@ class Province:
     def abbreviations(self) -> tuple[str, ...]:
         return (self.abbreviation, *self.alternates)
 
+    @property
+    def full_name(self) -> str:
+        """The name as an authority prints it: 广东省, 北京市, 广西壮族自治区."""
+        return self.name_zh + _FULL_NAME_SUFFIX.get(self.code, "省")
+
+
+_FULL_NAME_SUFFIX = {"11": "市", "12": "市", "31": "市", "50": "市", "15": "自治区", "45": "壮族自治区",
+                     "54": "自治区", "64": "回族自治区", "65": "维吾尔自治区", "81": "特别行政区", "82": "特别行政区"}
+
 
 PROVINCES: tuple[Province, ...] = (
     Province("11", "北京", "Beijing", "京"),
