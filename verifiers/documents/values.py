@@ -50,9 +50,10 @@ person = name
 
 def issuer(raw: str) -> Parsed:
     # The issuing authority is usually followed by the seal text or a date on the same
-    # line; a label read short ("发证部" for 发证部门) leaves its last character in front.
+    # line; a label read short ("发证部" for 发证部门) leaves its last character in front
     cleaned = re.split(r"(?:19|20)\d{2}\s*年", raw)[0]
-    cleaned = re.sub(r"^[门关位]\s*[：:]", "", cleaned.strip())
+    # ("发证部]：…": the 门 read as a bracket or bar)
+    cleaned = re.sub(r"^[门关位\]\)）】|丨]\s*[：:]", "", cleaned.strip())
     parsed = name(cleaned)
     # 局 and 店 look alike to OCR; an issuing authority is a bureau (局), never a shop.
     if parsed.value and parsed.value.endswith("管理店"):
@@ -63,8 +64,14 @@ def issuer(raw: str) -> Parsed:
     return parsed
 
 
-#: How the names of the bureaus that issue these documents end (domain.md §2).
-_AUTHORITY_ENDINGS = ("食品药品监督管理局", "药品监督管理局", "市场监督管理局")
+#: How the names of the bureaus that issue these documents end (domain.md §2; 工商行政管理局
+#: on business licences issued before the 2018 merger into 市场监督管理局).
+_AUTHORITY_ENDINGS = ("食品药品监督管理局", "药品监督管理局", "市场监督管理局", "工商行政管理局")
+
+
+def is_whole_authority(name: str | None) -> bool:
+    """A place name followed by a known bureau ending: an issuer read in full."""
+    return bool(name) and any(name.endswith(e) and len(name) > len(e) for e in _AUTHORITY_ENDINGS)
 
 
 def _complete_authority(parsed: Parsed) -> None:
