@@ -19,10 +19,6 @@ from verifiers.documents.values import is_whole_authority
 GREY_SEAL_LEVEL = 110
 
 
-def read_page(page_input: PageInput, engine: OcrEngine) -> Page:
-    return _read_page(page_input, engine)[0]
-
-
 def _read_page(page_input: PageInput, engine: OcrEngine) -> tuple[Page, np.ndarray | None]:
     """The page, and the upright image it was read from when a grey seal may lie on it."""
     if page_input.text_lines is not None:
@@ -35,7 +31,8 @@ def _read_page(page_input: PageInput, engine: OcrEngine) -> tuple[Page, np.ndarr
     lines, rotation, size = read_upright(image, engine)
     page = Page(number=page_input.number, width=size[0], height=size[1], lines=lines, source="ocr",
                 rotation=rotation)
-    return page, None if red else np.ascontiguousarray(np.rot90(image, rotation // 90))
+    # a view, not a copy: most documents never need the second look
+    return page, None if red else np.rot90(image, rotation // 90)
 
 
 def lift_grey_seal(image: np.ndarray) -> np.ndarray:
