@@ -49,8 +49,10 @@ def init_app(app: Flask) -> None:
         if b"%00" in request.query_string or b"\x00" in request.query_string:
             _reject("query")
         # Parsed (and cached for the handler) only when the raw body could hold one.
-        raw = request.get_data(cache=True).lower() if request.is_json else b""
-        if (b"\\u0000" in raw or b"\\ud" in raw) and _any_unstorable(request.get_json(silent=True)):
+        # (escapes are \u0000 and \uD800-\uDFFF in either case; no copy of the body is made)
+        raw = request.get_data(cache=True) if request.is_json else b""
+        if ((b"\\u0000" in raw or b"\\ud" in raw or b"\\uD" in raw)
+                and _any_unstorable(request.get_json(silent=True))):
             _reject("json")
         if request.mimetype == "multipart/form-data":
             for name, value in request.form.items(multi=True):

@@ -146,3 +146,8 @@ def test_ordinary_escapes_still_pass(client, auth):
     response = client.post("/v1/documents/presign", headers=auth,
                            json={"media_type": "image/png", "filename": "营业执照\u00e9\U0001f600.png"})
     assert response.status_code == 201, response.get_data(as_text=True)
+
+
+def test_upper_case_surrogate_escape_is_422(client, auth):
+    body = '{"media_type": "image/png", "filename": "\\uD800.png"}'
+    assert_problem(client.post("/v1/documents/presign", data=body, content_type="application/json", headers=auth), 422)

