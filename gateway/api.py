@@ -7,10 +7,16 @@ import marshmallow as ma
 import swagger_ui_bundle
 from flask import Flask, send_from_directory
 from flask_smorest import Api as _Api
+from flask_smorest.pagination import PaginationMetadataSchema
 from flask_smorest.utils import prepare_response
 
+from gateway.documents.views import blp as documents
+from gateway.listings.views import blp as listings
+from gateway.merchants.views import blp as merchants
 from gateway.problems import CONTENT_TYPE as PROBLEM_TYPE
-from gateway.problems import _from_http_exception
+from gateway.problems import from_http_exception
+from gateway.registry.views import blp as registry
+from gateway.webhooks.views import blp as webhook
 
 SWAGGER_STATIC = "/docs/static"
 
@@ -36,8 +42,13 @@ class Api(_Api):
     ERROR_SCHEMA = ProblemSchema
 
     def handle_http_exception(self, error):
-        return _from_http_exception(error)
+        return from_http_exception(error)
 
+    # The two overrides below are of private methods. flask-smorest (pinned below 0.48) calls
+    # each once from `_init_spec` and offers no public hook to change the documented content
+    # type of error responses or the pagination header's form. They repeat the library's
+    # own few lines with our content type; tests/gateway/test_schema_and_spec.py checks the
+    # result, so an upgrade that renames or stops calling them fails there, not silently.
     def _register_responses(self):
         for status in http.HTTPStatus:
             response = {"description": status.phrase}
@@ -49,12 +60,9 @@ class Api(_Api):
         prepare_response(response, self.spec, PROBLEM_TYPE)
         self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
 
-
     def _register_pagination_header(self):
         # The header carries JSON; documenting it as `content` says so. flask-smorest's
         # `schema` form would tell clients to parse it as OpenAPI's comma-separated style.
-        from flask_smorest.pagination import PaginationMetadataSchema
-
         self.spec.components.schema("PaginationMetadata", schema=PaginationMetadataSchema)
         self.spec.components.header("PAGINATION", {
             "description": "分页信息（JSON） / pagination metadata as JSON",
@@ -82,6 +90,9 @@ API_CONFIG = {
 }
 
 
+BLUEPRINTS = (documents, merchants, listings, registry, webhook)
+
+
 def init_app(app: Flask) -> Api:
     for key, value in API_CONFIG.items():
         app.config.setdefault(key, value)
@@ -91,12 +102,6 @@ def init_app(app: Flask) -> Api:
     def _swagger_static(filename):
         return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
 
-    from gateway.documents.views import blp as documents
-    from gateway.listings.views import blp as listings
-    from gateway.merchants.views import blp as merchants
-    from gateway.registry.views import blp as registry
-    from gateway.webhooks.views import blp as webhook
-
-    for blueprint in (documents, merchants, listings, registry, webhook):
+    for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
     return api

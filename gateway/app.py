@@ -1,10 +1,12 @@
 """The Flask application factory (flaskr's shape: defaults, overrides, init_app calls)."""
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, redirect
 
 from gateway import api, auth, idempotency, input_guard, observability, problems, web
 from gateway.config import Settings
+from gateway.documents.views import uploads
+from gateway.jobs import handlers
 from gateway.runtime import Runtime
 
 
@@ -33,15 +35,12 @@ def create_app(test_config: dict | None = None, runtime: Runtime | None = None) 
     input_guard.init_app(app)
     idempotency.init_app(app)
     api.init_app(app)
-
-    from gateway.documents.views import local_upload
-
-    app.add_url_rule("/uploads/<token>", "local_upload", local_upload, methods=["PUT"])
+    app.register_blueprint(uploads)
+    # Jobs this app dispatches may run in-process (the embedded default).
+    handlers.load(settings.task_modules)
 
     @app.get("/")
     def _index():
-        from flask import redirect
-
         return redirect("/docs")
 
     return app

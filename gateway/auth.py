@@ -4,8 +4,7 @@ from __future__ import annotations
 from flask import Flask, g, request
 
 from gateway import web
-from gateway.i18n import pick
-from gateway.problems import Problem
+from gateway.errors import Unauthorized
 from gateway.tenancy.services import KeyCache
 
 PUBLIC_PREFIX = "/v1/"
@@ -25,10 +24,10 @@ def init_app(app: Flask) -> None:
         scheme, _, token = header.partition(" ")
         challenge = {"WWW-Authenticate": 'Bearer realm="qingwang"'}
         if scheme.lower() != "bearer" or not token.strip():
-            raise Problem(401, pick("请在 Authorization 头中提供 Bearer API 密钥",
-                                    "Send the platform API key as 'Authorization: Bearer <key>'"), headers=challenge)
+            raise Unauthorized("请在 Authorization 头中提供 Bearer API 密钥",
+                               "Send the platform API key as 'Authorization: Bearer <key>'", headers=challenge)
         platform_id = cache.platform_id_for(web.runtime().db.engine, token.strip())
         if platform_id is None:
-            raise Problem(401, pick("API 密钥无效或已吊销", "The API key is invalid or revoked"), headers=challenge)
+            raise Unauthorized("API 密钥无效或已吊销", "The API key is invalid or revoked", headers=challenge)
         g.platform_id = platform_id
         return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import click
@@ -11,20 +12,35 @@ from flask import current_app
 from flask.cli import AppGroup, ScriptInfo
 from flask_smorest.spec import openapi_cli
 
+from gateway import migrations
+from gateway.app import create_app
 from gateway.config import Settings
-
-
-def _create_app():
-    from gateway.app import create_app
-
-    return create_app()
+from gateway.demo import find_samples, run_demo
+from gateway.errors import ServiceError
+from gateway.jobs.outbox import dispatch_after_commit
+from gateway.registry.importer import import_snapshot
+from gateway.tenancy.services import create_platform, create_staff_user
+from workers.pool import run_workers
 
 
 def _runtime():
     return current_app.extensions["qingwang"]
 
 
-@click.group(cls=AppGroup)
+class Group(AppGroup):
+    """Commands run in an app context. A service's error is printed in both languages: a
+    request that cannot be served as asked exits 2 (a usage error), an outage 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except ServiceError as exc:
+            if exc.status < 500:
+                raise click.UsageError(exc.bilingual(), ctx) from None
+            raise click.ClickException(exc.bilingual()) from None
+
+
+@click.group(cls=Group)
 def cli():
     """清网 Qingwang：医疗器械网络销售合规网关 / compliance gateway for online medical-device sales.
 
@@ -48,16 +64,12 @@ def _emit(as_json: bool, payload: dict, text: str) -> None:
 def serve(host, port, workers, threads):
     """运行 API 与控制台（gunicorn） / Run the API and the staff console on gunicorn."""
     settings = Settings()
-    from gateway import migrations
-
     # The embedded default must work on the first run: bring the schema up to date.
     if settings.embedded:
         migrations.upgrade(settings.database_url)
     env = dict(os.environ, QINGWANG_BIND=f"{host}:{port}",
                WEB_WORKERS=str(workers or settings.web_workers), WEB_THREADS=str(threads or settings.web_threads))
     if "PROMETHEUS_MULTIPROC_DIR" not in env:
-        import tempfile
-
         env["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="qingwang-metrics-")
     # Exec a fresh interpreter so prometheus_client sees PROMETHEUS_MULTIPROC_DIR before
     # its first import, and gunicorn owns the process (signals, reloads).
@@ -70,9 +82,7 @@ def serve(host, port, workers, threads):
 @click.option("--burst", is_flag=True, help="exit when the queues are empty")
 def worker(queues, processes, burst):
     """运行后台任务进程（需要 REDIS_URL） / Run rq workers (needs REDIS_URL)."""
-    from workers.worker import Supervisor
-
-    sys.exit(Supervisor(queues.split(","), processes, burst).run())
+    sys.exit(run_workers(queues.split(","), processes, burst))
 
 
 @cli.command()
@@ -80,9 +90,6 @@ def worker(queues, processes, burst):
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 def demo(samples_dir, lang):
     """演示完整流程（样例数据） / Run the whole flow on samples/ and print each decision."""
-    from gateway import migrations
-    from gateway.demo import find_samples, run_demo
-
     runtime = _runtime()
     migrations.upgrade(runtime.settings.database_url)
     summary = run_demo(runtime, find_samples(samples_dir), lang)
@@ -103,8 +110,6 @@ def db():
 @click.argument("revision", default="head")
 def db_upgrade(revision):
     """应用迁移 / Apply migrations up to REVISION (default head)."""
-    from gateway import migrations
-
     url = _runtime().settings.database_url
     migrations.upgrade(url, revision)
     click.echo(f"数据库已升级到 {migrations.current_revision(url)} / database at {migrations.current_revision(url)}")
@@ -125,13 +130,8 @@ def platforms():
 @click.option("--json", "as_json", is_flag=True, help='print {"id", "api_key"}')
 def platforms_create(name, region, filing_number, as_json):
     """创建平台并签发 API 密钥（仅显示一次） / Create a platform and its API key (shown once)."""
-    from gateway.tenancy.services import TenancyError, create_platform
-
-    try:
-        with _runtime().db.session() as session:
-            platform, key = create_platform(session, name, region, filing_number)
-    except TenancyError as exc:
-        raise click.UsageError(str(exc)) from None
+    with _runtime().db.session() as session:
+        platform, key = create_platform(session, name, region, filing_number)
     _emit(as_json, {"id": platform.id, "api_key": key},
           f"平台已创建 / platform created: {platform.id}\nAPI 密钥（仅显示一次） / API key (shown once): {key}")
 
@@ -149,16 +149,11 @@ def users():
 @click.option("--json", "as_json", is_flag=True)
 def users_create(email, role, platform_id, password_stdin, as_json):
     """创建控制台用户 / Create a staff user."""
-    from gateway.tenancy.services import TenancyError, create_staff_user
-
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     if password_stdin and len(password or "") < 8:
         raise click.UsageError("密码至少8个字符 / the password must have at least 8 characters")
-    try:
-        with _runtime().db.session() as session:
-            user = create_staff_user(session, email, role, password, platform_id)
-    except TenancyError as exc:
-        raise click.UsageError(str(exc)) from None
+    with _runtime().db.session() as session:
+        user = create_staff_user(session, email, role, password, platform_id)
     _emit(as_json, {"id": user.id, "email": user.email, "role": user.role},
           f"用户已创建 / user created: {user.email} ({user.role})")
 
@@ -187,9 +182,6 @@ def registry_import(path, fmt, as_json, strict):
     single such file, or an NMPA UDI download (XML, ZIP, or a directory of them).
     Rejected rows are listed on stderr with file, line and reason; good rows still land.
     """
-    from gateway.jobs.outbox import dispatch_after_commit
-    from gateway.registry.importer import ImportFailed, import_snapshot
-
     runtime = _runtime()
 
     def report(error):
@@ -197,11 +189,11 @@ def registry_import(path, fmt, as_json, strict):
 
     try:
         result = import_snapshot(runtime.db, path, fmt, on_error=report)
-    except (ImportFailed, ValueError, FileNotFoundError) as exc:
+    except (ValueError, FileNotFoundError) as exc:  # a file that is not what its name says
         raise click.ClickException(str(exc)) from None
     runtime.registry.invalidate()
     dispatch_after_commit(runtime.dispatcher, result.tasks)
-    if result.tasks and hasattr(runtime.dispatcher, "wait_idle"):
+    if result.tasks:
         runtime.dispatcher.wait_idle()
     summary = result.summary()
     _emit(as_json, summary,
@@ -219,4 +211,4 @@ def main():
         os.environ.setdefault("LOG_LEVEL", "WARNING")
     # AppGroup commands run inside an app context built lazily from this ScriptInfo,
     # so `--help` and `serve` never construct an app they don't need.
-    cli.main(prog_name="qingwang", obj=ScriptInfo(create_app=_create_app, set_debug_flag=False))
+    cli.main(prog_name="qingwang", obj=ScriptInfo(create_app=create_app, set_debug_flag=False))

@@ -40,12 +40,21 @@ class Settings:
     #: Seconds a job may run before rq's soft timeout; the worker kills it after a grace.
     job_timeout: int = field(default_factory=lambda: _env("JOB_TIMEOUT", 120, int))
     job_kill_grace: int = field(default_factory=lambda: _env("JOB_KILL_GRACE", 15, int))
+    #: Attempts a task gets when its kind names none (webhooks keep their own schedule).
     job_max_attempts: int = field(default_factory=lambda: _env("JOB_MAX_ATTEMPTS", 5, int))
+    #: Extra modules registering task handlers (deployment plug-ins, test handlers).
+    task_modules: tuple[str, ...] = field(default_factory=lambda: tuple(
+        m.strip() for m in _env("QINGWANG_TASK_MODULES", "").split(",") if m.strip()))
+    #: OCR engine (``rapidocr``: PP-OCR on onnxruntime; ``paddle``: the paddle extra) and its threads.
+    ocr_engine: str = field(default_factory=lambda: _env("OCR_ENGINE", "rapidocr"))
+    ocr_threads: int = field(default_factory=lambda: _env("OCR_THREADS", 2, int))
     worker_max_jobs: int = field(default_factory=lambda: _env("WORKER_MAX_JOBS", 200, int))
     worker_max_rss_mb: int = field(default_factory=lambda: _env("WORKER_MAX_RSS_MB", 1500, int))
     inprocess_threads: int = field(default_factory=lambda: _env("INPROCESS_JOB_THREADS", 2, int))
     web_workers: int = field(default_factory=lambda: _env("WEB_WORKERS", 2, int))
     web_threads: int = field(default_factory=lambda: _env("WEB_THREADS", 4, int))
+    #: Seconds gunicorn lets one request run before it restarts the worker.
+    web_timeout: int = field(default_factory=lambda: _env("WEB_TIMEOUT", 60, int))
     log_level: str = field(default_factory=lambda: _env("LOG_LEVEL", "INFO"))
     log_format: str = field(default_factory=lambda: _env("LOG_FORMAT", "json"))
     idempotency_ttl_hours: int = field(default_factory=lambda: _env("IDEMPOTENCY_TTL_HOURS", 24, int))

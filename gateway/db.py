@@ -129,9 +129,9 @@ def _begin_immediate(dbapi_conn) -> None:
 class Database:
     """One engine and its session factory."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, **engine_options):
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, **engine_options)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         #: Sessions that only read (registry lookups, key checks); see make_engine.
         self.read_sessionmaker = sessionmaker(self.engine.execution_options(qingwang_read_only=True),

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 
+from gateway.app import create_app
 from gateway.jobs.outbox import dispatch_after_commit
 from gateway.registry.importer import import_snapshot
 from gateway.runtime import Runtime
@@ -55,8 +56,6 @@ def _print_reasons(decision: dict, lang: str) -> None:
 
 
 def run_demo(runtime: Runtime, samples: Path, lang: str = "zh") -> dict:
-    from gateway.app import create_app
-
     cases = json.loads((samples / "demo_cases.json").read_text(encoding="utf-8"))
     docs_dir = samples.parent / cases["documents"] if not Path(cases["documents"]).is_absolute() else Path(
         cases["documents"])

@@ -1,18 +1,23 @@
-"""gunicorn settings for ``qingwang serve``; values come from the environment the CLI sets."""
+"""gunicorn settings for ``qingwang serve``, from the gateway's Settings; the CLI passes the
+address to bind and any --workers/--threads given on its command line."""
 import os
 
+from gateway.config import Settings
+
+_settings = Settings()
+
 bind = os.environ.get("QINGWANG_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("WEB_WORKERS", "2"))
-threads = int(os.environ.get("WEB_THREADS", "4"))
+workers = _settings.web_workers
+threads = _settings.web_threads
 worker_class = "gthread"
-timeout = int(os.environ.get("WEB_TIMEOUT", "60"))
+timeout = _settings.web_timeout
 graceful_timeout = 30
 keepalive = 5
 # Request logs come from the app as JSON with the request id; gunicorn's own access log
 # would duplicate them.
 accesslog = None
 errorlog = "-"
-loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+loglevel = _settings.log_level.lower()
 wsgi_app = "gateway.wsgi:app"
 # Bound upload bodies are checked by the app; these guard the header parser.
 limit_request_line = 8190

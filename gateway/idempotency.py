@@ -18,8 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway import web
 from gateway.db import Base, JSONType, UTCDateTime, utcnow
-from gateway.i18n import pick
-from gateway.problems import Problem
+from gateway.errors import BadRequest, Conflict
 
 HEADER = "Idempotency-Key"
 _KEPT_HEADERS = ("Content-Type", "Location")
@@ -86,7 +85,7 @@ def _reserve(key: str, fingerprint: str, ttl: timedelta) -> IdempotencyRecord | 
             return None
         except IntegrityError:
             continue  # lost a race with a concurrent request; read what it stored
-    raise Problem(409, pick("该幂等键正被另一请求使用", "This Idempotency-Key is in use by another request"))
+    raise Conflict("该幂等键正被另一请求使用", "This Idempotency-Key is in use by another request")
 
 
 def init_app(app: Flask) -> None:
@@ -96,7 +95,7 @@ def init_app(app: Flask) -> None:
         if request.method != "POST" or not key or "platform_id" not in g:
             return None
         if len(key) > 255:
-            raise Problem(400, pick("Idempotency-Key 不能超过255个字符", "Idempotency-Key must be at most 255 characters"))
+            raise BadRequest("Idempotency-Key 不能超过255个字符", "Idempotency-Key must be at most 255 characters")
         fingerprint = request_fingerprint()
         ttl = timedelta(hours=web.runtime().settings.idempotency_ttl_hours)
         record = _reserve(key, fingerprint, ttl)
@@ -104,12 +103,12 @@ def init_app(app: Flask) -> None:
             g.idempotency_key = key
             return None
         if record.fingerprint != fingerprint:
-            raise Problem(409, pick("该幂等键已用于另一个不同的请求", "This Idempotency-Key was used for a different request"),
-                          slug="idempotency-key-reused")
+            raise Conflict("该幂等键已用于另一个不同的请求", "This Idempotency-Key was used for a different request",
+                           code="idempotency-key-reused")
         if record.state != "done":
-            raise Problem(409, pick("使用该幂等键的请求仍在处理中，请稍后重试",
-                                    "A request with this Idempotency-Key is still in progress; retry shortly"),
-                          slug="idempotency-key-in-progress", headers={"Retry-After": "1"})
+            raise Conflict("使用该幂等键的请求仍在处理中，请稍后重试",
+                           "A request with this Idempotency-Key is still in progress; retry shortly",
+                           code="idempotency-key-in-progress", headers={"Retry-After": "1"})
         response = Response(record.response_body, status=record.response_status)
         for name, value in (record.response_headers or {}).items():
             response.headers[name] = value

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from flask import Flask, request
 
+from gateway.errors import Invalid
 from gateway.i18n import pick
-from gateway.problems import Problem
 
 
 def _unstorable(text: str) -> bool:
@@ -34,8 +34,8 @@ def _any_unstorable(value) -> bool:
 
 
 def _reject(location: str) -> None:
-    raise Problem(422, pick("文本中不允许包含 NUL（U+0000）字符或孤立的代理码位",
-                            "Text must not contain NUL (U+0000) or lone surrogate characters"),
+    raise Invalid("文本中不允许包含 NUL（U+0000）字符或孤立的代理码位",
+                  "Text must not contain NUL (U+0000) or lone surrogate characters",
                   errors={location: [pick("包含无法存储的字符", "contains a character that cannot be stored")]})
 
 

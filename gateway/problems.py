@@ -2,17 +2,18 @@
 
 Nothing under /v1 answers with an HTML error page: HTTP errors raised by Flask or
 Werkzeug (404, 405, 413 …), validation errors from webargs/marshmallow (with the field
-errors in ``errors``), errors raised on purpose (:class:`Problem`) and unexpected
+errors in ``errors``), errors services raise (:class:`gateway.errors.ServiceError`) and unexpected
 exceptions (a 500 that says only what is safe to say) all come out the same way.
 """
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, jsonify, request
+from flask import Flask, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from gateway.i18n import pick
+from gateway.errors import ServiceError
+from gateway.i18n import language, pick
 
 log = logging.getLogger(__name__)
 CONTENT_TYPE = "application/problem+json"
@@ -33,21 +34,6 @@ TITLES = {
     500: ("internal-error", "服务器内部错误", "Internal server error"),
     503: ("service-unavailable", "服务暂不可用", "Service unavailable"),
 }
-
-
-class Problem(Exception):
-    """An error meant for the client, raised anywhere in request handling."""
-
-    def __init__(self, status: int, detail: str | None = None, *, slug: str | None = None,
-                 title: str | None = None, errors: dict | None = None, headers: dict | None = None, **extra):
-        super().__init__(detail or title or str(status))
-        self.status = status
-        self.detail = detail
-        self.slug = slug
-        self.title = title
-        self.errors = errors
-        self.headers = headers or {}
-        self.extra = extra
 
 
 def problem_response(status: int, detail: str | None = None, *, slug: str | None = None, title: str | None = None,
@@ -74,7 +60,7 @@ def problem_response(status: int, detail: str | None = None, *, slug: str | None
     return response
 
 
-def _from_http_exception(exc: HTTPException):
+def from_http_exception(exc: HTTPException):
     errors = None
     detail = None
     data = getattr(exc, "data", None) or {}
@@ -82,8 +68,6 @@ def _from_http_exception(exc: HTTPException):
         errors = data["messages"]
         detail = pick("请求中有字段不符合要求，见 errors", "Some fields are invalid, see errors")
     elif exc.code == 413:
-        from flask import current_app
-
         limit = current_app.config.get("MAX_CONTENT_LENGTH")
         detail = pick(f"上传大小超过限制（{limit} 字节）", f"Upload exceeds the size limit ({limit} bytes)")
     elif exc.code == 405:
@@ -100,10 +84,17 @@ def _from_http_exception(exc: HTTPException):
     return problem_response(exc.code or 500, detail, errors=errors, headers=headers)
 
 
+def from_service_error(exc: ServiceError):
+    """The one place a service's error becomes a response."""
+    if exc.status >= 500:
+        log.error("%s: %s", exc.code, exc)
+    return problem_response(exc.status, exc.message(language()), slug=exc.code, errors=exc.errors,
+                            headers=exc.headers, **exc.extra)
+
+
 def init_app(app: Flask) -> None:
-    app.register_error_handler(Problem, lambda p: problem_response(
-        p.status, p.detail, slug=p.slug, title=p.title, errors=p.errors, headers=p.headers, **p.extra))
-    app.register_error_handler(HTTPException, _from_http_exception)
+    app.register_error_handler(ServiceError, from_service_error)
+    app.register_error_handler(HTTPException, from_http_exception)
 
     @app.errorhandler(Exception)
     def _unexpected(exc):

@@ -1,21 +1,38 @@
-"""The services one process needs (settings, database, storage, job dispatcher).
+"""The services one process needs: settings, database, storage, registry, policies, OCR
+engine and job dispatcher.
 
 The web app keeps one in ``app.extensions``; a worker process builds its own from the
-environment. Handlers and services receive it explicitly instead of reaching for
-Flask globals, so the same code runs in a request, an rq job or the CLI.
+environment. Handlers and services receive it explicitly instead of reaching for Flask
+globals, so the same code runs in a request, a job or the CLI.
 """
 from __future__ import annotations
 
 import functools
+import threading
 
 from gateway.config import Settings
 from gateway.db import Database
+from gateway.jobs.dispatch import Dispatcher
+from gateway.jobs.inprocess import InProcessDispatcher
+from gateway.jobs.rq_dispatch import RQDispatcher
+from gateway.policy import PolicyCache
+from gateway.registry.lookup import RegistryLookup
 from gateway.storage import FileStorage, storage_from_url
+from verifiers.documents.ocr import OcrEngine, create_engine
 
-#: Which rq queue each task kind goes to; OCR is slow and gets its own so that quick
-#: decisions and webhooks never wait behind a pile of scans.
-QUEUE_FOR_KIND = {"document.process": "ocr", "webhook.deliver": "webhooks"}
-QUEUES = ("default", "webhooks", "ocr")
+
+_ocr_engines: dict[tuple[str, int], OcrEngine] = {}
+_ocr_lock = threading.Lock()
+
+
+def shared_ocr_engine(name: str, threads: int) -> OcrEngine:
+    """One engine per process and configuration, created on first use and kept warm:
+    loading the models takes seconds, and every runtime in the process may share it."""
+    key = (name, threads)
+    with _ocr_lock:
+        if key not in _ocr_engines:
+            _ocr_engines[key] = create_engine(name, threads=threads)
+        return _ocr_engines[key]
 
 
 class Runtime:
@@ -29,28 +46,25 @@ class Runtime:
         return storage_from_url(s.storage_url, endpoint_url=s.s3_endpoint_url, region=s.s3_region)
 
     @functools.cached_property
-    def registry(self):
-        from gateway.registry.lookup import RegistryLookup
-
+    def registry(self) -> RegistryLookup:
         return RegistryLookup(self.db)
 
     @functools.cached_property
-    def policies(self):
-        from gateway.policy import PolicyCache
-
+    def policies(self) -> PolicyCache:
         return PolicyCache()
 
     @functools.cached_property
-    def dispatcher(self):
+    def dispatcher(self) -> Dispatcher:
         if self.settings.redis_url:
-            from gateway.jobs.rq_dispatch import RQDispatcher
-
             return RQDispatcher(self.settings.redis_url, job_timeout=self.settings.job_timeout)
-        from gateway.jobs.inprocess import InProcessDispatcher
-
         return InProcessDispatcher(self, threads=self.settings.inprocess_threads)
 
+    @property
+    def ocr_engine(self) -> OcrEngine:
+        """The OCR engine the settings name (OCR_ENGINE, OCR_THREADS)."""
+        return shared_ocr_engine(self.settings.ocr_engine, self.settings.ocr_threads)
+
     def close(self):
-        if "dispatcher" in self.__dict__ and hasattr(self.dispatcher, "shutdown"):
+        if "dispatcher" in self.__dict__:
             self.dispatcher.shutdown()
         self.db.dispose()

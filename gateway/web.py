@@ -1,10 +1,15 @@
 """Request-scoped access to the runtime, the database session and the calling platform."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import current_app, g
 from sqlalchemy.orm import Session
 
-from gateway.runtime import Runtime
+from gateway.jobs.outbox import dispatch_after_commit
+
+if TYPE_CHECKING:
+    from gateway.runtime import Runtime
 
 
 def runtime() -> Runtime:
@@ -32,8 +37,6 @@ def platform_id() -> str:
 
 def commit_and_dispatch(tasks=()) -> None:
     """Commit the request's work, then hand its new tasks to the dispatcher."""
-    from gateway.jobs.outbox import dispatch_after_commit
-
     session().commit()
     if tasks:
         dispatch_after_commit(runtime().dispatcher, list(tasks))

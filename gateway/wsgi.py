@@ -2,7 +2,6 @@
 from gateway.app import create_app
 
 app = create_app()
-_runtime = app.extensions["qingwang"]
-if not _runtime.settings.redis_url:
-    # Embedded mode: this process runs jobs itself and sweeps up work left from before.
-    _runtime.dispatcher.start()
+# Embedded mode: this process runs jobs itself and sweeps up work left from before
+# (with Redis, the workers do; starting is then a no-op).
+app.extensions["qingwang"].dispatcher.start()

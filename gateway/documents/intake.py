@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import filetype
 
+from gateway.errors import ServiceError
+
 ACCEPTED = {
     "image/jpeg": ".jpg",
     "image/png": ".png",
@@ -21,10 +23,18 @@ ACCEPTED = {
 }
 
 
-class IntakeError(ValueError):
+class IntakeError(ServiceError):
+    """An upload refused at the door; the status follows from what was wrong with it."""
+
+    STATUS = {"unsupported_media_type": 415, "empty_file": 422, "too_large": 413, "not_uploaded": 409}
+
     def __init__(self, code: str, zh: str, en: str):
-        super().__init__(en)
-        self.code, self.zh, self.en = code, zh, en
+        super().__init__(zh, en, status=self.STATUS.get(code, 422), code=code.replace("_", "-"))
+
+
+def check_size(data: bytes, limit: int) -> None:
+    if len(data) > limit:
+        raise IntakeError("too_large", f"文件超过 {limit} 字节上限", f"File exceeds the {limit}-byte limit")
 
 
 @dataclass(frozen=True)

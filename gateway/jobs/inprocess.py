@@ -1,8 +1,17 @@
+"""The embedded default: tasks run on a small thread pool inside this process."""
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+from gateway.jobs import outbox
+from gateway.jobs.runner import run_task
+
+if TYPE_CHECKING:
+    from gateway.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -15,7 +24,7 @@ class InProcessDispatcher:
     as rq: the task table is the record, this pool only executes.
     """
 
-    def __init__(self, runtime, threads: int = 2, sweep_interval: float = 1.0):
+    def __init__(self, runtime: Runtime, threads: int = 2, sweep_interval: float = 1.0):
         self.runtime = runtime
         self.pool = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="qw-job")
         self.sweep_interval = sweep_interval
@@ -26,7 +35,7 @@ class InProcessDispatcher:
         self._sweeper: threading.Thread | None = None
 
     def dispatch(self, task_id: str, kind: str | None = None) -> None:
-        self._ensure_sweeper()
+        self.start()
         with self._lock:
             if task_id in self._pending:
                 return
@@ -34,13 +43,11 @@ class InProcessDispatcher:
         self.pool.submit(self._run, task_id)
 
     def _run(self, task_id: str) -> None:
-        from workers.runner import run_task
-
         with self._lock:
             self._pending.discard(task_id)
             self._running += 1
         try:
-            run_task(task_id, runtime=self.runtime)
+            run_task(task_id, self.runtime)
         except Exception:  # noqa: BLE001 - run_task records failures; this guards the pool
             log.exception("in-process task %s crashed", task_id)
         finally:
@@ -57,26 +64,15 @@ class InProcessDispatcher:
             raise RuntimeError("in-process dispatcher is shut down")
 
     def sweep_once(self) -> int:
-        from gateway.jobs.outbox import due_for_dispatch
-        from gateway.jobs.models import Task
+        return outbox.sweep(self.runtime.db, self)
 
-        with self.runtime.db.session() as session:
-            ids = [i for i in due_for_dispatch(session) if not self.is_pending(i)]
-            kinds = dict(session.query(Task.id, Task.kind).filter(Task.id.in_(ids)).all()) if ids else {}
-        for task_id in ids:
-            self.dispatch(task_id, kinds.get(task_id))
-        return len(ids)
-
-    def _ensure_sweeper(self) -> None:
+    def start(self) -> None:
+        """Start sweeping (at server start it picks up work left from before)."""
         if self._sweeper is None or not self._sweeper.is_alive():
             with self._lock:
                 if self._sweeper is None or not self._sweeper.is_alive():
                     self._sweeper = threading.Thread(target=self._sweep_loop, name="qw-sweeper", daemon=True)
                     self._sweeper.start()
-
-    def start(self) -> None:
-        """Start sweeping now (at server start), picking up work left from before."""
-        self._ensure_sweeper()
 
     def _sweep_loop(self) -> None:
         while not self._stop.wait(self.sweep_interval):
@@ -86,14 +82,10 @@ class InProcessDispatcher:
                 log.exception("sweep failed")
 
     def wait_idle(self, timeout: float = 300.0) -> bool:
-        """Block until no task is pending or running here, and none is due in the table."""
-        import time
-
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self._lock:
-                busy = self._pending or self._running
-                if busy:
+                if self._pending or self._running:
                     self._lock.wait(timeout=0.2)
                     continue
             if self.sweep_once() == 0:

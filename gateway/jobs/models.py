@@ -1,12 +1,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.db import Base, JSONType, UTCDateTime, utcnow
 from gateway.ids import new_id
+
+
+class TaskStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    DEAD = "dead"
 
 
 class Task(Base):
@@ -25,9 +33,11 @@ class Task(Base):
     kind: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict] = mapped_column(JSONType(), default=dict)
     #: queued -> running -> done; or back to queued with a later run_after; or dead.
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[str] = mapped_column(String(16), default=TaskStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    max_attempts: Mapped[int] = mapped_column(Integer, default=5)
+    #: Attempts before the task is buried: the kind's own count (webhooks follow their retry
+    #: schedule), or None for the running process's JOB_MAX_ATTEMPTS.
+    max_attempts: Mapped[int | None] = mapped_column(Integer)
     run_after: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

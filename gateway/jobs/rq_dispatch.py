@@ -5,9 +5,11 @@ from rq import Queue
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
-from gateway.runtime import QUEUE_FOR_KIND
+from gateway.jobs.names import queue_for
 
-RUN_TASK = "workers.runner.run_task"
+#: The function rq workers (``qingwang worker``) run, by dotted path: it gets only the task
+#: id, builds its process's runtime once and calls gateway.jobs.runner.run_task.
+RUN_TASK = "workers.job.run"
 
 
 class RQDispatcher:
@@ -26,9 +28,9 @@ class RQDispatcher:
         return self._queues[name]
 
     def dispatch(self, task_id: str, kind: str | None = None) -> None:
-        queue = self.queue(QUEUE_FOR_KIND.get(kind or "", "default"))
-        queue.enqueue_call(RUN_TASK, args=(task_id,), job_id=task_id, timeout=self.job_timeout,
-                           result_ttl=600, failure_ttl=7 * 86400)
+        self.queue(queue_for(kind or "")).enqueue_call(RUN_TASK, args=(task_id,), job_id=task_id,
+                                                      timeout=self.job_timeout, result_ttl=600,
+                                                      failure_ttl=7 * 86400)
 
     def is_pending(self, task_id: str) -> bool:
         try:
@@ -41,3 +43,13 @@ class RQDispatcher:
 
     def check(self) -> None:
         self.redis.ping()
+
+    def start(self) -> None:
+        """Nothing to start: ``qingwang worker`` runs the jobs and sweeps the task table."""
+
+    def wait_idle(self, timeout: float = 300.0) -> bool:
+        """Nothing runs in this process: the workers are elsewhere."""
+        return True
+
+    def shutdown(self) -> None:
+        self.redis.close()

@@ -10,22 +10,25 @@ from sqlalchemy.orm import Session
 from gateway.decisions.models import Decision
 from gateway.decisions.services import record_decision
 from gateway.documents.models import Document
+from gateway.documents.services import document_facts, platform_documents
+from gateway.documents.signals import document_read
+from gateway.errors import NotFound, field_error
+from gateway.ids import new_id
+from gateway.jobs import outbox
+from gateway.jobs.names import TaskName
 from gateway.listings.models import Listing, ListingDocument
 from gateway.merchants.models import Merchant
-from gateway.merchants.services import MerchantError, _platform_documents
-from gateway.ids import new_id
-from gateway.policy import document_facts
 from gateway.runtime import Runtime
 from gateway.webhooks.services import emit
 from verifiers.identifiers import lookup_key
 from verifiers.rules.facts import ListingClaim
 from verifiers.rules.listing import evaluate_listing
 from verifiers.rules.merchant import holdings_of
+from verifiers.rules.model import ListingOutcome
 
 log = logging.getLogger(__name__)
-RECHECK_TASK = "listing.recheck"
-RECHECK_MERCHANT_TASK = "merchant.listings_recheck"
-EVENT_FOR_OUTCOME = {"block": "listing.blocked", "allow": "listing.allowed", "review": "listing.needs_review"}
+EVENT_FOR_OUTCOME = {ListingOutcome.BLOCK: "listing.blocked", ListingOutcome.ALLOW: "listing.allowed",
+                     ListingOutcome.REVIEW: "listing.needs_review"}
 FIELDS = ("title", "description", "registration_number", "product_name", "manufacturer", "model", "device_class",
           "url")
 
@@ -58,9 +61,9 @@ def submit_listing(runtime: Runtime, platform_id: str, body: dict) -> tuple[List
     with runtime.db.read_sessionmaker() as reader:
         merchant = reader.get(Merchant, body["merchant_id"])
         if merchant is None or merchant.platform_id != platform_id:
-            raise MerchantError(422, f"商户不存在：{body['merchant_id']}", f"Unknown merchant {body['merchant_id']}",
-                                errors={"json": {"merchant_id": ["unknown merchant"]}})
-        attached = _platform_documents(reader, platform_id, body["document_ids"]) if body.get("document_ids") else []
+            raise field_error("json", "merchant_id", f"商户不存在：{body['merchant_id']}",
+                              f"Unknown merchant {body['merchant_id']}", ["unknown merchant"])
+        attached = platform_documents(reader, platform_id, body["document_ids"]) if body.get("document_ids") else []
         existing_id = reader.scalar(select(Listing.id).where(Listing.platform_id == platform_id,
                                                              Listing.external_id == body["external_id"]))
         current = listing_documents(reader, existing_id) if existing_id else []
@@ -99,6 +102,14 @@ def submit_listing(runtime: Runtime, platform_id: str, body: dict) -> tuple[List
                 current = listing_documents(reader, existing_id) if existing_id else []
                 known = {d.id for d in current}
     raise AssertionError("unreachable")
+
+
+def get_listing(session: Session, platform_id: str, listing_id: str) -> Listing:
+    """The platform's listing; another platform's answers as if it did not exist."""
+    listing = session.get(Listing, listing_id)
+    if listing is None or listing.platform_id != platform_id:
+        raise NotFound(f"商品 {listing_id} 不存在", f"No listing {listing_id}")
+    return listing
 
 
 def listing_documents(session: Session, listing_id: str) -> list[Document]:
@@ -143,3 +154,15 @@ def recheck(runtime: Runtime, session: Session, listing_ids: list[str], trigger:
 
 def listings_of_merchant(session: Session, merchant_id: str) -> list[str]:
     return list(session.scalars(select(Listing.id).where(Listing.merchant_id == merchant_id).order_by(Listing.id)))
+
+
+@document_read.connect
+def on_document_read(document_id: str, session: Session) -> list:
+    """Re-check the listings this document is attached to (the printed number is compared
+    with the claimed one), in the transaction that records it as read."""
+    listings = session.scalars(select(ListingDocument.listing_id)
+                               .where(ListingDocument.document_id == document_id)).all()
+    if not listings:
+        return []
+    return [outbox.enqueue(session, TaskName.LISTINGS_RECHECK,
+                           {"listing_ids": list(listings), "trigger": "document_processed"})]

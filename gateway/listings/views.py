@@ -6,14 +6,10 @@ from sqlalchemy import select
 
 from gateway import web
 from gateway.decisions.models import Decision
-from gateway.i18n import pick
 from gateway.listings.models import Listing, ListingDocument
 from gateway.listings.schemas import ListingCreateSchema, ListingSchema
-from gateway.listings.services import submit_listing
-from gateway.merchants.services import MerchantError
-from gateway.merchants.views import merchant_problem
+from gateway.listings.services import get_listing, submit_listing
 from gateway.pagination import paginate
-from gateway.problems import Problem
 
 blp = Blueprint("listings", __name__, url_prefix="/v1/listings",
                 description="商品核验 / Listing checks (synchronous decisions)")
@@ -45,10 +41,7 @@ class Listings(MethodView):
         applicable reason is reported. Attached certificate images are cross-checked
         when read; a change of outcome then arrives as a `listing.*` webhook.
         """
-        try:
-            listing, decision, document_ids = submit_listing(web.runtime(), web.platform_id(), body)
-        except MerchantError as exc:
-            raise merchant_problem(exc) from None
+        listing, decision, document_ids = submit_listing(web.runtime(), web.platform_id(), body)
         return present(listing, decision, document_ids)
 
     @blp.response(200, ListingSchema(many=True))
@@ -65,7 +58,4 @@ class ListingView(MethodView):
     @blp.response(200, ListingSchema)
     def get(self, listing_id):
         """商品及其最新结论 / A listing and its latest decision"""
-        listing = web.session().get(Listing, listing_id)
-        if listing is None or listing.platform_id != web.platform_id():
-            raise Problem(404, pick(f"商品 {listing_id} 不存在", f"No listing {listing_id}"))
-        return present(listing)
+        return present(get_listing(web.session(), web.platform_id(), listing_id))

@@ -9,49 +9,44 @@ from sqlalchemy.orm import Session
 from gateway.db import utcnow
 from gateway.decisions.services import record_decision
 from gateway.documents.models import Document
+from gateway.documents.services import document_facts, platform_documents
+from gateway.documents.signals import document_read
+from gateway.errors import NotFound
 from gateway.jobs import outbox
+from gateway.jobs.outbox import dispatch_after_commit
+from gateway.jobs.names import TaskName
 from gateway.merchants.models import Merchant, MerchantDocument
-from gateway.policy import document_facts, policy_for
+from gateway.policy import policy_for
 from gateway.runtime import Runtime
 from gateway.tenancy.models import Platform
 from gateway.webhooks.services import emit
+from verifiers.documents.model import DocumentStatus
 from verifiers.identifiers.uscc import USCCError, parse_uscc
 from verifiers.rules.facts import MerchantClaim
 from verifiers.rules.merchant import evaluate_merchant
+from verifiers.rules.model import MerchantStatus
 
 log = logging.getLogger(__name__)
-VERIFY_TASK = "merchant.verify"
+#: Who suspends by rule; a person's suspension is recorded as ``staff:<email>``.
+SUSPENDED_BY_RULES = "rules"
 
 
-class MerchantError(ValueError):
-    def __init__(self, status: int, zh: str, en: str, errors: dict | None = None):
-        super().__init__(en)
-        self.status, self.zh, self.en, self.errors = status, zh, en, errors
-
-
-def _platform_documents(session: Session, platform_id: str, document_ids: list[str]) -> list[Document]:
-    ids = list(dict.fromkeys(document_ids))
-    found = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(ids),
-                                                                     Document.platform_id == platform_id))}
-    missing = [i for i in ids if i not in found]
-    if missing:
-        raise MerchantError(422, f"文件不存在：{', '.join(missing)}", f"Unknown documents: {', '.join(missing)}",
-                            errors={"json": {"document_ids": [f"unknown document {m}" for m in missing]}})
-    awaiting = [d.id for d in found.values() if d.status == "awaiting_upload"]
-    if awaiting:
-        raise MerchantError(422, f"文件尚未上传完成：{', '.join(awaiting)}", f"Not uploaded yet: {', '.join(awaiting)}",
-                            errors={"json": {"document_ids": [f"document {a} awaits its upload" for a in awaiting]}})
-    return [found[i] for i in ids]
+def get_merchant(session: Session, platform_id: str, merchant_id: str) -> Merchant:
+    """The platform's merchant; another platform's answers as if it did not exist."""
+    merchant = session.get(Merchant, merchant_id)
+    if merchant is None or merchant.platform_id != platform_id:
+        raise NotFound(f"商户 {merchant_id} 不存在", f"No merchant {merchant_id}")
+    return merchant
 
 
 def create_merchant(session: Session, platform_id: str, body: dict) -> tuple[Merchant, bool, list]:
     """Register a merchant, or update the one with the same external_id; queue verification."""
-    documents = _platform_documents(session, platform_id, body.get("document_ids", []))
+    documents = platform_documents(session, platform_id, body.get("document_ids", []))
     merchant = session.scalar(select(Merchant).where(Merchant.platform_id == platform_id,
                                                      Merchant.external_id == body["external_id"]))
     created = merchant is None
     if created:
-        merchant = Merchant(platform_id=platform_id, external_id=body["external_id"], status="pending")
+        merchant = Merchant(platform_id=platform_id, external_id=body["external_id"], status=MerchantStatus.PENDING)
         session.add(merchant)
     merchant.name = body["name"].strip()
     merchant.uscc = body["uscc"].strip().upper()
@@ -87,17 +82,17 @@ def _attach(session: Session, merchant: Merchant, documents: list[Document], rep
 
 
 def add_documents(session: Session, merchant: Merchant, document_ids: list[str], replace: bool) -> list:
-    documents = _platform_documents(session, merchant.platform_id, document_ids)
+    documents = platform_documents(session, merchant.platform_id, document_ids)
     _attach(session, merchant, documents, replace)
     return _start_verification(session, merchant, "documents_added")
 
 
 def _start_verification(session: Session, merchant: Merchant, trigger: str) -> list:
-    if merchant.status in ("approved", "suspended"):
+    if merchant.status in (MerchantStatus.APPROVED, MerchantStatus.SUSPENDED):
         merchant.reverifying = True  # keeps its standing until the new decision
     else:
-        merchant.status = "pending"
-    return [outbox.enqueue(session, VERIFY_TASK, {"merchant_id": merchant.id, "trigger": trigger})]
+        merchant.status = MerchantStatus.PENDING
+    return [outbox.enqueue(session, TaskName.MERCHANT_VERIFY, {"merchant_id": merchant.id, "trigger": trigger})]
 
 
 def merchant_documents(session: Session, merchant_id: str) -> list[Document]:
@@ -106,8 +101,8 @@ def merchant_documents(session: Session, merchant_id: str) -> list[Document]:
                                 .order_by(MerchantDocument.added_at, Document.id)))
 
 
-EVENT_FOR_STATUS = {"approved": "merchant.approved", "rejected": "merchant.rejected",
-                    "needs_review": "merchant.needs_review", "suspended": "merchant.suspended"}
+EVENT_FOR_STATUS = {MerchantStatus.APPROVED: "merchant.approved", MerchantStatus.REJECTED: "merchant.rejected",
+                    MerchantStatus.NEEDS_REVIEW: "merchant.needs_review", MerchantStatus.SUSPENDED: "merchant.suspended"}
 
 
 def verify(runtime: Runtime, session: Session, merchant: Merchant, trigger: str) -> list:
@@ -118,8 +113,8 @@ def verify(runtime: Runtime, session: Session, merchant: Merchant, trigger: str)
     person imposed is lifted only by a person.
     """
     documents = merchant_documents(session, merchant.id)
-    if any(d.status == "processing" for d in documents):
-        return []  # decided when the last document is read (see workers.followups)
+    if any(d.status == DocumentStatus.PROCESSING for d in documents):
+        return []  # decided when the last document is read (see on_document_read)
     platform = session.get(Platform, merchant.platform_id)
     policy = policy_for(platform)
     claim = MerchantClaim(name=merchant.name, uscc=merchant.uscc,
@@ -128,10 +123,10 @@ def verify(runtime: Runtime, session: Session, merchant: Merchant, trigger: str)
     evaluation = evaluate_merchant(claim, [document_facts(d) for d in documents], runtime.registry, policy)
     previous = merchant.status
     status = evaluation.outcome
-    if previous in ("approved", "suspended") and status == "rejected":
-        status = "suspended"
-    if previous == "suspended" and (merchant.suspended_by or "rules") != "rules":
-        status = "suspended"
+    if previous in (MerchantStatus.APPROVED, MerchantStatus.SUSPENDED) and status == MerchantStatus.REJECTED:
+        status = MerchantStatus.SUSPENDED
+    if previous == MerchantStatus.SUSPENDED and (merchant.suspended_by or SUSPENDED_BY_RULES) != SUSPENDED_BY_RULES:
+        status = MerchantStatus.SUSPENDED
     decision = record_decision(session, platform_id=merchant.platform_id, subject_type="merchant",
                                subject_id=merchant.id, outcome=status, reasons=evaluation.reasons,
                                registry_version=evaluation.registry_version, looked_at=evaluation.looked_at,
@@ -140,9 +135,9 @@ def verify(runtime: Runtime, session: Session, merchant: Merchant, trigger: str)
     merchant.status = status
     merchant.reverifying = False
     merchant.verified_at = utcnow()
-    if status == "suspended" and previous != "suspended":
-        merchant.suspended_by = "rules"
-    elif status != "suspended":
+    if status == MerchantStatus.SUSPENDED and previous != MerchantStatus.SUSPENDED:
+        merchant.suspended_by = SUSPENDED_BY_RULES
+    elif status != MerchantStatus.SUSPENDED:
         merchant.suspended_by = None
     regions = [h for h in evaluation.looked_at.get("registry", []) if h.get("uscc") == merchant.uscc and h.get("region")]
     if regions:
@@ -152,9 +147,29 @@ def verify(runtime: Runtime, session: Session, merchant: Merchant, trigger: str)
         tasks += emit(session, merchant.platform_id, EVENT_FOR_STATUS[status],
                       {"merchant_id": merchant.id, "external_id": merchant.external_id, "status": status,
                        "decision_id": decision.id, "reason_codes": sorted({r.code for r in evaluation.reasons})})
-        from gateway.listings.services import RECHECK_MERCHANT_TASK
-
-        tasks.append(outbox.enqueue(session, RECHECK_MERCHANT_TASK, {"merchant_id": merchant.id,
-                                                                     "trigger": "merchant_status"}))
+        tasks.append(outbox.enqueue(session, TaskName.MERCHANT_LISTINGS_RECHECK,
+                                    {"merchant_id": merchant.id, "trigger": "merchant_status"}))
     log.info("merchant decided", extra={"merchant_id": merchant.id, "status": status, "trigger": trigger})
     return tasks
+
+
+def reverify(runtime: Runtime, merchant_id: str, trigger: str) -> None:
+    """Decide one merchant in its own short transaction, then dispatch what it raised."""
+    with runtime.db.session() as session:
+        # Locked: two verifications of one merchant at once would both see the old
+        # status and both send the webhook for the change.
+        merchant = session.get(Merchant, merchant_id, with_for_update=True)
+        tasks = verify(runtime, session, merchant, trigger) if merchant else []
+    dispatch_after_commit(runtime.dispatcher, tasks)
+
+
+@document_read.connect
+def on_document_read(document_id: str, session: Session) -> list:
+    """Verify the merchants that were waiting on this document (pending ones, and those
+    being re-verified), in the transaction that records it as read."""
+    waiting = session.scalars(
+        select(Merchant.id).join(MerchantDocument, MerchantDocument.merchant_id == Merchant.id)
+        .where(MerchantDocument.document_id == document_id,
+               (Merchant.status == MerchantStatus.PENDING) | Merchant.reverifying)).all()
+    return [outbox.enqueue(session, TaskName.MERCHANT_VERIFY, {"merchant_id": m, "trigger": "document_processed"})
+            for m in waiting]

@@ -9,27 +9,18 @@ from sqlalchemy import select
 
 from gateway import web
 from gateway.decisions.models import Decision
-from gateway.i18n import pick
 from gateway.merchants.models import Merchant
 from gateway.merchants.schemas import (MerchantAcceptedSchema, MerchantCreateSchema, MerchantDocumentsSchema,
                                        MerchantSchema)
-from gateway.merchants.services import MerchantError, add_documents, create_merchant, merchant_documents
+from gateway.merchants.services import add_documents, create_merchant, get_merchant, merchant_documents
 from gateway.pagination import paginate
-from gateway.problems import Problem
 
 blp = Blueprint("merchants", __name__, url_prefix="/v1/merchants",
                 description="商户入驻核验 / Merchant onboarding verification")
 
 
-def merchant_problem(exc: MerchantError) -> Problem:
-    return Problem(exc.status, pick(exc.zh, exc.en), errors=exc.errors)
-
-
-def get_merchant(merchant_id: str) -> Merchant:
-    merchant = web.session().get(Merchant, merchant_id)
-    if merchant is None or merchant.platform_id != web.platform_id():
-        raise Problem(404, pick(f"商户 {merchant_id} 不存在", f"No merchant {merchant_id}"))
-    return merchant
+def _mine(merchant_id: str) -> Merchant:
+    return get_merchant(web.session(), web.platform_id(), merchant_id)
 
 
 def present(merchant: Merchant) -> dict:
@@ -58,10 +49,7 @@ class Merchants(MethodView):
         The same `external_id` again updates the merchant and verifies it anew. Poll
         `GET /v1/merchants/{id}` or wait for the `merchant.*` webhook.
         """
-        try:
-            merchant, _, tasks = create_merchant(web.session(), web.platform_id(), body)
-        except MerchantError as exc:
-            raise merchant_problem(exc) from None
+        merchant, _, tasks = create_merchant(web.session(), web.platform_id(), body)
         web.commit_and_dispatch(tasks)
         return ({"id": merchant.id, "external_id": merchant.external_id, "status": merchant.status}, 202,
                 {"Location": url_for(".MerchantView", merchant_id=merchant.id)})
@@ -79,7 +67,7 @@ class MerchantView(MethodView):
     @blp.response(200, MerchantSchema)
     def get(self, merchant_id):
         """商户状态与核验结论 / A merchant's status, decision, documents and licences on record"""
-        return present(get_merchant(merchant_id))
+        return present(_mine(merchant_id))
 
 
 @blp.route("/<merchant_id>/documents")
@@ -88,10 +76,7 @@ class MerchantDocuments(MethodView):
     @blp.response(202, MerchantAcceptedSchema)
     def post(self, body, merchant_id):
         """补充或更换证照并重新核验 / Add or replace documents and verify again"""
-        merchant = get_merchant(merchant_id)
-        try:
-            tasks = add_documents(web.session(), merchant, body["document_ids"], body["replace"])
-        except MerchantError as exc:
-            raise merchant_problem(exc) from None
+        merchant = _mine(merchant_id)
+        tasks = add_documents(web.session(), merchant, body["document_ids"], body["replace"])
         web.commit_and_dispatch(tasks)
         return {"id": merchant.id, "external_id": merchant.external_id, "status": merchant.status}

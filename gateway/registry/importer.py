@@ -22,13 +22,14 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from gateway.db import Database, utcnow
+from gateway.errors import Invalid
 from gateway.ids import new_id
 from gateway.jobs import outbox
+from gateway.jobs.names import TaskName
 from gateway.registry.models import RegistrySnapshot
 from verifiers.registry.formats import discover, jsonl_chunks, parse_jsonl_lines, read
 from verifiers.registry.records import DeviceRecord, EnterpriseRecord
 
-REEVALUATE_TASK = "registry.reevaluate"
 KEPT_ERRORS = 1000
 
 DEVICE_COLUMNS = ("key", "number", "kind", "device_class", "product_name", "registrant", "registrant_uscc", "models",
@@ -39,8 +40,10 @@ ENTERPRISE_COLUMNS = ("key", "number", "kind", "holder", "uscc", "region", "scop
 UDI_KEEPS = ("approved_on", "valid_until", "issuer", "registrant_uscc", "category_code")
 
 
-class ImportFailed(RuntimeError):
-    pass
+class ImportFailed(Invalid):
+    """Nothing could be imported from what was given."""
+
+    code = "import-failed"
 
 
 @dataclass
@@ -299,7 +302,7 @@ def import_snapshot(db: Database, path: Path, fmt: str | None = None, *, on_erro
     """
     files = discover(Path(path), fmt)
     if not files:
-        raise ImportFailed(f"在 {path} 中找不到可导入的文件（devices.* / enterprises.* / UDI XML） / "
+        raise ImportFailed(f"在 {path} 中找不到可导入的文件（devices.* / enterprises.* / UDI XML）",
                            f"no importable files in {path}")
     formats = sorted({f for _, _, f in files})
     workers = workers if workers is not None else (os.cpu_count() or 1)
@@ -336,7 +339,7 @@ def import_snapshot(db: Database, path: Path, fmt: str | None = None, *, on_erro
         if result.changed_devices or result.changed_enterprises:
             # Merchants and listings that depend on changed records are re-checked.
             session = Session(bind=conn, expire_on_commit=False)
-            result.tasks.append(outbox.enqueue(session, REEVALUATE_TASK, {"snapshot_id": snapshot_id}))
+            result.tasks.append(outbox.enqueue(session, TaskName.REGISTRY_REEVALUATE, {"snapshot_id": snapshot_id}))
             session.close()
     return result
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 
+from cachetools import LRUCache
 from sqlalchemy import select
 
 from gateway.db import Database
@@ -37,11 +38,12 @@ class RegistryLookup:
     def __init__(self, db: Database, version_ttl: float = 1.0, max_entries: int = 200_000):
         self.db = db
         self.version_ttl = version_ttl
-        self.max_entries = max_entries
         self._version: str | None = None
         self._version_checked = 0.0
-        self._cache: dict[tuple[str, str], object] = {}
-        self._lock = threading.Lock()
+        # Least recently used entries go first when full: the certificates decisions ask
+        # about again and again stay.
+        self._cache: LRUCache[tuple[str, str], object] = LRUCache(maxsize=max_entries)
+        self._lock = threading.Lock()  # cachetools caches are not thread-safe
 
     def version(self) -> str | None:
         """The latest complete snapshot id (None before the first import)."""
@@ -70,8 +72,6 @@ class RegistryLookup:
                 return self._cache[(kind, key)]
         value = load()
         with self._lock:
-            if len(self._cache) >= self.max_entries:
-                self._cache.clear()
             self._cache[(kind, key)] = value
         return value
 

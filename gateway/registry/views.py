@@ -7,13 +7,12 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from gateway import web
-from gateway.i18n import pick
+from gateway.errors import NotFound
 from gateway.pagination import paginate
-from gateway.problems import Problem
-from verifiers.registry.records import Found
 from gateway.registry.models import RegistrySnapshot
 from gateway.registry.schemas import DeviceRecordSchema, EnterpriseLookupSchema, SnapshotSchema
 from verifiers.identifiers.uscc import is_valid_uscc
+from verifiers.registry.records import Found
 
 blp = Blueprint("registry", __name__, url_prefix="/v1/registry",
                 description="监管数据（本网关所见） / Regulator data as the gateway sees it")
@@ -47,8 +46,8 @@ class Device(MethodView):
         registry = web.runtime().registry
         found = registry.device(number)
         if found is None:
-            raise Problem(404, pick(f"数据中没有注册证/备案编号 {number}", f"No device registration or filing {number}"),
-                          slug="registry-not-found", registry_version=registry.version())
+            raise NotFound(f"数据中没有注册证/备案编号 {number}", f"No device registration or filing {number}",
+                           code="registry-not-found", registry_version=registry.version())
         return dict(present(found), registry_version=registry.version())
 
 
@@ -69,8 +68,8 @@ class Enterprise(MethodView):
             found = registry.enterprise(query)
             records, matched_by = ((found,) if found else ()), "number"
         if not records:
-            raise Problem(404, pick(f"数据中没有 {query} 的许可或备案", f"No licence or filing for {query}"),
-                          slug="registry-not-found", registry_version=registry.version())
+            raise NotFound(f"数据中没有 {query} 的许可或备案", f"No licence or filing for {query}",
+                           code="registry-not-found", registry_version=registry.version())
         return {"query": query, "matched_by": matched_by, "registry_version": registry.version(),
                 "records": [present(f) for f in records]}
 

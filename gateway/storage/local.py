@@ -4,7 +4,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from gateway.storage import StorageError
+from gateway.storage.interface import StorageError
 
 
 class LocalFileStorage:

@@ -4,7 +4,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from gateway.storage import StorageError
+from gateway.storage.interface import StorageError
 
 _MISSING = {"NoSuchKey", "404", "NotFound"}
 

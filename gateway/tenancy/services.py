@@ -5,13 +5,14 @@ import hashlib
 import re
 import secrets
 import threading
-import time
 
+from cachetools import TTLCache
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
+from gateway.errors import Conflict, Invalid
 from gateway.tenancy.models import ApiKey, Platform, StaffUser
 
 ROLES = ("reviewer", "admin")
@@ -19,8 +20,8 @@ _REGION = re.compile(r"^\d{6}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-class TenancyError(ValueError):
-    pass
+class TenancyError(Invalid):
+    code = "tenancy-invalid"
 
 
 def hash_key(key: str) -> str:
@@ -32,9 +33,9 @@ def hash_key(key: str) -> str:
 def create_platform(session: Session, name: str, region: str, filing_number: str | None = None) -> tuple[Platform, str]:
     """Create a platform and its first API key; return both (the key is not stored)."""
     if not name.strip():
-        raise TenancyError("平台名称不能为空 / platform name is required")
+        raise TenancyError("平台名称不能为空", "platform name is required")
     if not _REGION.match(region or ""):
-        raise TenancyError(f"地区代码应为6位数字 / region must be a 6-digit division code: {region!r}")
+        raise TenancyError(f"地区代码应为6位数字：{region!r}", f"region must be a 6-digit division code: {region!r}")
     platform = Platform(name=name.strip(), region=region, filing_number=filing_number, settings={})
     session.add(platform)
     session.flush()
@@ -51,11 +52,11 @@ def issue_key(session: Session, platform: Platform) -> str:
 def create_staff_user(session: Session, email: str, role: str, password: str | None,
                       platform_id: str | None = None) -> StaffUser:
     if role not in ROLES:
-        raise TenancyError(f"角色应为 {'/'.join(ROLES)} / role must be one of {ROLES}")
+        raise TenancyError(f"角色应为 {'/'.join(ROLES)}", f"role must be one of {ROLES}")
     if not _EMAIL.match(email):
-        raise TenancyError(f"邮箱格式不正确 / not an email address: {email!r}")
+        raise TenancyError(f"邮箱格式不正确：{email!r}", f"not an email address: {email!r}")
     if session.scalar(select(StaffUser).where(StaffUser.email == email.lower())):
-        raise TenancyError(f"用户已存在 / user already exists: {email}")
+        raise Conflict(f"用户已存在：{email}", f"user already exists: {email}")
     user = StaffUser(email=email.lower(), role=role, platform_id=platform_id,
                      password_hash=generate_password_hash(password) if password else None)
     session.add(user)
@@ -70,10 +71,9 @@ class KeyCache:
     path while a revoked key stops working within ``ttl`` seconds.
     """
 
-    def __init__(self, ttl: float = 30.0):
-        self.ttl = ttl
-        self._entries: dict[str, tuple[float, str | None]] = {}
-        self._lock = threading.Lock()
+    def __init__(self, ttl: float = 30.0, max_keys: int = 10_000):
+        self._entries: TTLCache[str, str | None] = TTLCache(maxsize=max_keys, ttl=ttl)
+        self._lock = threading.Lock()  # cachetools caches are not thread-safe
 
     def clear(self) -> None:
         """Forget every cached answer (after revoking a key in this process)."""
@@ -84,18 +84,14 @@ class KeyCache:
         """The platform a key belongs to. Uses its own short connection so that no
         transaction is held open across the request (SQLite allows one writer)."""
         digest = hash_key(key)
-        now = time.monotonic()
         with self._lock:
-            hit = self._entries.get(digest)
-        if hit and hit[0] > now:
-            return hit[1]
+            if digest in self._entries:
+                return self._entries[digest]
         with engine.execution_options(qingwang_read_only=True).connect() as conn:
             row = conn.execute(
                 select(ApiKey.platform_id).where(ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None))
             ).first()
         platform_id = row[0] if row else None
         with self._lock:
-            if len(self._entries) > 10_000:
-                self._entries.clear()
-            self._entries[digest] = (now + self.ttl, platform_id)
+            self._entries[digest] = platform_id
         return platform_id

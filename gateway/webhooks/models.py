@@ -1,12 +1,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.db import Base, JSONType, UTCDateTime, utcnow
 from gateway.ids import new_id
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
 
 
 class WebhookEndpoint(Base):
@@ -32,7 +39,7 @@ class WebhookDelivery(Base):
     event_type: Mapped[str] = mapped_column(String(40))
     payload: Mapped[dict] = mapped_column(JSONType())
     #: pending -> delivered | failed (attempts exhausted)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     #: [{at, url, status_code, error, ms}]
     attempt_log: Mapped[list] = mapped_column(JSONType(), default=list)

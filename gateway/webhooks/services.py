@@ -10,26 +10,30 @@ from urllib.parse import urlparse
 from sqlalchemy.orm import Session
 
 from gateway.db import utcnow
+from gateway.errors import NotFound, field_error
 from gateway.ids import new_id
 from gateway.jobs import outbox
+from gateway.jobs.names import TaskName
 from gateway.webhooks import signing
-from gateway.webhooks.models import WebhookDelivery, WebhookEndpoint
+from gateway.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
-DELIVER_TASK = "webhook.deliver"
 #: Seconds to wait before each retry: quick at first, then spread over about a day.
 RETRY_SCHEDULE = (5, 30, 120, 600, 1800, 7200, 18000, 36000)
 TIMEOUT_SECONDS = 10
 
 
-class WebhookError(ValueError):
-    pass
-
-
 def validate_url(url: str) -> str:
     parsed = urlparse(url)
     if parsed.scheme not in ("https", "http") or not parsed.netloc:
-        raise WebhookError("回调地址须为 http(s) URL / the callback must be an http(s) URL")
+        raise field_error("json", "url", "回调地址须为 http(s) URL", "The callback must be an http(s) URL")
     return url
+
+
+def get_endpoint(session: Session, platform_id: str) -> WebhookEndpoint:
+    endpoint = session.get(WebhookEndpoint, platform_id)
+    if endpoint is None:
+        raise NotFound("尚未设置回调地址", "No webhook endpoint is set")
+    return endpoint
 
 
 def set_endpoint(session: Session, platform_id: str, url: str, secret_key: str,
@@ -64,12 +68,13 @@ def record_event(session: Session, platform_id: str, event_type: str,
                  data: dict) -> tuple[WebhookDelivery | None, list]:
     if session.get(WebhookEndpoint, platform_id) is None:
         return None, []
-    delivery = WebhookDelivery(id=new_id("msg"), platform_id=platform_id, event_type=event_type, status="pending",
+    delivery = WebhookDelivery(id=new_id("msg"), platform_id=platform_id, event_type=event_type,
+                               status=DeliveryStatus.PENDING,
                                created_at=utcnow(), attempt_log=[])
     delivery.payload = {"type": event_type, "timestamp": delivery.created_at.isoformat(), "data": data}
     session.add(delivery)
     session.flush()
-    return delivery, [outbox.enqueue(session, DELIVER_TASK, {"delivery_id": delivery.id},
+    return delivery, [outbox.enqueue(session, TaskName.WEBHOOK_DELIVER, {"delivery_id": delivery.id},
                                      max_attempts=len(RETRY_SCHEDULE) + 1)]
 
 
@@ -83,7 +88,7 @@ def deliver(session: Session, delivery: WebhookDelivery, secret_key: str) -> Non
     """POST one delivery; raise :class:`DeliveryFailed` (with when to retry) unless 2xx."""
     endpoint = session.get(WebhookEndpoint, delivery.platform_id)
     if endpoint is None:
-        delivery.status, delivery.last_error = "failed", "no endpoint configured"
+        delivery.status, delivery.last_error = DeliveryStatus.FAILED, "no endpoint configured"
         return
     body = json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":")).encode()
     timestamp = int(time.time())
@@ -106,7 +111,7 @@ def deliver(session: Session, delivery: WebhookDelivery, secret_key: str) -> Non
         "at": utcnow().isoformat(), "url": endpoint.url, "status_code": status, "error": error,
         "ms": round((time.perf_counter() - started) * 1000, 1)}]
     if status is not None and 200 <= status < 300:
-        delivery.status, delivery.delivered_at, delivery.last_error = "delivered", utcnow(), None
+        delivery.status, delivery.delivered_at, delivery.last_error = DeliveryStatus.DELIVERED, utcnow(), None
         return
     delivery.last_error = error
     retry_in = RETRY_SCHEDULE[min(delivery.attempts - 1, len(RETRY_SCHEDULE) - 1)]

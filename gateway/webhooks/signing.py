@@ -1,17 +1,19 @@
 """Standard Webhooks signatures and the secret's storage.
 
 Signature: ``v1,<base64 HMAC-SHA256(key, f"{id}.{timestamp}.{body}")>`` where the key is
-the base64-decoded part of the ``whsec_…`` secret. The secret is kept encrypted with a
+the base64-decoded part of the ``whsec_…`` secret, computed by the spec's own library
+(``standardwebhooks``), the one receivers verify with. The secret is kept encrypted with a
 key derived from SECRET_KEY, because signing needs it in clear.
 """
 from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import secrets
+from datetime import datetime, timezone
 
 from cryptography.fernet import Fernet, InvalidToken
+from standardwebhooks.webhooks import Webhook
 
 PREFIX = "whsec_"
 
@@ -21,9 +23,7 @@ def new_secret() -> str:
 
 
 def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
-    key = base64.b64decode(secret.removeprefix(PREFIX))
-    digest = hmac.new(key, f"{message_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
-    return "v1," + base64.b64encode(digest).decode()
+    return Webhook(secret).sign(message_id, datetime.fromtimestamp(timestamp, timezone.utc), body.decode())
 
 
 def _fernet(secret_key: str) -> Fernet:

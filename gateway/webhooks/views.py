@@ -5,13 +5,12 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from gateway import web
-from gateway.i18n import pick
+from gateway.errors import Conflict
 from gateway.pagination import paginate
-from gateway.problems import Problem
 from gateway.webhooks import EVENTS
 from gateway.webhooks.models import WebhookDelivery, WebhookEndpoint
 from gateway.webhooks.schemas import DeliverySchema, WebhookSchema, WebhookSetSchema
-from gateway.webhooks.services import WebhookError, record_event, set_endpoint
+from gateway.webhooks.services import get_endpoint, record_event, set_endpoint
 
 blp = Blueprint("webhook", __name__, url_prefix="/v1/webhook",
                 description="回调设置与投递记录 / Webhook endpoint and delivery log")
@@ -36,21 +35,15 @@ class Webhook(MethodView):
         `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256>`).
         `rotate_secret: true` issues a new secret.
         """
-        try:
-            endpoint, secret = set_endpoint(web.session(), web.platform_id(), body["url"],
-                                            web.runtime().settings.secret_key, body["rotate_secret"])
-        except WebhookError as exc:
-            raise Problem(422, str(exc), errors={"json": {"url": [str(exc)]}}) from None
+        endpoint, secret = set_endpoint(web.session(), web.platform_id(), body["url"],
+                                        web.runtime().settings.secret_key, body["rotate_secret"])
         web.session().commit()
         return _present(endpoint, secret)
 
     @blp.response(200, WebhookSchema)
     def get(self):
         """当前回调设置 / The callback URL (never the secret)"""
-        endpoint = web.session().get(WebhookEndpoint, web.platform_id())
-        if endpoint is None:
-            raise Problem(404, pick("尚未设置回调地址", "No webhook endpoint is set"))
-        return _present(endpoint)
+        return _present(get_endpoint(web.session(), web.platform_id()))
 
 
 @blp.route("/deliveries")
@@ -70,7 +63,7 @@ class WebhookTest(MethodView):
         """发送测试事件 / Send a signed `webhook.test` event"""
         session = web.session()
         if session.get(WebhookEndpoint, web.platform_id()) is None:
-            raise Problem(409, pick("请先设置回调地址", "Set a webhook endpoint first"))
+            raise Conflict("请先设置回调地址", "Set a webhook endpoint first")
         delivery, tasks = record_event(session, web.platform_id(), "webhook.test", {"message": "hello from Qingwang"})
         web.commit_and_dispatch(tasks)
         return delivery

@@ -2,10 +2,11 @@
 import signal
 import time
 
-from workers.runner import handler
+from gateway.jobs.handlers import task
+from gateway.tenancy.models import Platform
 
 
-@handler("test.native_hang")
+@task("test.native_hang")
 def native_hang(runtime, payload):
     # Native code (an OCR runtime stuck in C) does not see rq's SIGALRM timeout; blocking
     # the signal reproduces that, so only the hard limit can end this job.
@@ -13,9 +14,7 @@ def native_hang(runtime, payload):
     time.sleep(payload.get("seconds", 60))
 
 
-@handler("test.record")
+@task("test.record")
 def record(runtime, payload):
-    from gateway.tenancy.models import Platform
-
     with runtime.db.session() as session:
         session.get(Platform, payload["platform_id"]).settings = {"touched_by": payload["who"]}

@@ -7,13 +7,14 @@ from sqlalchemy import update
 from gateway.db import utcnow
 from gateway.jobs import outbox
 from gateway.jobs.models import Task
-from workers import runner
+from gateway.jobs import handlers as registry
+from gateway.jobs.runner import run_task
 
 
 @pytest.fixture
 def handlers():
     calls = {"ok": [], "fail": [], "dead": []}
-    runner._load_handlers()
+    registry.load()
 
     def ok(rt, payload):
         calls["ok"].append(payload)
@@ -25,11 +26,11 @@ def handlers():
     def dead(rt, payload, error):
         calls["dead"].append((payload, error))
 
-    runner.HANDLERS["t.ok"] = runner.Handler(ok)
-    runner.HANDLERS["t.fail"] = runner.Handler(fail, dead)
+    registry.HANDLERS["t.ok"] = registry.Handler(ok)
+    registry.HANDLERS["t.fail"] = registry.Handler(fail, dead)
     yield calls
     for kind in ("t.ok", "t.fail"):
-        runner.HANDLERS.pop(kind, None)
+        registry.HANDLERS.pop(kind, None)
 
 
 def new_task(runtime, kind, **kw):
@@ -44,8 +45,8 @@ def status(runtime, task_id):
 
 def test_a_task_runs_once_and_is_marked_done(runtime, handlers):
     task_id = new_task(runtime, "t.ok")
-    assert runner.run_task(task_id, runtime=runtime) == "done"
-    assert runner.run_task(task_id, runtime=runtime) == "skipped"
+    assert run_task(task_id, runtime) == "done"
+    assert run_task(task_id, runtime) == "skipped"
     assert handlers["ok"] == [{"n": 1}]
     assert status(runtime, task_id).status == "done"
 
@@ -60,16 +61,16 @@ def test_only_one_runner_can_claim(runtime, handlers):
 
 def test_failures_back_off_then_bury_with_on_dead(runtime, handlers):
     task_id = new_task(runtime, "t.fail", max_attempts=3)
-    assert runner.run_task(task_id, runtime=runtime) == "retry"
+    assert run_task(task_id, runtime) == "retry"
     task = status(runtime, task_id)
     assert task.status == "queued" and task.attempts == 1
     assert task.run_after > utcnow() + timedelta(seconds=1)  # 2 s backoff
     assert "bureau endpoint unreachable" in task.last_error
-    assert runner.run_task(task_id, runtime=runtime) == "skipped"  # not due yet
+    assert run_task(task_id, runtime) == "skipped"  # not due yet
     for _ in range(2):
         with runtime.db.session() as s:
             s.execute(update(Task).where(Task.id == task_id).values(run_after=utcnow()))
-        runner.run_task(task_id, runtime=runtime)
+        run_task(task_id, runtime)
     task = status(runtime, task_id)
     assert task.status == "dead" and task.attempts == 3
     assert len(handlers["fail"]) == 3
@@ -92,12 +93,12 @@ def test_sweeper_finds_undispatched_and_abandoned_tasks(runtime, handlers):
         s.execute(update(Task).where(Task.id == abandoned).values(
             status="running", dispatched_at=utcnow() - timedelta(minutes=3), lease_until=utcnow() - timedelta(seconds=1)))
     with runtime.db.session() as s:
-        due = outbox.due_for_dispatch(s)
+        due = [task_id for task_id, _ in outbox.due_for_dispatch(s)]
     assert set(due) == {lost, abandoned}
     assert fresh not in due
     with runtime.db.session() as s:
         assert outbox.due_for_dispatch(s) == []  # marked dispatched: not sent twice in a row
-    assert runner.run_task(abandoned, runtime=runtime) == "done"
+    assert run_task(abandoned, runtime) == "done"
 
 
 def test_an_abandoned_task_whose_redispatch_was_lost_is_sent_again(runtime, handlers):
@@ -109,7 +110,7 @@ def test_an_abandoned_task_whose_redispatch_was_lost_is_sent_again(runtime, hand
             status="running", lease_until=utcnow() - timedelta(minutes=3),
             dispatched_at=utcnow() - timedelta(minutes=2)))  # dispatched after the lease ran out
     with runtime.db.session() as s:
-        assert outbox.due_for_dispatch(s) == [task_id]
+        assert outbox.due_for_dispatch(s) == [(task_id, "t.ok")]
     with runtime.db.session() as s:
         assert outbox.due_for_dispatch(s) == []  # and not again at once
     with runtime.db.session() as s:
@@ -123,14 +124,14 @@ def test_a_task_whose_runner_always_dies_is_buried(runtime, handlers):
     with runtime.db.session() as s:
         s.execute(update(Task).where(Task.id == task_id).values(
             status="running", attempts=2, lease_until=utcnow() - timedelta(seconds=1)))
-    assert runner.run_task(task_id, runtime=runtime) == "dead"
+    assert run_task(task_id, runtime) == "dead"
     assert handlers["fail"] == []  # not run a third time
     assert "worker died" in handlers["dead"][0][1]
 
 
 def test_unknown_kind_is_buried_not_retried(runtime):
     task_id = new_task(runtime, "no.such.kind")
-    assert runner.run_task(task_id, runtime=runtime) == "dead"
+    assert run_task(task_id, runtime) == "dead"
     assert "no handler" in status(runtime, task_id).last_error
 
 

@@ -2,7 +2,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
+
+
+class DocumentStatus(StrEnum):
+    """Where an uploaded document is: presigned and not yet confirmed, being read, read, or
+    given up on (with a reason)."""
+
+    AWAITING_UPLOAD = "awaiting_upload"
+    PROCESSING = "processing"
+    PROCESSED = "processed"
+    FAILED = "failed"
 
 #: [x0, y0, x1, y1] in page coordinates (pixels for images, points for PDF text layers).
 Box = tuple[float, float, float, float]

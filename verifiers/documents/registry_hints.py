@@ -9,6 +9,8 @@ is far from anything on record is left alone for the rules to report.
 """
 from __future__ import annotations
 
+from rapidfuzz.distance import Levenshtein
+
 from verifiers.documents.model import Field
 from verifiers.identifiers import lookup_key
 from verifiers.rules.facts import Registry
@@ -16,17 +18,6 @@ from verifiers.rules.facts import Registry
 KIND_FOR_TYPE = {"device_business_licence": "device_business_licence",
                  "class2_business_filing": "class2_business_filing", "production_licence": "production_licence",
                  "online_sales_filing": "online_sales_filing"}
-
-
-def _distance(a: str, b: str) -> int:
-    """Levenshtein distance (numbers are short, so the quadratic table is cheap)."""
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
 
 
 def correct_number(doc_type: str | None, fields: dict[str, Field], registry: Registry) -> dict[str, Field]:
@@ -38,7 +29,7 @@ def correct_number(doc_type: str | None, fields: dict[str, Field], registry: Reg
         return fields
     printed = lookup_key(number.value)
     close = [f.record for f in registry.enterprises_for_uscc(uscc.value)
-             if f.record.kind == kind and _distance(printed, f.record.key) <= 2]
+             if f.record.kind == kind and Levenshtein.distance(printed, f.record.key) <= 2]
     if len(close) != 1:
         return fields
     record = close[0]
@@ -46,7 +37,7 @@ def correct_number(doc_type: str | None, fields: dict[str, Field], registry: Reg
         value=record.number, confidence=number.confidence, page=number.page, box=number.box, raw=number.raw,
         valid=True, corrections=[*number.corrections, {
             "from": number.value, "to": record.number,
-            "reason": f"识别出的编号查无记录；该企业（{uscc.value}）名下同类许可仅此一项且仅差{_distance(printed, record.key)}个字符 / "
+            "reason": f"识别出的编号查无记录；该企业（{uscc.value}）名下同类许可仅此一项且仅差{Levenshtein.distance(printed, record.key)}个字符 / "
                       f"the number read is not on record; the one {kind} this credit code holds differs from it "
-                      f"by {_distance(printed, record.key)} character(s)"}])
+                      f"by {Levenshtein.distance(printed, record.key)} character(s)"}])
     return fields

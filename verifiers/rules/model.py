@@ -3,11 +3,39 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from verifiers.rules.codes import CODES
 
-SEVERITIES = ("block", "review", "info")
+
+class Severity(StrEnum):
+    """How much a reason weighs, most serious first."""
+
+    BLOCK = "block"
+    REVIEW = "review"
+    INFO = "info"
+
+
+class MerchantStatus(StrEnum):
+    """A merchant's standing on its platform (design §5)."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    NEEDS_REVIEW = "needs_review"
+    SUSPENDED = "suspended"
+
+
+class ListingOutcome(StrEnum):
+    """A listing's decision (design §5)."""
+
+    ALLOW = "allow"
+    BLOCK = "block"
+    REVIEW = "review"
+
+
+SEVERITIES = tuple(Severity)
 
 
 class _Blank(dict):
@@ -61,9 +89,11 @@ def worst(reasons: list[Reason]) -> str | None:
     return None
 
 
-def merchant_outcome(reasons: list[Reason]) -> str:
-    return {"block": "rejected", "review": "needs_review"}.get(worst(reasons), "approved")
+def merchant_outcome(reasons: list[Reason]) -> MerchantStatus:
+    return {Severity.BLOCK: MerchantStatus.REJECTED, Severity.REVIEW: MerchantStatus.NEEDS_REVIEW}.get(
+        worst(reasons), MerchantStatus.APPROVED)
 
 
-def listing_outcome(reasons: list[Reason]) -> str:
-    return {"block": "block", "review": "review"}.get(worst(reasons), "allow")
+def listing_outcome(reasons: list[Reason]) -> ListingOutcome:
+    return {Severity.BLOCK: ListingOutcome.BLOCK, Severity.REVIEW: ListingOutcome.REVIEW}.get(
+        worst(reasons), ListingOutcome.ALLOW)

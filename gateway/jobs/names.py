@@ -1,0 +1,33 @@
+"""Every kind of background task, by name, and the rq queue it runs on.
+
+A task row names its kind; the handler for it is registered beside the services of its
+area (``gateway/<area>/tasks.py``) and found by that name. Naming every kind here, once,
+lets any area enqueue another area's work without importing it.
+"""
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class TaskName(StrEnum):
+    DOCUMENT_PROCESS = "document.process"
+    MERCHANT_VERIFY = "merchant.verify"
+    LISTINGS_RECHECK = "listing.recheck"
+    MERCHANT_LISTINGS_RECHECK = "merchant.listings_recheck"
+    REGISTRY_REEVALUATE = "registry.reevaluate"
+    WEBHOOK_DELIVER = "webhook.deliver"
+
+    @property
+    def queue(self) -> str:
+        return queue_for(self)
+
+
+#: OCR is slow and gets its own queue, so quick decisions and webhooks never wait behind
+#: a pile of scans; webhooks get theirs so one slow receiver cannot hold up decisions.
+_QUEUES = {TaskName.DOCUMENT_PROCESS: "ocr", TaskName.WEBHOOK_DELIVER: "webhooks"}
+QUEUES = ("default", "webhooks", "ocr")
+
+
+def queue_for(kind: str) -> str:
+    """The queue a task kind runs on; kinds named elsewhere (plug-ins, tests) run on default."""
+    return _QUEUES.get(kind, "default")

@@ -1,0 +1,28 @@
+"""Re-decisions after a registry snapshot: the ``registry.reevaluate`` task."""
+from __future__ import annotations
+
+import logging
+
+from gateway.jobs.handlers import task
+from gateway.jobs.names import TaskName
+from gateway.listings.tasks import recheck_in_batches
+from gateway.merchants.services import reverify
+from gateway.monitoring.services import touched_by_snapshot
+from gateway.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+@task(TaskName.REGISTRY_REEVALUATE)
+def reevaluate_after_snapshot(runtime: Runtime, payload: dict) -> None:
+    """A snapshot changed some records: re-verify the merchants and re-check the
+    listings that rest on them (design §6). Newly failing merchants are suspended and
+    their listings blocked; platforms hear of every change by webhook."""
+    snapshot_id = payload["snapshot_id"]
+    runtime.registry.invalidate()
+    merchant_ids, listing_ids = touched_by_snapshot(runtime, snapshot_id)
+    log.info("re-evaluating after snapshot", extra={"snapshot_id": snapshot_id, "listings": len(listing_ids),
+                                                    "merchants": len(merchant_ids)})
+    for merchant_id in merchant_ids:
+        reverify(runtime, merchant_id, "registry_snapshot")
+    recheck_in_batches(runtime, listing_ids, "registry_snapshot")

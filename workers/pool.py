@@ -1,0 +1,89 @@
+"""``qingwang worker``: rq's WorkerPool running QingwangWorkers, sweeping the task table.
+
+rq's pool starts the worker processes and starts a fresh one whenever one ends
+(recycled after its job count or memory, or killed by the hard limit). Beside that it
+sweeps the task table every few seconds, so work whose worker died, whose dispatch was
+lost, or that arrived while Redis was down reaches the queues again: accepted work is
+delayed by an outage, never dropped.
+
+``--burst`` runs rounds of rq's own burst pool until the task table has nothing left to
+run, waiting out the leases of jobs whose worker died, so a burst ends with every task
+finished or buried.
+"""
+from __future__ import annotations
+
+import logging
+import time
+
+from redis import Redis
+from rq.worker_pool import WorkerData, WorkerPool
+from sqlalchemy.pool import NullPool
+
+from gateway.config import Settings
+from gateway.db import Database
+from gateway.jobs import outbox
+from gateway.jobs.rq_dispatch import RQDispatcher
+from gateway.observability import configure_logging
+from workers.worker import QingwangWorker
+
+log = logging.getLogger("qingwang.worker")
+SWEEP_INTERVAL_S = 2.0
+
+
+class QingwangPool(WorkerPool):
+    def __init__(self, queues: list[str], settings: Settings, processes: int):
+        redis = Redis.from_url(settings.redis_url)
+        super().__init__(queues, connection=redis, num_workers=processes, worker_class=QingwangWorker)
+        # No pooled connections: the pool forks its workers, and a connection inherited
+        # across a fork would be closed under the parent's feet by the child's exit.
+        self.db = Database(settings.database_url, poolclass=NullPool)
+        self.dispatcher = RQDispatcher(settings.redis_url, job_timeout=settings.job_timeout)
+        self._last_sweep = 0.0
+
+    def sweep(self) -> int:
+        self._last_sweep = time.monotonic()
+        try:
+            return outbox.sweep(self.db, self.dispatcher)
+        except Exception:  # noqa: BLE001 - a database hiccup must not stop the pool
+            log.exception("sweep failed")
+            return 0
+
+    def check_workers(self, respawn: bool = True) -> None:
+        if time.monotonic() - self._last_sweep >= SWEEP_INTERVAL_S and self.status != self.Status.STOPPED:
+            self.sweep()
+        super().check_workers(respawn=respawn)
+
+    def handle_dead_worker(self, worker_data: WorkerData) -> None:
+        # rq logs only that a worker died; the exit status says why (70: hard limit).
+        log.info("worker process %s exited with %s", worker_data.pid, worker_data.process.exitcode)
+        super().handle_dead_worker(worker_data)
+
+    def run_burst(self, logging_level: str) -> None:
+        self.sweep()
+        while self.status != self.Status.STOPPED:
+            self.start(burst=True, logging_level=logging_level)
+            if self.status == self.Status.STOPPED or outbox.outstanding(self.db) == 0:
+                return
+            # Jobs are left in the queues (a worker was recycled), or a task is still
+            # running on a dead worker: sweep until its lease runs out, then another round.
+            while not self.queued() and self.sweep() == 0 and outbox.outstanding(self.db):
+                time.sleep(SWEEP_INTERVAL_S)
+
+    def queued(self) -> int:
+        return sum(queue.count for queue in self.queues)
+
+
+def run_workers(queues: list[str], processes: int, burst: bool) -> int:
+    """Run the pool until stopped (or, with ``burst``, until no work is left); exit status."""
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    if not settings.redis_url:
+        log.error("qingwang worker needs REDIS_URL; without it, jobs run inside `qingwang serve`")
+        return 2
+    pool = QingwangPool(queues, settings, processes)
+    if burst:
+        pool.run_burst(settings.log_level.upper())
+    else:
+        pool.sweep()
+        pool.start(burst=False, logging_level=settings.log_level.upper())
+    return 0
