@@ -29,8 +29,10 @@ def _device(row: RegistryDevice) -> Found:
 def _enterprise(row: RegistryEnterprise) -> Found:
     return Found(EnterpriseRecord(
         key=row.key, number=row.number, kind=row.kind, holder=row.holder, uscc=row.uscc, region=row.region,
-        scope=tuple((int(s["class"]), str(s["category"])) for s in (row.scope or ())), issued_on=row.issued_on,
-        valid_until=row.valid_until, issuer=row.issuer, status=row.status, address=row.address), row.snapshot_id)
+        scope=tuple((int(s["class"]), str(s["category"])) for s in (row.scope or ()) if not s.get("excluded")),
+        issued_on=row.issued_on, valid_until=row.valid_until, issuer=row.issuer, status=row.status, address=row.address,
+        excluded=tuple((int(s["class"]), str(s["category"])) for s in (row.scope or ()) if s.get("excluded"))),
+        row.snapshot_id)
 
 
 class RegistryLookup:
