@@ -99,4 +99,5 @@ def init_app(app: Flask) -> Api:
 
     for blueprint in (documents, merchants, listings, registry, webhook):
         api.register_blueprint(blueprint)
+    from gateway.claims.views import blp as claims; api.register_blueprint(claims)  # noqa: E702
     return api

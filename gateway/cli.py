@@ -213,6 +213,38 @@ def registry_import(path, fmt, as_json, strict):
         sys.exit(3)
 
 
+# --- claims ------------------------------------------------------------------------------------------------
+
+
+@cli.group()
+def claims():
+    """违规宣传用语列表 / The banned-claim phrase list (versioned)."""
+
+
+@claims.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help='print {"version", "entries", "source", "sha256"}')
+def claims_import(path, as_json):
+    """导入新版本并立即生效 / Import FILE (CSV or JSON) as the next version, in force at once.
+
+    Columns: id, phrase, kind (literal/regex), category, severity (block/review/info), article,
+    explanation_zh, explanation_en, and optionally exclude and applies_to. Every entry is
+    checked first; one bad entry rejects the whole file, each problem listed.
+    """
+    from gateway.claims.services import ClaimImportError, import_file
+
+    try:
+        row = import_file(_runtime().db, path)
+    except ClaimImportError as exc:
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        raise click.ClickException(f"未导入：{len(exc.problems)} 处错误 / not imported: {len(exc.problems)} problems") \
+            from None
+    _emit(as_json, {"version": row.version, "entries": len(row.entries), "source": row.source, "sha256": row.sha256},
+          f"违规用语列表第 {row.version} 版已生效（{len(row.entries)} 条） / "
+          f"phrase list version {row.version} in force ({len(row.entries)} entries)")
+
+
 def main():
     # Long-running commands log at INFO; one-off commands only say what went wrong.
     if len(sys.argv) > 1 and sys.argv[1] not in ("serve", "worker"):

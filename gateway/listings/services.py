@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from gateway.claims.services import active_claims
 from gateway.decisions.models import Decision
 from gateway.decisions.services import record_decision
 from gateway.documents.models import Document
@@ -43,7 +44,7 @@ def _evaluate(runtime: Runtime, session: Session, platform_id: str, claim: Listi
     holdings, _, _ = holdings_of(merchant.uscc, runtime.registry, policy)
     return evaluate_listing(claim, merchant_status=merchant.status, merchant_uscc=merchant.uscc, holdings=holdings,
                             registry=runtime.registry, policy=policy,
-                            documents=[document_facts(d) for d in documents])
+                            documents=[document_facts(d) for d in documents], claims=active_claims(runtime.db))
 
 
 def submit_listing(runtime: Runtime, platform_id: str, body: dict) -> tuple[Listing, Decision, list[str]]:

@@ -108,6 +108,21 @@ class RegistryLookup:
 
         return self._cached("uscc", code, load)
 
+    def devices_for_registrant(self, uscc: str, limit: int = 50) -> tuple[Found, ...]:
+        """Active registrations whose registrant has this credit code (a sample of ``limit``:
+        merchant rules only ask which classes it registers)."""
+        code = lookup_key(uscc)
+
+        def load():
+            with self.db.read_sessionmaker() as session:
+                rows = session.scalars(select(RegistryDevice).where(RegistryDevice.registrant_uscc == code,
+                                                                    RegistryDevice.status == "active")
+                                       .order_by(RegistryDevice.device_class.desc(), RegistryDevice.key)
+                                       .limit(limit)).all()
+                return tuple(_device(r) for r in rows)
+
+        return self._cached("registrant", code, load)
+
     def snapshot(self, snapshot_id: str) -> RegistrySnapshot | None:
         with self.db.read_sessionmaker() as session:
             return session.get(RegistrySnapshot, snapshot_id)
