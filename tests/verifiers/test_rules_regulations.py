@@ -247,3 +247,21 @@ def test_policy_severity_makes_a_rule_stricter():
                          product_name=own["product_name"], manufacturer="另一家医疗器械有限公司", model="1ml")
     result = listing_result(claim, [own], [holding("device_business_licence", (3, "14"))], policy=strict)
     assert result.outcome == "block"
+
+
+def test_focus_category_dental_posts_resins_and_youth_myopia():
+    # The seeds' focus products: dental materials for clinics sold to anyone online, and
+    # products marketed for adolescents' myopia (flagged for a person: cure claims abound).
+    post = device(number="国械注准20213170001", product_name="纤维桩", models=["1.2mm"], category_code="17")
+    claim = ListingClaim(title="牙科根管钉 纤维桩 1.2mm", description=NOTICE, registration_number=post["number"],
+                         product_name="纤维桩", manufacturer=post["registrant"], model="1.2mm")
+    result = listing_result(claim, [post], [holding("device_business_licence", (3, "17"))])
+    assert any(r.code == "FOCUS_CATEGORY" and r.evidence["focus"] == "dental_post" for r in result.reasons)
+    resin = ListingClaim(title="牙科树脂 光固化复合树脂 补牙")
+    assert any(r.evidence.get("focus") == "dental_resin" for r in listing_result(resin).reasons)
+    lens = device(number="国械注准20233160001", product_name="近视防控用离焦软性亲水接触镜", models=["日抛"],
+                  category_code="16")
+    myopia = ListingClaim(title="儿童近视防控 离焦隐形眼镜 日抛", description=NOTICE, registration_number=lens["number"],
+                          product_name=lens["product_name"], manufacturer=lens["registrant"], model="日抛")
+    flagged = listing_result(myopia, [lens], [holding("device_business_licence", (3, "16"))])
+    assert any(r.evidence.get("focus") == "myopia_youth" and r.severity == "review" for r in flagged.reasons)
