@@ -10,6 +10,7 @@ from flask_smorest import Api as _Api
 from flask_smorest.pagination import PaginationMetadataSchema
 from flask_smorest.utils import prepare_response
 
+from gateway.claims.views import blp as claims
 from gateway.documents.views import blp as documents
 from gateway.listings.views import blp as listings
 from gateway.merchants.views import blp as merchants
@@ -90,7 +91,7 @@ API_CONFIG = {
 }
 
 
-BLUEPRINTS = (documents, merchants, listings, registry, webhook)
+BLUEPRINTS = (documents, merchants, listings, registry, webhook, claims)
 
 
 def init_app(app: Flask) -> Api:

@@ -14,6 +14,7 @@ from flask_smorest.spec import openapi_cli
 
 from gateway import migrations
 from gateway.app import create_app
+from gateway.claims.services import import_file
 from gateway.config import Settings
 from gateway.demo import find_samples, run_demo
 from gateway.errors import ServiceError
@@ -35,6 +36,9 @@ class Group(AppGroup):
         try:
             return super().invoke(ctx)
         except ServiceError as exc:
+            for problems in (exc.errors or {}).values():  # field by field, or entry by entry
+                for problem in problems if isinstance(problems, list) else [problems]:
+                    click.echo(problem, err=True)
             if exc.status < 500:
                 raise click.UsageError(exc.bilingual(), ctx) from None
             raise click.ClickException(exc.bilingual()) from None
@@ -203,6 +207,32 @@ def registry_import(path, fmt, as_json, strict):
           f"{result.changed_devices + result.changed_enterprises} changed, {result.rejected} rejected")
     if strict and result.rejected:
         sys.exit(3)
+
+
+# --- claims ------------------------------------------------------------------------------------------------
+
+
+@cli.group()
+def claims():
+    """违规宣传用语列表 / The banned-claim phrase list (versioned)."""
+
+
+@claims.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help='print {"version", "entries", "source", "sha256"}')
+def claims_import(path, as_json):
+    """导入新版本并立即生效 / Import FILE (CSV or JSON) as the next version, in force at once.
+
+    Columns: id, phrase, kind (literal/regex), category, severity (block/review/info), article,
+    explanation_zh, explanation_en, and optionally exclude and applies_to. Every entry is
+    checked first; one bad entry rejects the whole file, each problem listed.
+    """
+    runtime = _runtime()
+    row = import_file(runtime.db, path)
+    runtime.claims.invalidate()
+    _emit(as_json, {"version": row.version, "entries": len(row.entries), "source": row.source, "sha256": row.sha256},
+          f"违规用语列表第 {row.version} 版已生效（{len(row.entries)} 条） / "
+          f"phrase list version {row.version} in force ({len(row.entries)} entries)")
 
 
 def main():

@@ -8,6 +8,8 @@ SQLITE_BUSY when it upgrades (the SQLAlchemy documentation's pysqlite recipe).
 from __future__ import annotations
 
 import contextlib
+import sqlite3
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
@@ -102,9 +104,6 @@ WRITE_LOCK_TIMEOUT_S = 30.0
 
 
 def _begin_immediate(dbapi_conn) -> None:
-    import sqlite3
-    import time
-
     deadline = time.monotonic() + WRITE_LOCK_TIMEOUT_S
     delay = 0.00005
     cur = dbapi_conn.cursor()

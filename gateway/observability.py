@@ -9,9 +9,10 @@ import time
 import uuid
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
-from prometheus_client import (CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest,
+from prometheus_client import (CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest,
                                multiprocess)
 from pythonjsonlogger.json import JsonFormatter
+from sqlalchemy import text
 
 REQUESTS = Counter("qingwang_http_requests_total", "HTTP requests", ["method", "endpoint", "status"])
 LATENCY = Histogram("qingwang_http_request_seconds", "HTTP request latency", ["method", "endpoint"],
@@ -72,8 +73,6 @@ def healthz():
 @health.get("/readyz")
 def readyz():
     """Readiness: the database, storage and (when configured) Redis all answer."""
-    from sqlalchemy import text
-
     runtime = current_app.extensions["qingwang"]
     checks = {}
     try:
@@ -106,7 +105,7 @@ def metrics():
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
     else:
-        from prometheus_client import REGISTRY as registry
+        registry = REGISTRY
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
 
 

@@ -1,13 +1,17 @@
 """A platform's rule settings (``platforms.settings``) turned into the rules' Policy."""
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import date
 
 from cachetools import TTLCache
 
 from gateway.tenancy.models import Platform
+from verifiers.rules.codes import CODES, SEVERITY_RANK, at_least
 from verifiers.rules.facts import Policy
+
+log = logging.getLogger(__name__)
 
 #: Settings a platform may change, with what each means.
 SETTINGS = {
@@ -16,6 +20,8 @@ SETTINGS = {
     "min_confidence": "OCR confidence below which a field goes to review (default 0.85)",
     "retail": "listings are retail (the retail notice applies); default true",
     "report_routing": "seller_municipal (default), platform_provincial, or both",
+    "severity": "per reason code, a severity replacing the default: stricter freely, laxer never below "
+                "the code's legal tier (GSP-NET Art 42; see docs/rules.md)",
 }
 
 
@@ -41,7 +47,28 @@ class PolicyCache:
         return _policy(settings, today)
 
 
+def _floored(code: str, severity, setting: str) -> str:
+    """``severity`` for ``code``, never laxer than the code's legal tier allows: a platform may
+    make a rule stricter, not let a stop-and-report violation go live (GSP-NET Art 42 ¶2)."""
+    spec = CODES.get(code)
+    if spec is None or severity not in SEVERITY_RANK:
+        log.warning("platform setting %s ignores %r for %s: not a reason code and severity", setting, severity, code)
+        return spec.severity if spec else "info"
+    floored = at_least(severity, spec.tier.floor)
+    if floored != severity:
+        log.warning("platform setting %s asks %s for %s, laxer than its legal tier %s allows; using %s",
+                    setting, severity, code, spec.tier.value, floored)
+    return floored
+
+
 def _policy(settings: dict, today: date | None) -> Policy:
-    return Policy(today=today or date.today(), notice_severity=settings.get("notice_severity", "info"),
-                  focus_severity=dict(settings.get("focus_severity", {})),
-                  min_confidence=float(settings.get("min_confidence", 0.85)), retail=bool(settings.get("retail", True)))
+    severity = {code: _floored(code, value, "severity") for code, value in dict(settings.get("severity", {})).items()
+                if code in CODES}
+    focus_floor = CODES["FOCUS_CATEGORY"].tier.floor
+    return Policy(today=today or date.today(),
+                  notice_severity=_floored("NOTICE_MISSING", settings.get("notice_severity", "info"), "notice_severity"),
+                  focus_severity={k: at_least(v, focus_floor) for k, v in dict(settings.get("focus_severity", {})).items()
+                                  if v in SEVERITY_RANK},
+                  min_confidence=float(settings.get("min_confidence", 0.85)), retail=bool(settings.get("retail", True)),
+                  severity=severity)
+

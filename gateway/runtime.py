@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import threading
 
+from gateway.claims.services import ClaimListCache
 from gateway.config import Settings
 from gateway.db import Database
 from gateway.jobs.dispatch import Dispatcher
@@ -52,6 +53,11 @@ class Runtime:
     @functools.cached_property
     def policies(self) -> PolicyCache:
         return PolicyCache()
+
+    @functools.cached_property
+    def claims(self) -> ClaimListCache:
+        """The banned-claim phrase list in force (versioned data staff import)."""
+        return ClaimListCache(self.db)
 
     @functools.cached_property
     def dispatcher(self) -> Dispatcher:

@@ -129,9 +129,10 @@ def cases(seed: int = DEFAULT_SEED) -> dict:
                 f"注册证编号：{missing}。", "block", ["REGNO_NOT_FOUND"],
                 "A well-formed national Class III number that the registry does not hold.", number=missing),
         listing("regno-expired", "good", "L-0008", respirator, "医用防护口罩 折叠式 耳挂型",
-                f"注册证编号：{respirator.number}。", "block", ["REGNO_EXPIRED"],
+                f"注册证编号：{respirator.number}。", "review", ["REGNO_EXPIRED"],
                 f"Registered 2018 (segment 64 = 6864, the 2002 catalogue), valid until {respirator.valid_until}, "
-                "never renewed."),
+                "never renewed. A review, not a block: REGM Art 112 counts masks made while the certificate was "
+                "valid as registered, so the stock may still be sold; staff ask for its production date."),
         listing("banned-claim", "good", "L-0009", mask, "医用外科口罩 国家级品质 阻菌率100%", claims, "block",
                 ["BANNED_CLAIM"],
                 "Valid registration, but the text makes claims ADL Art 9/16 and SAMR Order 21 ban "

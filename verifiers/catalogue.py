@@ -21,7 +21,13 @@ SUB_CATALOGUES = {
 
 
 def category_name(code: str | None, language: str = "zh") -> str:
+    """The name of a 2017 sub-catalogue, of IVD reagents (40), or of a 2002 code (68xx)."""
     names = SUB_CATALOGUES.get((code or "").zfill(2))
     if not names:
+        from verifiers.scope import name_2002
+
+        old = name_2002(code or "")
+        if old:
+            return old if language == "zh" else f"2002 catalogue {code}"
         return code or "?"
     return names[0] if language == "zh" else names[1]

@@ -11,6 +11,11 @@ category is kept as its full four-digit code (``"6815"``), never as the two-digi
 ``catalogue`` key is dropped. Codes appearing before any class marker are skipped rather than
 guessed. The old and new catalogues do not map one to one: :func:`map_2002_to_2017` reads the
 maintained table ``verifiers/data/catalogue_2002_to_2017.csv`` and says when a code is ambiguous.
+
+Scopes also carry exclusions: ``Ⅲ类：6815，6866（不含6846植入材料）`` or ``Ⅱ类：07，22（除体外诊断试剂外）``.
+What such a clause names comes back marked ``"excluded": True`` (a code in the current class, or
+6840 for 体外诊断试剂 named in words), so a reader that ignores the key never takes an exclusion
+for permission: it is simply left out of what :func:`included` returns.
 """
 from __future__ import annotations
 
@@ -46,12 +51,35 @@ _TOKEN = re.compile(
 )
 
 
+# An exclusion runs from 不含/不包括 to the end of its bracket or clause, or from 除 to its 外
+# (除 alone also begins 除颤仪, a defibrillator, so it needs the 外).
+_EXCLUSION = re.compile(r"(?:不含|不包括)[^;；)\]】]*|除(?!颤)[^;；)\]】]*?外(?=$|[)\]】;；,，、。])")
+# IVD reagents named in words inside an exclusion: they are the 6840 category (domain.md §10).
+_IVD_WORDS = re.compile(r"体外诊断试剂|诊断试剂")
+IVD_CODE_2002 = "6840"
+
+
 def parse_scope(text: str) -> list[dict]:
-    """Class/category items in the order first seen, without duplicates."""
+    """Class/category items in the order first seen, without duplicates; what an exclusion
+    clause names is marked ``"excluded": True``."""
     text = unicodedata.normalize("NFKC", text or "")
+    exclusions = [m.span() for m in _EXCLUSION.finditer(text)]
     catalogue, classes = None, ()
     items: list[dict] = []
+    outside_classes, inside = (), None  # the classes in force before the exclusion we are in
+
+    def add(item):
+        if item and item not in items:
+            items.append(item)
+
     for token in _TOKEN.finditer(text):
+        span = next((s for s in exclusions if s[0] <= token.start() < s[1]), None)
+        if span != inside:
+            if inside is not None:
+                classes = outside_classes  # a class named inside an exclusion ends with it
+            if span is not None:
+                outside_classes = classes
+            inside = span
         if token.group("catalogue"):
             catalogue = token.group("cat_year") or ("2017" if token.group("new") else "2002")
             classes = ()  # each catalogue section restates its classes
@@ -60,9 +88,33 @@ def parse_scope(text: str) -> list[dict]:
         else:
             for device_class in classes:
                 item = _item(token.group("code"), catalogue, device_class)
-                if item and item not in items:
-                    items.append(item)
+                if item and span is not None:
+                    item["excluded"] = True
+                add(item)
+    for start, end in exclusions:  # IVD reagents excluded in words: 不含体外诊断试剂
+        _excluded_words(text[start:end], _classes_before(text, start), add)
     return items
+
+
+def _excluded_words(clause: str, classes: tuple[int, ...], add) -> None:
+    if _IVD_WORDS.search(clause) and not re.search(r"(?<!\d)6840(?!\d)", clause):
+        for device_class in classes:
+            add({"class": device_class, "category": IVD_CODE_2002, "catalogue": "2002", "excluded": True})
+
+
+def _classes_before(text: str, position: int) -> tuple[int, ...]:
+    classes: tuple[int, ...] = ()
+    for token in _TOKEN.finditer(text[:position]):
+        if token.group("catalogue"):
+            classes = ()
+        elif token.group("cls"):
+            classes = tuple(_CLASS_WORDS[word] for word in _CLASS_WORD.findall(token.group("nums")))
+    return classes
+
+
+def included(items: list[dict]) -> list[dict]:
+    """The items a scope permits (exclusions left out)."""
+    return [item for item in items if not item.get("excluded")]
 
 
 def _item(code: str, catalogue: str | None, device_class: int) -> dict | None:
@@ -90,10 +142,12 @@ def format_scope(items: list[dict]) -> str:
     for catalogue in ("2002", "2017"):
         classes = []
         for device_class in (3, 2, 1):
-            codes = sorted({item["category"] for item in items
-                            if item["catalogue"] == catalogue and item["class"] == device_class})
-            if codes:
-                classes.append(f"{_ROMAN[device_class]}类：" + "，".join(codes))
+            codes, excluded = ({item["category"] for item in items if item["catalogue"] == catalogue
+                                and item["class"] == device_class and bool(item.get("excluded")) is out}
+                               for out in (False, True))
+            if codes or excluded:
+                printed = "，".join(sorted(codes)) + ("（不含" + "，".join(sorted(excluded)) + "）" if excluded else "")
+                classes.append(f"{_ROMAN[device_class]}类：" + printed)
         if classes:
             sections.append(f"{catalogue}年分类目录：" + "；".join(classes))
     return "；".join(sections)
@@ -120,12 +174,23 @@ def map_2002_to_2017(code: str) -> tuple[list[str], bool]:
     return list(row[0]), row[1]
 
 
-@lru_cache(maxsize=1)
+def name_2002(code: str) -> str | None:
+    """The 2002 catalogue's name for a 68xx code (6864 -> 医用卫生材料及敷料)."""
+    return _rows().get(code, {}).get("name_2002")
+
+
 def _mapping() -> dict[str, tuple[tuple[str, ...], bool]]:
+    return _table()
+
+
+@lru_cache(maxsize=1)
+def _rows() -> dict[str, dict]:
     raw = resources.files("verifiers").joinpath("data/catalogue_2002_to_2017.csv").read_text(encoding="utf-8")
     lines = [line for line in raw.splitlines() if line.strip() and not line.startswith("#")]
-    table = {}
-    for row in csv.DictReader(io.StringIO("\n".join(lines))):
-        candidates = tuple(c for c in row["candidates_2017"].split(";") if c)
-        table[row["code_2002"]] = (candidates, row["ambiguous"].strip() == "yes")
-    return table
+    return {row["code_2002"]: row for row in csv.DictReader(io.StringIO("\n".join(lines)))}
+
+
+@lru_cache(maxsize=1)
+def _table() -> dict[str, tuple[tuple[str, ...], bool]]:
+    return {code: (tuple(c for c in row["candidates_2017"].split(";") if c), row["ambiguous"].strip() == "yes")
+            for code, row in _rows().items()}

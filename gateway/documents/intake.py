@@ -11,6 +11,8 @@ import io
 from dataclasses import dataclass
 
 import filetype
+import pypdfium2
+from PIL import Image
 
 from gateway.errors import ServiceError
 
@@ -56,8 +58,6 @@ def sniff_media_type(data: bytes) -> str | None:
 def count_pages(data: bytes, media_type: str) -> int | None:
     """Pages in a PDF or multi-frame TIFF; None when it cannot be told cheaply."""
     if media_type == "application/pdf":
-        import pypdfium2
-
         try:
             pdf = pypdfium2.PdfDocument(data)
         except pypdfium2.PdfiumError:
@@ -67,8 +67,6 @@ def count_pages(data: bytes, media_type: str) -> int | None:
         finally:
             pdf.close()
     if media_type == "image/tiff":
-        from PIL import Image
-
         try:
             with Image.open(io.BytesIO(data)) as img:
                 return getattr(img, "n_frames", 1)

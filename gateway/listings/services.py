@@ -46,7 +46,7 @@ def _evaluate(runtime: Runtime, session: Session, platform_id: str, claim: Listi
     holdings, _, _ = holdings_of(merchant.uscc, runtime.registry, policy)
     return evaluate_listing(claim, merchant_status=merchant.status, merchant_uscc=merchant.uscc, holdings=holdings,
                             registry=runtime.registry, policy=policy,
-                            documents=[document_facts(d) for d in documents])
+                            documents=[document_facts(d) for d in documents], claims=runtime.claims.get())
 
 
 def submit_listing(runtime: Runtime, platform_id: str, body: dict) -> tuple[Listing, Decision, list[str]]:

@@ -5,6 +5,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+
+from gateway.db import make_engine
 
 HERE = Path(__file__).resolve().parent
 
@@ -22,10 +25,6 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 
 
 def current_revision(database_url: str) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
-    from gateway.db import make_engine
-
     engine = make_engine(database_url)
     try:
         with engine.connect() as conn:

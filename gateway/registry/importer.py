@@ -28,7 +28,7 @@ from gateway.jobs import outbox
 from gateway.jobs.names import TaskName
 from gateway.registry.models import RegistrySnapshot
 from verifiers.registry.formats import discover, jsonl_chunks, parse_jsonl_lines, read
-from verifiers.registry.records import DeviceRecord, EnterpriseRecord
+from verifiers.registry.records import DeviceRecord, EnterpriseRecord, scope_items
 
 KEPT_ERRORS = 1000
 
@@ -71,7 +71,7 @@ def _device_values(r: DeviceRecord) -> tuple:
 
 
 def _enterprise_values(r: EnterpriseRecord) -> tuple:
-    scope = orjson.dumps([{"class": c, "category": cat} for c, cat in r.scope]).decode()
+    scope = orjson.dumps(scope_items(r.scope, r.excluded)).decode()
     return (r.key, r.number, r.kind, r.holder, r.uscc, r.region, scope, r.issued_on, r.valid_until, r.issuer,
             r.status, r.address)
 

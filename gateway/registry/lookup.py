@@ -30,8 +30,10 @@ def _device(row: RegistryDevice) -> Found:
 def _enterprise(row: RegistryEnterprise) -> Found:
     return Found(EnterpriseRecord(
         key=row.key, number=row.number, kind=row.kind, holder=row.holder, uscc=row.uscc, region=row.region,
-        scope=tuple((int(s["class"]), str(s["category"])) for s in (row.scope or ())), issued_on=row.issued_on,
-        valid_until=row.valid_until, issuer=row.issuer, status=row.status, address=row.address), row.snapshot_id)
+        scope=tuple((int(s["class"]), str(s["category"])) for s in (row.scope or ()) if not s.get("excluded")),
+        issued_on=row.issued_on, valid_until=row.valid_until, issuer=row.issuer, status=row.status, address=row.address,
+        excluded=tuple((int(s["class"]), str(s["category"])) for s in (row.scope or ()) if s.get("excluded"))),
+        row.snapshot_id)
 
 
 class RegistryLookup:
@@ -105,6 +107,21 @@ class RegistryLookup:
                 return tuple(_enterprise(r) for r in rows)
 
         return self._cached("uscc", code, load)
+
+    def devices_for_registrant(self, uscc: str, limit: int = 50) -> tuple[Found, ...]:
+        """Active registrations whose registrant has this credit code (a sample of ``limit``:
+        merchant rules only ask which classes it registers)."""
+        code = lookup_key(uscc)
+
+        def load():
+            with self.db.read_sessionmaker() as session:
+                rows = session.scalars(select(RegistryDevice).where(RegistryDevice.registrant_uscc == code,
+                                                                    RegistryDevice.status == "active")
+                                       .order_by(RegistryDevice.device_class.desc(), RegistryDevice.key)
+                                       .limit(limit)).all()
+                return tuple(_device(r) for r in rows)
+
+        return self._cached("registrant", code, load)
 
     def snapshot(self, snapshot_id: str) -> RegistrySnapshot | None:
         with self.db.read_sessionmaker() as session:

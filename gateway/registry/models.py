@@ -43,7 +43,8 @@ class RegistryDevice(Base):
     device_class: Mapped[int] = mapped_column(SmallInteger)
     product_name: Mapped[str] = mapped_column(Text)
     registrant: Mapped[str | None] = mapped_column(Text)
-    registrant_uscc: Mapped[str | None] = mapped_column(String(18))
+    #: Indexed: merchant rules ask which devices a credit code is the registrant of.
+    registrant_uscc: Mapped[str | None] = mapped_column(String(18), index=True)
     models: Mapped[list] = mapped_column(JSONType(), default=list)
     category_code: Mapped[str | None] = mapped_column(String(4))
     approved_on: Mapped[date | None] = mapped_column(Date)

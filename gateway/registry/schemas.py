@@ -6,6 +6,7 @@ import marshmallow as ma
 class ScopeItemSchema(ma.Schema):
     class_ = ma.fields.Integer(data_key="class", attribute="class", metadata={"description": "1, 2 or 3"})
     category = ma.fields.String(metadata={"description": "2017 catalogue sub-catalogue code, e.g. 14"})
+    excluded = ma.fields.Boolean(metadata={"description": "true: the scope excludes this item (不含…)"})
 
 
 class SnapshotRefSchema(ma.Schema):

@@ -32,6 +32,9 @@ class MemoryRegistry:
     def enterprises_for_uscc(self, uscc):
         return tuple(Found(r, self._version) for r in self.enterprises.values() if r.uscc == uscc)
 
+    def devices_for_registrant(self, uscc):
+        return tuple(Found(r, self._version) for r in self.devices.values() if r.registrant_uscc == uscc)
+
 
 def licence(**overrides):
     row = {"number": "粤深药监械经营许20230001号", "kind": "device_business_licence", "holder": NAME, "uscc": USCC,

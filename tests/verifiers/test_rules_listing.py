@@ -55,7 +55,7 @@ def test_only_approved_merchants_may_list(status, code):
     assert code in codes(result) and result.outcome == "block"
 
 
-@pytest.mark.parametrize("number,detail", [("国械注准2020314045", "11"), ("", "未填写"),
+@pytest.mark.parametrize("number,detail", [("国械注准2020314045", "11"),
                                            ("粤械注准20203140456", "class"),  # a province cannot register Class III
                                            ("苏食药监械(准)字2012第2270411号", "legacy"),
                                            ("粤深药监械经营许20230001号", "许可证")])
@@ -118,10 +118,14 @@ def test_class3_requires_licence():
 
 
 def test_class2_requires_filing():
-    ear = listing(title="红外耳温计", product_name="红外耳温计", registration_number="粤械注准20212070123",
-                  manufacturer="示例医疗器械制造有限公司", model="ET-1")
-    assert "CLASS2_REQUIRES_FILING" in codes(evaluate(listing=ear, holdings=[]))
-    assert evaluate(listing=ear, holdings=[FILING]).outcome == "allow"
+    # A surgical mask is Class II and on no exemption list: a Class III licence alone does not
+    # cover it (BIZ22 Arts 21, 23), nor does nothing at all.
+    mask = listing(title="医用外科口罩", product_name="医用外科口罩", registration_number="粤械注准20212140124",
+                   manufacturer="示例医疗器械制造有限公司", model="平面耳挂式")
+    assert "CLASS2_REQUIRES_FILING" in codes(evaluate(listing=mask, holdings=[]))
+    assert "CLASS2_REQUIRES_FILING" in codes(evaluate(listing=mask, holdings=[LICENCE]))
+    assert "CLASS2_REQUIRES_FILING" not in codes(evaluate(listing=mask, holdings=[
+        Holding("class2_business_filing", "粤深药监械经营备20230002号", ((2, "14"),), None, "s")]))
 
 
 def test_licence_scope_excludes_a_category_not_licensed():

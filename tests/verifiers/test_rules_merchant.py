@@ -2,7 +2,7 @@
 from verifiers.rules.facts import DocumentFacts, MerchantClaim
 from verifiers.rules.merchant import evaluate_merchant
 
-from tests.verifiers.rules_support import (NAME, POLICY, USCC, MemoryRegistry, business_licence_doc,
+from tests.verifiers.rules_support import (NAME, POLICY, USCC, MemoryRegistry, business_licence_doc, device,
                                            device_licence_doc, field, licence, online_filing)
 
 CLAIM = MerchantClaim(name=NAME, uscc=USCC, online_sales_filing_number="粤深械网备202301100001", device_classes=(3,))
@@ -128,11 +128,19 @@ def test_class2_requires_filing_when_nothing_is_held():
     assert {"CLASS2_REQUIRES_FILING", "ONLINE_SALES_NOT_FILED"} <= codes(result)
 
 
-def test_a_registrant_with_a_production_licence_sells_its_own_products():
-    registry = MemoryRegistry(enterprises=[licence(number="粤药监械生产许20230010号", kind="production_licence"),
-                                           online_filing()])
-    result = evaluate(documents=[business_licence_doc()], registry=registry)
-    assert "SELF_REGISTRANT" in codes(result) and "CLASS3_REQUIRES_LICENCE" not in codes(result)
+def test_self_registrant_is_the_registrant_on_record_not_a_production_licence_holder():
+    # A contract manufacturer (受托生产企业) holds a production licence but registers nothing:
+    # it may not sell Class III devices without a business licence (REG21 Arts 34, 42, 43).
+    maker = licence(number="粤药监械生产许20230010号", kind="production_licence")
+    contract_only = evaluate(documents=[business_licence_doc()], registry=MemoryRegistry(
+        enterprises=[maker, online_filing()]))
+    assert "CLASS3_REQUIRES_LICENCE" in codes(contract_only) and "SELF_REGISTRANT" not in codes(contract_only)
+    # A registrant that outsources manufacturing holds no production licence at all, yet is
+    # the registrant of record of a Class III device: it sells its own products.
+    own = device(registrant="深圳示例医疗器械有限公司", registrant_uscc=USCC)
+    outsourcing = evaluate(documents=[business_licence_doc()], registry=MemoryRegistry(
+        devices=[own], enterprises=[online_filing()]))
+    assert "SELF_REGISTRANT" in codes(outsourcing) and "CLASS3_REQUIRES_LICENCE" not in codes(outsourcing)
 
 
 def test_online_sales_not_filed_when_the_number_is_not_on_record():

@@ -5,7 +5,8 @@ All share the prefix + keyword + digits shape of :mod:`shape`:
 - 经营许 device business licence, 经营备 Class II business filing (domain.md §2.3),
   生产许 production licence (province only), 生产备 Class I production filing (§2.4):
   ``省[市](食)药监械<keyword>YYYY NNNN号``; 食 marks the pre-2018 form (``with_food``).
-- 械网备 online-sales filing (§2.5, seen only in Shenzhen): ``粤深械网备`` + YYYYMMDD + NNNN.
+- 械网备 online-sales filing (§2.5, seen in Shenzhen): ``粤深械网备`` + YYYYMMDD + NNNN; and the
+  bracketed provincial form ``（浙杭）网械企备字[2019]第00119号`` (seen in Zhejiang, issue 11).
 - 网械平台备字 platform filing (§1.3): ``(京)网械平台备字[2018]第00005号``, any brackets.
 - 械广审 advertisement approval (§2.6): ``粤械广审(文)第280917-05538号``; the 2009-era
   ``苏医械广审(文)第2012120208号`` parses with ``legacy=True``.
@@ -40,6 +41,10 @@ PRODUCTION_FILING_SHAPE = _agency_shape(PRODUCTION_FILING, "械生产备", "第�
 ONLINE_SALES_SHAPE = Shape(ONLINE_SALES_FILING, "医疗器械网络销售备案编号", "online-sales filing number",
                            keyword="械网备", digits=12,
                            tail=r"(?P<year>\d{4})(?P<mmdd>\d{4})(?P<serial>\d{4})")
+# Zhejiang and others print the online-sales filing like a platform filing: (浙杭)网械企备字[2019]第00119号.
+ONLINE_SALES_BRACKET_SHAPE = Shape(ONLINE_SALES_FILING, "医疗器械网络销售备案编号", "online-sales filing number",
+                                   keyword="网械企备字", digits=9, bracket_head=True,
+                                   tail=r"\(?(?P<year>\d{4})\)?第?(?P<serial>\d{5})")
 PLATFORM_SHAPE = Shape(PLATFORM_FILING, "网络交易服务第三方平台备案编号", "platform filing number",
                        keyword="网械平台备字", digits=9, city=False, bracket_head=True,
                        tail=r"\(?(?P<year>\d{4})\)?第?(?P<serial>\d{5})")
@@ -59,6 +64,7 @@ _TEMPLATES = {
     ONLINE_SALES_FILING: "{head}械网备{date_digits}{serial}",
     PLATFORM_FILING: "({head})网械平台备字({year})第{serial}号",
 }
+_ONLINE_SALES_BRACKET = "({head})网械企备字({year})第{serial}号"
 _ADVERTISEMENT = "{head}械广审({media})第{date_digits}-{serial}号"
 _OLD_ADVERTISEMENT = "{head}医械广审({media})第{date_digits}{serial}号"
 
@@ -67,6 +73,8 @@ def format_licence(p: ParsedIdentifier) -> str:
     """The canonical printed form of any number kind in this module."""
     if p.kind == ADVERTISEMENT:
         template = _OLD_ADVERTISEMENT if p.legacy else _ADVERTISEMENT
+    elif p.kind == ONLINE_SALES_FILING and p.date_digits is None:
+        template = _ONLINE_SALES_BRACKET
     else:
         template = _TEMPLATES[p.kind]
     return template.format(head=head_text(p.province, p.city), food="食" if p.with_food else "",
@@ -100,7 +108,7 @@ SHAPES = {
     BUSINESS_FILING: ((BUSINESS_FILING_SHAPE, _plain),),
     PRODUCTION_LICENCE: ((PRODUCTION_LICENCE_SHAPE, _plain),),
     PRODUCTION_FILING: ((PRODUCTION_FILING_SHAPE, _plain),),
-    ONLINE_SALES_FILING: ((ONLINE_SALES_SHAPE, _online_sales),),
+    ONLINE_SALES_FILING: ((ONLINE_SALES_SHAPE, _online_sales), (ONLINE_SALES_BRACKET_SHAPE, _plain)),
     PLATFORM_FILING: ((PLATFORM_SHAPE, _plain),),
     ADVERTISEMENT: ((ADVERTISEMENT_SHAPE, _advertisement), (ADVERTISEMENT_OLD_SHAPE, _advertisement_old)),
 }
@@ -132,7 +140,7 @@ def parse_production_filing(text: str) -> ParsedIdentifier:
 
 
 def parse_online_sales_filing(text: str) -> ParsedIdentifier:
-    """网络销售备案编号, e.g. 粤深械网备202005070014."""
+    """网络销售备案编号, e.g. 粤深械网备202005070014 or （浙杭）网械企备字[2019]第00119号."""
     return _parse(ONLINE_SALES_FILING, text)
 
 

@@ -228,15 +228,28 @@ def read_udi(path: Path) -> Iterator[Row]:
         yield _build(source, line_no, "device", mapping)
 
 
-def _number_category(number: str) -> str | None:
-    """The category printed in a registration number (e.g. 40 for IVD reagents), used
-    when the UDI row has no 2017 classification code."""
+def _udi_category(device: dict, number: str) -> str | None:
+    """The device's category when the UDI row has no 2017 分类编码 (flbm), never a false one.
+
+    A registration number's ××5 segment is a 2017 sub-catalogue only for numbers first issued
+    under that catalogue; before it, the segment is the tail of the 2002 code ("15" of 6815,
+    which read as a 2017 code would be 患者承载器械). So the segment is taken only where its
+    catalogue is certain, a 2002 tail is stored as its full 68xx code, IVD reagents keep 40, and
+    an uncertain segment falls back to the row's 原分类编码 (yflbm) or to nothing."""
     from verifiers.identifiers import IdentifierError, identify
+    from verifiers.scope import map_2002_to_2017
 
     try:
-        return identify(number).category
+        parsed = identify(number)
     except IdentifierError:
-        return None
+        parsed = None
+    code = parsed.catalogue_code if parsed is not None else None
+    if code == "6840" or (parsed is not None and parsed.category == "40"):
+        return "40"
+    if code:
+        return code
+    old = (device.get("yflbm") or "").strip()[:4]
+    return old if old.isdigit() and map_2002_to_2017(old)[0] else None
 
 
 def _merge_udi_device(source, line_no, device, merged, first_seen) -> Iterator[Row]:
@@ -252,7 +265,7 @@ def _merge_udi_device(source, line_no, device, merged, first_seen) -> Iterator[R
                 merged[number]["models"].append(model)
             continue
         flbm = device.get("flbm") or ""
-        category = flbm.split("-")[0] if re.match(r"^\d{2}-", flbm) else _number_category(number)
+        category = flbm.split("-")[0] if re.match(r"^\d{2}-", flbm) else _udi_category(device, number)
         merged[number] = {
             "number": number, "kind": "filing" if "械备" in number else "registration",
             "class": _udi_class(device.get("qxlb"), number), "product_name": device.get("cpmctymc"),

@@ -70,13 +70,21 @@ class EnterpriseRecord:
     issuer: str | None
     status: str
     address: str | None
+    #: What the scope's own 不含… clauses take out (class, category), e.g. ((3, "6846"),).
+    excluded: tuple[tuple[int, str], ...] = ()
 
     def canonical(self) -> dict:
         return {"number": self.number, "kind": self.kind, "holder": self.holder, "uscc": self.uscc,
-                "region": self.region, "scope": [{"class": c, "category": cat} for c, cat in self.scope],
+                "region": self.region, "scope": scope_items(self.scope, self.excluded),
                 "issued_on": _iso(self.issued_on), "valid_until": _iso(self.valid_until), "issuer": self.issuer,
                 "status": self.status, "address": self.address}
 
+
+
+def scope_items(scope, excluded=()) -> list[dict]:
+    """Scope as design §6 writes it; exclusions carry ``"excluded": true`` (an extension)."""
+    return ([{"class": c, "category": cat} for c, cat in scope]
+            + [{"class": c, "category": cat, "excluded": True} for c, cat in excluded])
 
 
 def _iso(value: date | None) -> str | None:
@@ -169,12 +177,21 @@ def device_from_mapping(row: dict) -> DeviceRecord:
         status=_choice(row, "status", DEVICE_STATUSES, default="active"), issuer=_text(row, "issuer"))
 
 
-def _scope(value) -> tuple[tuple[int, str], ...]:
+def _scope(value) -> tuple[tuple[tuple[int, str], ...], tuple[tuple[int, str], ...]]:
+    """(permitted, excluded) items. The scope may also come as printed text, as regulators
+    publish it (``Ⅲ类：6815，6866（不含6846）``), and is then read like a licence's."""
     if value in (None, ""):
-        return ()
+        return (), ()
+    if isinstance(value, str) or (isinstance(value, list) and value and all(isinstance(v, str) for v in value)):
+        from verifiers.scope import parse_scope
+
+        text = value if isinstance(value, str) else "；".join(value)
+        value = parse_scope(text)
+        if not value:
+            raise RecordError(f"无法识别经营范围文本：{text[:60]} / the scope text could not be read")
     if not isinstance(value, list):
         raise RecordError("scope 应为 {class, category} 列表 / scope must be a list of {class, category}")
-    items = []
+    items, excluded = [], []
     for item in value:
         try:
             cls, category = int(item["class"]), str(item["category"]).strip()
@@ -182,8 +199,8 @@ def _scope(value) -> tuple[tuple[int, str], ...]:
             raise RecordError(f"scope 项无效：{item!r} / invalid scope item") from None
         if cls not in (1, 2, 3) or not category.isdigit():
             raise RecordError(f"scope 项无效：{item!r} / invalid scope item")
-        items.append((cls, category.zfill(2)))
-    return tuple(items)
+        (excluded if item.get("excluded") is True else items).append((cls, category.zfill(2)))
+    return tuple(items), tuple(excluded)
 
 
 def enterprise_from_mapping(row: dict) -> EnterpriseRecord:
@@ -196,11 +213,13 @@ def enterprise_from_mapping(row: dict) -> EnterpriseRecord:
     issued_on, valid_until = _date(row, "issued_on"), _date(row, "valid_until")
     if issued_on and valid_until and valid_until < issued_on:
         raise RecordError("valid_until 早于 issued_on / valid_until is before issued_on")
+    scope, excluded = _scope(row.get("scope"))
     return EnterpriseRecord(
         key=lookup_key(number), number=number, kind=_choice(row, "kind", ENTERPRISE_KINDS),
         holder=_text(row, "holder", required=True), uscc=_uscc(row, "uscc"), region=region,
-        scope=_scope(row.get("scope")), issued_on=issued_on, valid_until=valid_until, issuer=_text(row, "issuer"),
-        status=_choice(row, "status", ENTERPRISE_STATUSES, default="active"), address=_text(row, "address"))
+        scope=scope, issued_on=issued_on, valid_until=valid_until, issuer=_text(row, "issuer"),
+        status=_choice(row, "status", ENTERPRISE_STATUSES, default="active"), address=_text(row, "address"),
+        excluded=excluded)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,11 @@ class Registry(Protocol):
 
     def enterprises_for_uscc(self, uscc: str) -> tuple[Found, ...]: ...
 
+    def devices_for_registrant(self, uscc: str) -> tuple[Found, ...]:
+        """Registrations and filings whose registrant (注册人/备案人) has this credit code
+        (a bounded sample is enough: rules ask which classes it holds)."""
+        ...
+
 
 @dataclass(frozen=True)
 class DocumentFacts:
@@ -86,6 +91,21 @@ class Policy:
     focus_severity: dict[str, str] = field(default_factory=dict)
     #: Whether listings are retail (to consumers): the retail notice applies.
     retail: bool = True
+    #: Per reason code, a severity replacing the default (never below the code's legal tier:
+    #: gateway.policy enforces that when it builds the policy).
+    severity: dict[str, str] = field(default_factory=dict)
+
+    def apply(self, reasons: list) -> list:
+        """The reasons with this platform's severities. Only reasons at their code's default
+        severity change: a rule that lowered one for weak evidence (an OCR slip) keeps its say."""
+        if not self.severity:
+            return reasons
+        from dataclasses import replace
+
+        from verifiers.rules.codes import CODES
+
+        return [replace(r, severity=self.severity[r.code])
+                if r.code in self.severity and r.severity == CODES[r.code].severity else r for r in reasons]
 
 
 @dataclass(frozen=True)
@@ -97,8 +117,10 @@ class Holding:
     scope: tuple[tuple[int, str], ...]
     valid_until: date | None
     snapshot_id: str
+    excluded: tuple[tuple[int, str], ...] = ()
 
-    def covers(self, device_class: int, category: str | None) -> bool:
-        if category is None:
-            return any(c == device_class for c, _ in self.scope)
-        return (device_class, category.zfill(2)) in self.scope
+    def coverage(self, device_class: int, category: str | None):
+        """Whether this holding's scope covers the device (see verifiers.coverage)."""
+        from verifiers.coverage import coverage
+
+        return coverage(self.scope, self.excluded, device_class, category)

@@ -46,6 +46,15 @@ FOCUS = (
                   re.compile(r"面膜"), "review", "医用敷料不得作为化妆品宣称美容护肤功效"),
     FocusCategory("dressing_patch", "贴敷类医用敷料/冷敷贴", "dressings and cold patches",
                   re.compile(r"医用.{0,4}敷料.{0,4}贴|冷敷贴|敷贴"), "info"),
+    # Named by the seeds (issue 11) beside the items above: dental materials meant for clinics,
+    # sold online to anyone, and products marketed for adolescents' myopia.
+    FocusCategory("dental_post", "牙科根管钉/固位桩", "dental root-canal posts",
+                  re.compile(r"根管钉|根管桩|固位桩|纤维桩"), "info", "17-06-05 固位桩；供口腔医疗机构使用"),
+    FocusCategory("dental_resin", "牙科树脂", "dental resins",
+                  re.compile(r"牙科.{0,4}树脂|复合树脂|光固化树脂|流动树脂"), "info", "17-05-04 复合树脂；供口腔医疗机构使用"),
+    FocusCategory("myopia_youth", "青少年近视防控产品", "adolescent myopia-control products",
+                  re.compile(r"(?:青少年|儿童|学生).{0,8}近视|近视.{0,4}(?:防控|治疗|矫正|康复)|离焦|弱视治疗"), "review",
+                  "近视不可治愈：核对注册证适用范围，不得宣称治愈近视、恢复视力"),
 )
 
 

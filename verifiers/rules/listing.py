@@ -9,16 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from verifiers.catalogue import category_name
-from verifiers.claims import screen
+from verifiers.claims import ClaimList, default_list, screen
+from verifiers.coverage import COVERED, EXCLUDED, UNDETERMINED
 from verifiers.identifiers import IdentifierError, identify, lookup_key
 from verifiers.registry.records import DeviceRecord
 from verifiers.rules.codes import STATUS_NAMES
+from verifiers.rules.exempt import exempt_entry
 from verifiers.rules.facts import DocumentFacts, Holding, ListingClaim, Policy, Registry
 from verifiers.rules.focus import focus_categories
 from verifiers.rules.model import Reason, bilingual, listing_outcome, reason
 from verifiers.rules.names import DIFFERENT, SAME, compare_names
 from verifiers.rules.notices import missing_notices
 from verifiers.rules.products import compare_products, model_listed
+from verifiers.rules.undeclared import device_marker
 
 CERTIFICATE_TYPES = ("registration_certificate", "class1_filing")
 
@@ -32,12 +35,27 @@ def merchant_standing(status: str) -> list[Reason]:
     return []
 
 
+def undeclared_device(listing: ListingClaim) -> list[Reason]:
+    """UNDECLARED_DEVICE (GSP-NET Arts 12(1), 41(2), 42 ¶2): a listing that gives no registration
+    or filing number but describes a medical device (械字号, 医用冷敷贴, 美瞳, 血糖仪 …, or a
+    class given): a device sold under another category. A listing that describes no device
+    is an ordinary product, and only its claims are screened."""
+    if (listing.registration_number or "").strip():
+        return []
+    marker = device_marker(f"{listing.title}\n{listing.product_name or ''}\n{listing.description}")
+    if marker is None and listing.device_class is None:
+        return []
+    marker = marker or f"第{listing.device_class}类"
+    return [reason("UNDECLARED_DEVICE", field="registration_number", marker=marker,
+                   evidence={"marker": marker, "device_class": listing.device_class})]
+
+
 def registration_number(listing: ListingClaim) -> list[Reason]:
-    """REGNO_INVALID: the number given is a current-format registration or Class I filing number."""
+    """REGNO_INVALID: the number given is a current-format registration or Class I filing number
+    (a listing with no number at all is :func:`undeclared_device`'s)."""
     number = (listing.registration_number or "").strip()
     if not number:
-        return [reason("REGNO_INVALID", field="registration_number", number="—",
-                       detail=("未填写注册证/备案编号", "no number given"))]
+        return []
     try:
         parsed = identify(number, allow_legacy=False)
     except IdentifierError as exc:
@@ -52,14 +70,22 @@ def registration_number(listing: ListingClaim) -> list[Reason]:
 
 
 def registration_in_force(device: DeviceRecord, policy: Policy) -> list[Reason]:
-    """REGNO_CANCELLED / REGNO_EXPIRED: the registration is active and in date."""
+    """REGNO_CANCELLED / REGNO_EXPIRED: the registration is active and in date.
+
+    Cancelled (注销) and revoked (吊销/撤销) registrations both block: a cancelled device may not
+    be sold (REG21 Art 66: 被注销医疗器械注册证…的医疗器械不得继续…经营、使用) and a revoked one
+    is unregistered. An expired one is different: REGM Art 112 counts a device made while the
+    certificate was valid as registered, so its remaining stock may still be sold (until the
+    device's own expiry, REG21 Art 55); whether this stock is such is a question of its
+    production date, which the listing does not carry, so it goes to review asking for it."""
     evidence = {"registry": device.canonical()}
     if device.status in ("cancelled", "revoked"):
         return [reason("REGNO_CANCELLED", number=device.number, status_zh=STATUS_NAMES[device.status],
                        status=device.status, evidence=evidence)]
     if device.valid_until is not None and device.valid_until < policy.today:
         return [reason("REGNO_EXPIRED", number=device.number, valid_until=device.valid_until.isoformat(),
-                       evidence=evidence)]
+                       evidence=dict(evidence, ask="production_date",
+                                     made_before=device.valid_until.isoformat()))]
     return []
 
 
@@ -114,36 +140,84 @@ def registrant_matches(listing: ListingClaim, device: DeviceRecord) -> list[Reas
                    evidence={"listed": listing.manufacturer, "registered": device.registrant, "match": verdict})]
 
 
+def device_category(device: DeviceRecord) -> str | None:
+    """The device's category: the registry's, else what its number tells with certainty
+    (``6864`` from a pre-2018 number's 64, ``16`` from a 2019 one; never a guess)."""
+    if device.category_code:
+        return device.category_code
+    try:
+        return identify(device.number).catalogue_code
+    except IdentifierError:
+        return None
+
+
 def within_scope(device: DeviceRecord, holdings: list[Holding], merchant_uscc: str) -> list[Reason]:
-    """CLASS3_REQUIRES_LICENCE / CLASS2_REQUIRES_FILING / LICENCE_SCOPE_EXCLUDES: the merchant
-    holds what selling this class requires, and its scope covers the product's category.
-    Class I needs nothing; a registrant selling its own product needs nothing either
-    (REG21 Art 43) and gets SELF_REGISTRANT for the record."""
-    cls, category = device.device_class, device.category_code
+    """CLASS3_REQUIRES_LICENCE / CLASS2_REQUIRES_FILING / LICENCE_SCOPE_EXCLUDES / SCOPE_UNDETERMINED /
+    CLASS2_FILING_EXEMPT / SELF_REGISTRANT: the merchant holds what selling this class requires,
+    and its scope covers the product's category.
+
+    Class I needs nothing (BIZ22 Art 4). The registrant selling its own product needs nothing
+    either (REG21 Art 43; BIZ22 Art 27): that is the device's registrant_uscc being the
+    merchant's credit code, not any production licence, which a contract manufacturer holds
+    too. Class III needs the business licence (REG21 Art 42); Class II the Class II business
+    filing, a licence beside it notwithstanding (REG21 Art 41; BIZ22 Arts 4, 21, 23), unless the
+    product is on NMPA's exempt list (REG21 Art 41 ¶2; BIZ22 Art 25). A category the scope
+    does not clearly cover or exclude goes to review, never through on class alone."""
+    cls, category = device.device_class, device_category(device)
     if cls == 1:
         return []
     if device.registrant_uscc and device.registrant_uscc == merchant_uscc.strip().upper():
         return [reason("SELF_REGISTRANT", evidence={"registrant_uscc": device.registrant_uscc})]
-    licences = [h for h in holdings if h.kind == "device_business_licence"]
-    usable = licences if cls == 3 else licences + [h for h in holdings if h.kind == "class2_business_filing"]
-    held = [h.number for h in holdings]
+    kind = "device_business_licence" if cls == 3 else "class2_business_filing"
+    usable = [h for h in holdings if h.kind == kind]
+    found = _scope_reasons(cls, category, usable, [h.number for h in holdings])
+    if cls == 2 and found:
+        entry = exempt_entry(device.product_name, category)
+        if entry is not None:
+            note = ("" if entry.confirmed else "；该目录条目尚未与国家药监局公告原文核对，需人工确认",
+                    "" if entry.confirmed else "; this list entry is not yet checked against NMPA's announcement")
+            return [reason("CLASS2_FILING_EXEMPT", severity="info" if entry.confirmed else "review",
+                           product_name=device.product_name, entry=(entry.name_zh, entry.name_en), note=note[0],
+                           note_en=note[1], evidence={"exempt_entry": entry.id, "confirmed": entry.confirmed,
+                                                      "instead_of": [r.code for r in found]})]
+    return found
+
+
+def _scope_reasons(cls: int, category: str | None, usable: list[Holding], held: list[str]) -> list[Reason]:
     if not usable:
         return [reason("CLASS3_REQUIRES_LICENCE" if cls == 3 else "CLASS2_REQUIRES_FILING",
                        evidence={"device_class": cls, "held": held})]
-    if any(h.covers(cls, category) for h in usable):
+    verdicts = {h.number: h.coverage(cls, category) for h in usable}
+    if any(v.verdict == COVERED for v in verdicts.values()):
         return []
-    known = any(h.scope for h in usable)
-    return [reason("LICENCE_SCOPE_EXCLUDES", severity="block" if known else "review", device_class=cls,
-                   category=category or "?", category_name=(category_name(category), category_name(category, "en")),
-                   evidence={"device_class": cls, "category": category,
-                             "scopes": {h.number: [list(s) for s in h.scope] for h in usable}})]
+    names = (category_name(category), category_name(category, "en"))
+    evidence = {"device_class": cls, "category": category,
+                "scopes": {h.number: [list(s) for s in h.scope] for h in usable},
+                "verdicts": {n: v.verdict for n, v in verdicts.items()}}
+    excluded = {h.number: [list(s) for s in h.excluded] for h in usable if h.excluded}
+    if excluded:
+        evidence["excluded"] = excluded
+    undetermined = [v for v in verdicts.values() if v.verdict == UNDETERMINED]
+    if undetermined:
+        detail = undetermined[0].detail
+        return [reason("SCOPE_UNDETERMINED", device_class=cls, category=category or "?", category_name=names,
+                       detail=detail, evidence=dict(evidence, detail=detail[1]))]
+    if any(v.verdict == EXCLUDED for v in verdicts.values()):
+        evidence["detail"] = next(v.detail[1] for v in verdicts.values() if v.verdict == EXCLUDED)
+    return [reason("LICENCE_SCOPE_EXCLUDES", device_class=cls, category=category, category_name=names,
+                   evidence=evidence)]
 
 
-def claims_screened(listing: ListingClaim) -> list[Reason]:
-    """BANNED_CLAIM: the title and description carry no banned advertising claims."""
-    return [reason("BANNED_CLAIM", severity=hit.rule.severity, field="description" if hit.start > len(listing.title)
-                   else "title", phrase=hit.phrase, explanation=(hit.rule.explanation_zh, hit.rule.explanation_en),
-                   evidence=hit.evidence()) for hit in screen(listing.text)]
+def claims_screened(listing: ListingClaim, device: DeviceRecord | None, claims: ClaimList) -> list[Reason]:
+    """BANNED_CLAIM: the title and description carry no banned advertising claims (ADL Arts 9,
+    16, 28; REG21 Art 60; GSP-NET Arts 13-14), each hit with the article it breaks and the
+    version of the phrase list that found it."""
+    title_end = len(listing.title)
+    return [reason("BANNED_CLAIM", severity=hit.rule.severity, field="description" if hit.start > title_end
+                   else "title", phrase=hit.phrase,
+                   explanation=(f"{hit.rule.explanation_zh}（{hit.rule.basis}）", hit.rule.explanation_en),
+                   evidence=hit.evidence(claims.version))
+            for hit in screen(listing.text, claims, _product_text(listing, device))]
 
 
 def _product_text(listing: ListingClaim, device: DeviceRecord | None) -> str:
@@ -190,13 +264,18 @@ class ListingEvaluation:
 
 
 def evaluate_listing(listing: ListingClaim, *, merchant_status: str, merchant_uscc: str, holdings: list[Holding],
-                     registry: Registry, policy: Policy, documents: list[DocumentFacts] = ()) -> ListingEvaluation:
+                     registry: Registry, policy: Policy, documents: list[DocumentFacts] = (),
+                     claims: ClaimList | None = None) -> ListingEvaluation:
+    """Every applicable reason for the listing. ``claims`` is the phrase list in force (the
+    gateway's active version; the shipped one when not given)."""
+    claims = claims or default_list()
     version = registry.version()
     reasons = merchant_standing(merchant_status)
-    number_reasons = registration_number(listing)
+    number_reasons = undeclared_device(listing) + registration_number(listing)
     reasons += number_reasons
-    device, looked_at = None, {"registry": [], "holdings": [h.number for h in holdings]}
-    if not number_reasons:
+    device = None
+    looked_at = {"registry": [], "holdings": [h.number for h in holdings], "claims_version": claims.version}
+    if not number_reasons and (listing.registration_number or "").strip():
         found = registry.device(listing.registration_number)
         if found is None:
             reasons.append(reason("REGNO_NOT_FOUND", field="registration_number", number=listing.registration_number,
@@ -210,8 +289,9 @@ def evaluate_listing(listing: ListingClaim, *, merchant_status: str, merchant_us
             reasons += class_matches(listing, device)
             reasons += registrant_matches(listing, device)
             reasons += within_scope(device, holdings, merchant_uscc)
-    reasons += claims_screened(listing)
+    reasons += claims_screened(listing, device, claims)
     reasons += focus_flags(listing, device, policy)
     reasons += notices_present(listing, device, policy)
     reasons += certificate_documents(listing, list(documents))
+    reasons = policy.apply(reasons)
     return ListingEvaluation(listing_outcome(reasons), reasons, version, device, looked_at)

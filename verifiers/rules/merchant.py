@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from verifiers.identifiers import IdentifierError, identify
 from verifiers.identifiers.uscc import USCCError, parse_uscc
 from verifiers.registry.records import EnterpriseRecord
 from verifiers.rules.codes import DOC_NAMES, FIELD_NAMES, STATUS_NAMES
@@ -154,9 +155,30 @@ def _in_date(record: EnterpriseRecord, policy: Policy) -> bool:
     return record.valid_until is None or record.valid_until >= policy.today
 
 
-def _record_state(record: EnterpriseRecord, doc_type: str, number: str, policy: Policy) -> list[Reason]:
-    """LICENCE_REVOKED / LICENCE_EXPIRED for a licence or filing found in the registry."""
+#: The device classes each kind of authorisation lets its holder sell (BIZ22 Art 4).
+CLASS_FOR_KIND = {"device_business_licence": 3, "class2_business_filing": 2}
+
+
+def _covered_elsewhere(record: EnterpriseRecord, holdings: list[Holding] | None) -> bool:
+    """Whether another in-force authorisation of the same effect stands in for ``record``."""
+    if holdings is None:
+        return False
+    if record.kind == "online_sales_filing":
+        return any(h.kind == "online_sales_filing" and h.number != record.number for h in holdings)
+    return any(h.kind == record.kind and h.number != record.number for h in holdings)
+
+
+def _record_state(record: EnterpriseRecord, doc_type: str, number: str, policy: Policy,
+                  holdings: list[Holding] | None = None) -> list[Reason]:
+    """LICENCE_REVOKED / LICENCE_CANCELLED / LICENCE_EXPIRED for a licence or filing found in the registry.
+
+    Revoked (吊销/撤销, or a filing 取消 by the bureau) always counts: GSP-NET Art 46 has the
+    platform stop service at once. Cancelled (注销) is what happens to a licence its holder
+    gave up or let lapse (BIZ22 Art 20): no sanction in itself, so it only rejects a merchant
+    when nothing else it holds stands in for it; otherwise it is noted (LICENCE_CANCELLED)."""
     evidence = {"number": number, "registry": record.canonical()}
+    if record.status == "cancelled" and _covered_elsewhere(record, holdings):
+        return [reason("LICENCE_CANCELLED", doc_name=_doc(doc_type), number=number, evidence=evidence)]
     if record.status in ("revoked", "cancelled"):
         return [reason("LICENCE_REVOKED", doc_name=_doc(doc_type), number=number,
                        status_zh=STATUS_NAMES[record.status], status=record.status, evidence=evidence)]
@@ -167,7 +189,7 @@ def _record_state(record: EnterpriseRecord, doc_type: str, number: str, policy: 
 
 
 def licences_on_record(claim: MerchantClaim, documents: list[DocumentFacts], registry: Registry,
-                       policy: Policy) -> tuple[list[Reason], list[dict]]:
+                       policy: Policy, holdings: list[Holding] | None = None) -> tuple[list[Reason], list[dict]]:
     """LICENCE_NOT_FOUND / LICENCE_REVOKED / LICENCE_EXPIRED / USCC_MISMATCH / NAME_MISMATCH:
     every uploaded licence or filing is on the regulator's record, in force, and held by
     this merchant. Returns the reasons and the registry rows looked at."""
@@ -184,7 +206,7 @@ def licences_on_record(claim: MerchantClaim, documents: list[DocumentFacts], reg
             continue
         record = found.record
         looked_at.append({"snapshot_id": found.snapshot_id, **record.canonical()})
-        out += _record_state(record, d.type, number, policy)
+        out += _record_state(record, d.type, number, policy, holdings)
         if record.uscc and record.uscc != claim.uscc.strip().upper():
             out.append(reason("USCC_MISMATCH", field="uscc", printed=record.uscc, expected=claim.uscc,
                               evidence={"number": number, "registry_uscc": record.uscc, "expected": claim.uscc}))
@@ -204,39 +226,68 @@ def holdings_of(uscc: str, registry: Registry, policy: Policy) -> tuple[list[Hol
         record = found.record
         looked_at.append({"snapshot_id": found.snapshot_id, **record.canonical()})
         if record.status == "active" and _in_date(record, policy):
-            holdings.append(Holding(record.kind, record.number, record.scope, record.valid_until, found.snapshot_id))
+            holdings.append(Holding(record.kind, record.number, record.scope, record.valid_until, found.snapshot_id,
+                                    record.excluded))
         elif record.status in ("revoked", "cancelled"):
             dead_kinds.setdefault(record.kind, record)
     reasons = []
     for kind, record in dead_kinds.items():
-        if kind != "platform_filing" and not any(h.kind == kind for h in holdings):
-            reasons += _record_state(record, kind, record.number, policy)
+        if kind != "platform_filing":
+            reasons += _record_state(record, kind, record.number, policy, holdings)
     return holdings, reasons, looked_at
 
 
-def class_requirements(claim: MerchantClaim, holdings: list[Holding]) -> list[Reason]:
-    """CLASS3_REQUIRES_LICENCE / CLASS2_REQUIRES_FILING (REG21 Arts 41-43): the classes the
-    merchant declared it will sell are covered by what it holds. A registrant (production
-    licence holder) may sell its own products without either (SELF_REGISTRANT)."""
+def registered_classes(uscc: str, registry: Registry) -> tuple[set[int], list[str]]:
+    """The classes of the active registrations and filings whose registrant (注册人/备案人) has
+    this credit code, and a few of their numbers for the record."""
+    code = uscc.strip().upper()
+    classes, numbers = set(), []
+    for found in registry.devices_for_registrant(code):
+        record = found.record
+        if record.registrant_uscc == code and record.status == "active":
+            classes.add(record.device_class)
+            numbers.append(record.number)
+    return classes, numbers[:10]
+
+
+def class_requirements(claim: MerchantClaim, holdings: list[Holding], registry: Registry) -> list[Reason]:
+    """CLASS3_REQUIRES_LICENCE / CLASS2_REQUIRES_FILING / SELF_REGISTRANT: the classes the merchant
+    declared it will sell are covered by what it holds.
+
+    Class III needs the business licence (REG21 Art 42), Class II the Class II business filing
+    even beside a licence (REG21 Art 41; BIZ22 Arts 4, 21, 23). A registrant selling its own
+    registered products needs neither (REG21 Art 43; BIZ22 Art 27), and a registrant is one the
+    regulator lists as such, by credit code: not a production-licence holder, since a contract
+    manufacturer holds one and a registrant that outsources manufacturing holds none (REG21
+    Art 34). Each listing then checks that the product is its own (listing.within_scope)."""
     kinds = {h.kind for h in holdings}
-    registrant = "production_licence" in kinds
+    missing = [cls for cls in (3, 2) if cls in claim.device_classes
+               and not any(CLASS_FOR_KIND.get(kind) == cls for kind in kinds)]
+    if not missing:
+        return []
+    registered, numbers = registered_classes(claim.uscc, registry)
     out = []
-    if 3 in claim.device_classes and "device_business_licence" not in kinds:
-        out.append(reason("SELF_REGISTRANT") if registrant else
-                   reason("CLASS3_REQUIRES_LICENCE", evidence={"declared": list(claim.device_classes),
-                                                               "held": sorted(kinds)}))
-    if 2 in claim.device_classes and not kinds & {"class2_business_filing", "device_business_licence"}:
-        if not (registrant and any(r.code == "SELF_REGISTRANT" for r in out)):
-            out.append(reason("SELF_REGISTRANT") if registrant else
-                       reason("CLASS2_REQUIRES_FILING", evidence={"declared": list(claim.device_classes),
-                                                                  "held": sorted(kinds)}))
+    if any(cls in registered for cls in missing):
+        out.append(reason("SELF_REGISTRANT", evidence={"registrations": numbers, "classes": sorted(registered)}))
+    for cls in missing:
+        if cls not in registered:
+            out.append(reason("CLASS3_REQUIRES_LICENCE" if cls == 3 else "CLASS2_REQUIRES_FILING",
+                              evidence={"declared": list(claim.device_classes), "held": sorted(kinds),
+                                        "registered_classes": sorted(registered)}))
     return out
 
 
 def online_sales_filing(claim: MerchantClaim, documents: list[DocumentFacts], holdings: list[Holding],
-                        registry: Registry) -> tuple[list[Reason], list[dict]]:
-    """ONLINE_SALES_NOT_FILED (REG21 Art 46; O38 Art 8): a merchant selling Class II or III
-    devices online has filed (notified) its online sales. Class I-only sellers are exempt."""
+                        registry: Registry, policy: Policy) -> tuple[list[Reason], list[dict]]:
+    """ONLINE_SALES_NOT_FILED (REG21 Art 46 ¶1; correct-then-report, REG21 Art 89(8)): a merchant
+    selling Class II or III devices online has notified (filed) its online sales. Class I-only
+    sellers are exempt, as are sellers of only filing-exempt Class II devices, who hold no Class II
+    filing and declare no Class II or III sales.
+
+    Numbers come in provincial formats (粤深械网备…, （浙杭）网械企备字[2019]第00119号); one in a
+    format not known here, or not in the registry (which holds what bureaus publish, not every
+    notification), goes to a person to check, not to a block. A filing the bureau withdrew is
+    LICENCE_REVOKED (GSP-NET Art 46)."""
     kinds = {h.kind for h in holdings}
     regulated = bool(set(claim.device_classes) & {2, 3}) or bool(
         kinds & {"device_business_licence", "class2_business_filing"})
@@ -249,13 +300,23 @@ def online_sales_filing(claim: MerchantClaim, documents: list[DocumentFacts], ho
             return [], []
         return [reason("ONLINE_SALES_NOT_FILED", detail=("未提供备案编号，监管数据中也没有该企业的网络销售备案",
                                                          "no number given and none on record for this credit code"))], []
+    try:
+        parsed = identify(number)
+    except IdentifierError:
+        parsed = None
+    if parsed is None or parsed.kind != "online_sales_filing":
+        return [reason("ONLINE_SALES_NOT_FILED", field="online_sales_filing_number",
+                       detail=(f"备案编号 {number} 的格式未能识别，需人工核对", f"filing {number} is in a format not "
+                               "known here; check it by hand"), evidence={"number": number, "format": "unknown"})], []
     found = registry.enterprise(number)
     if found is None or found.record.kind != "online_sales_filing":
         return [reason("ONLINE_SALES_NOT_FILED", field="online_sales_filing_number",
                        detail=(f"备案编号 {number} 查无记录", f"filing {number} is not on record"),
-                       evidence={"number": number})], []
+                       evidence={"number": number, "normalised": parsed.number})], []
     record = found.record
     looked_at = [{"snapshot_id": found.snapshot_id, **record.canonical()}]
+    if record.status in ("revoked", "cancelled"):
+        return _record_state(record, "online_sales_filing", number, policy, holdings), looked_at
     if record.status != "active":
         return [reason("ONLINE_SALES_NOT_FILED", field="online_sales_filing_number",
                        detail=(f"备案 {number} 已{STATUS_NAMES.get(record.status, record.status)}",
@@ -287,14 +348,16 @@ def evaluate_merchant(claim: MerchantClaim, documents: list[DocumentFacts], regi
     reasons += document_credit_codes(claim, usable, policy)
     reasons += document_names(claim, usable, policy)
     reasons += documents_in_date(usable, policy)
-    found_reasons, licence_rows = licences_on_record(claim, usable, registry, policy)
-    reasons += found_reasons
     holdings, holding_reasons, holding_rows = holdings_of(claim.uscc, registry, policy)
+    found_reasons, licence_rows = licences_on_record(claim, usable, registry, policy, holdings)
+    reasons += found_reasons
     reasons += [r for r in holding_reasons if not any(
         x.code == r.code and x.evidence.get("number") == r.evidence.get("number") for x in reasons)]
-    reasons += class_requirements(claim, holdings)
-    online_reasons, online_rows = online_sales_filing(claim, usable, holdings, registry)
-    reasons += online_reasons
+    reasons += class_requirements(claim, holdings, registry)
+    online_reasons, online_rows = online_sales_filing(claim, usable, holdings, registry, policy)
+    reasons += [r for r in online_reasons if not any(
+        x.code == r.code and x.evidence.get("number") == r.evidence.get("number") for x in reasons)]
+    reasons = policy.apply(reasons)
     rows = {row["number"]: row for row in licence_rows + holding_rows + online_rows}
     looked_at = {
         "documents": [{"id": d.id, "sha256": d.sha256, "status": d.status, "type": d.type,
