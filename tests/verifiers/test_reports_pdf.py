@@ -4,12 +4,13 @@ from __future__ import annotations
 import dataclasses
 import io
 import re
+from pathlib import Path
 
 import pdfplumber
 import pytest
 
 from samples.report_world import make_report_world
-from verifiers.reports.fonts import FontNotFound, base_charset, locate_font, report_fonts
+from verifiers.reports.fonts import FontNotFound, base_charset, locate_font, report_fonts, truetype_subset
 from verifiers.reports.forms import CASE_INDEX, build_immediate_report, build_periodic_report
 from verifiers.reports.periods import parse_period
 from verifiers.reports.render_pdf import render_immediate_report, render_periodic_report
@@ -18,9 +19,10 @@ from verifiers.reports.routing import default_directory
 from .reports_support import GENERATED_AT, LEADS, PLATFORM, V1, VIOLATIONS, bj
 
 @pytest.fixture(scope="module")
-def font_cache(tmp_path_factory):
-    # One cache for the module: the base font is converted once (~7 s), as in production.
-    return tmp_path_factory.mktemp("fonts")
+def font_cache():
+    # The default cache, as in production: the base font is converted once (~7 s) per machine,
+    # not once per test run. test_conversion_and_cache covers converting into a fresh cache.
+    return None
 
 
 @pytest.fixture(scope="module")
@@ -136,8 +138,48 @@ def test_rare_characters_use_the_fallback_font(font_cache):
                                     reported_at=bj(3, 11))
     with pdfplumber.open(io.BytesIO(render_immediate_report(report, font_cache=font_cache))) as pdf:
         assert "王赟旻" in pdf.pages[0].extract_text()
+    # ...and in the periodic report's case list, which is drawn line by line.
+    seller = dataclasses.replace(V1.merchant, name="旻琇镕医疗器械有限公司")
+    periodic = build_periodic_report(platform=rare, region="440000", period=parse_period("2026-11"),
+                                     violations=(dataclasses.replace(V1, merchant=seller),), generated_at=GENERATED_AT)
+    with pdfplumber.open(io.BytesIO(render_periodic_report(periodic, font_cache=font_cache))) as pdf:
+        assert "1 V-0001 2026-11-03 10:00 旻琇镕医疗器械有限公司" in pdf.pages[3].extract_text()
     fonts = report_fonts("王赟旻", cache_dir=font_cache)
     assert fonts.extra is not None and fonts.extra.stat().st_size < fonts.base.stat().st_size / 50
+
+
+def test_fixed_labels_need_no_fallback_font():
+    """Every character the report code itself writes is in the base font, so only data can need the
+    fallback (render_pdf collects only the data's characters)."""
+    import ast
+
+    import verifiers.reports
+
+    folder = Path(verifiers.reports.__file__).parent
+    strings = []
+    for name in ("model.py", "periods.py", "routing.py", "forms.py", "render_pdf.py"):  # what reaches a PDF
+        tree = ast.parse((folder / name).read_text(encoding="utf-8"))
+        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                      if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef)) and node.body
+                      and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+        strings += [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)
+                    and isinstance(node.value, str) and id(node) not in docstrings]
+    assert len(strings) > 300
+    assert {c for text in strings for c in text if ord(c) > 0x7F and c not in base_charset()} == set()
+
+
+def test_conversion_and_cache(tmp_path):
+    """CFF outlines become TrueType ones, in a file that is reused, not rebuilt."""
+    from fontTools.ttLib import TTFont
+
+    path = truetype_subset(locate_font(), "医疗器械清网ABC123", tmp_path)
+    font = TTFont(str(path))
+    assert "glyf" in font and "CFF " not in font
+    assert {ord(c) for c in "医疗器械清网ABC123"} <= set(font.getBestCmap())
+    modified = path.stat().st_mtime_ns
+    assert truetype_subset(locate_font(), "清网医疗器械ABC123", tmp_path) == path  # same set, any order
+    assert path.stat().st_mtime_ns == modified
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no partial files left behind
 
 
 def test_immediate_report(font_cache):

@@ -128,7 +128,8 @@ def test_awkward_values_survive_the_fast_path():
     buffer = io.BytesIO()
     book.save(buffer)
     rows = [(1, "a & b < c > d", "tab\there", " padded ", "", "末尾"),
-            (2, "bell\x07 and \x00 nul and \x01 soh", "x" * (CELL_LIMIT + 10), "‘引号’ \"q\" 'q'", "\ufffe", "é")]
+            (2, "bell\x07 and \x00 nul and \x01 soh", "x" * (CELL_LIMIT + 10), "‘引号’ \"q\" 'q'", "\ufffe", "é"),
+            (3, "the separators ␀ and ␁ are data too", "", "", "", "")]
     data = splice_rows(buffer.getvalue(), "x", rows, 2)
     assert zipfile.ZipFile(io.BytesIO(data)).testzip() is None
     ws = load_workbook(io.BytesIO(data))["x"]
@@ -137,7 +138,8 @@ def test_awkward_values_survive_the_fast_path():
     assert got[1][1] == "bell and  nul and  soh"
     assert len(got[1][2]) == CELL_LIMIT and got[1][2].endswith("…")
     assert got[1][3:] == ("‘引号’ \"q\" 'q'", None, "é")
-    assert ws.max_row == 3 and ws.max_column == 6
+    assert got[2] == (3, "the separators ␀ and ␁ are data too", None, None, None, None)
+    assert ws.max_row == 4 and ws.max_column == 6
 
 
 def test_many_rows_cross_chunk_boundaries():

@@ -47,6 +47,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from operator import attrgetter
 
 import orjson
 
@@ -270,7 +271,7 @@ def build_periodic_report(*, platform: PlatformFacts, region: str, period: Perio
     all_violations = list(violations)
     selected = [v for v in all_violations
                 if start <= v.detected_at < end and v.tier != "none" and region_covers(region, v.merchant.region)]
-    selected.sort(key=lambda v: (v.detected_at, v.id))
+    selected.sort(key=attrgetter("detected_at", "id"))
     lead_list = [lead for lead in leads if start <= lead.received_at < end]
     in_region = [lead for lead in lead_list if lead.region and region_covers(region, lead.region)]
     unplaced = sum(1 for lead in lead_list if not lead.region)
@@ -374,7 +375,7 @@ def build_form2(platform: PlatformFacts, leads: Sequence[LeadFacts], violations:
 
 def _when(moment: datetime) -> str:
     """``2026-11-03 10:05:00+08:00``: ISO 8601 in Beijing time, readable in a spreadsheet."""
-    return moment.astimezone(CHINA_TZ).isoformat(sep=" ", timespec="seconds")
+    return moment.astimezone(CHINA_TZ).isoformat(" ", "seconds")
 
 
 def _action_text(action) -> str:
@@ -385,7 +386,8 @@ def _action_text(action) -> str:
 
 
 def build_case_rows(violations: Sequence[ViolationFacts], bureau_of: Callable[[str], Bureau]) -> list[tuple]:
-    """The case list rows (CASE_COLUMNS), one per violation, in the order given.
+    """The case list rows (CASE_COLUMNS), one per violation, in the order given. ``bureau`` is the
+    seller's municipal bureau (REG21 Art 46), whatever rule the report itself was routed by.
 
     Built for 100,000 rows: a seller's cells are formatted once however many cases it has, and
     the bureau lookup is cached by the directory.

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
 
 # --- legal tiers (GSP-NET Art 42) -------------------------------------------------------------
 
@@ -28,12 +27,17 @@ TIER_LABELS = {
     "correct_then_report": ("责令改正，未改正的报告", "correct; report if not corrected"),
     "none": ("无需报告", "no report due"),
 }
-_TIER_RANK = {tier: rank for rank, tier in enumerate(TIERS)}
 
 
 def worst_tier(tiers: Iterable[str]) -> str:
     """The most serious of ``tiers`` (``none`` when empty)."""
-    return min(tiers, key=_TIER_RANK.__getitem__, default="none")
+    worst = "none"
+    for tier in tiers:  # a loop, not min(key=...): this runs for every one of 100,000 violations
+        if tier == "stop_and_report":
+            return tier
+        if tier == "correct_then_report":
+            worst = tier
+    return worst
 
 
 # --- violation types (GSP-NET Arts 41, 42, 45; 广告法) -----------------------------------------
@@ -145,11 +149,11 @@ VIOLATION_STATUS_LABELS = {
 }
 #: Where a lead (线索) came from. The first three are the rows of 附件2.
 LEAD_SOURCES = {
-    "nmpa_transfer": ("国家药监局移送线索", "leads transferred by the NMPA"),
-    "provincial_monitoring": ("省局网络监测线索", "provincial monitoring leads"),
-    "other_province": ("外省移送线索", "leads transferred from other provinces"),
-    "platform_monitoring": ("平台自行监测线索", "the platform's own monitoring"),
-    "complaint": ("投诉举报线索", "complaints and tip-offs"),
+    "nmpa_transfer": ("国家药监局移送线索", "Leads transferred by the NMPA"),
+    "provincial_monitoring": ("省局网络监测线索", "Provincial monitoring leads"),
+    "other_province": ("外省移送线索", "Leads transferred from other provinces"),
+    "platform_monitoring": ("平台自行监测线索", "The platform's own monitoring"),
+    "complaint": ("投诉举报线索", "Complaints and tip-offs"),
 }
 #: design §5; a lead is traced through 监测—分办—核查—反馈.
 LEAD_STATES = {
@@ -222,7 +226,7 @@ class ReasonFacts:
     message: str | None = None  # the decision's Chinese message
 
     def __post_init__(self):
-        if self.tier not in _TIER_RANK:
+        if self.tier not in TIER_LABELS:
             raise ValueError(f"未知的处置分级：{self.tier!r} / unknown tier {self.tier!r}")
 
 
@@ -261,22 +265,18 @@ class ViolationFacts:
     rectification_status: str = "pending"  # a RECTIFICATION_LABELS key
     status: str = "open"  # a VIOLATION_STATUS_LABELS key (others are shown as given)
     violation_type: str | None = None  # set to override the type derived from the reason codes
+    # Derived once here rather than as cached properties: Python 3.11's cached_property takes a
+    # lock on every access, which costs a second over a 100,000-case report.
+    tier: str = field(init=False, repr=False, compare=False)  # the most serious tier of the reasons
+    type: ViolationType = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
         _aware("发现时间", self.detected_at)
         if self.violation_type is not None and self.violation_type not in VIOLATION_TYPES:
             raise ValueError(f"未知的违法违规类型：{self.violation_type!r} / unknown violation type {self.violation_type!r}")
-
-    @cached_property
-    def tier(self) -> str:
-        """The most serious tier among the reasons."""
-        return worst_tier(r.tier for r in self.reasons)
-
-    @cached_property
-    def type(self) -> ViolationType:
-        if self.violation_type is not None:
-            return VIOLATION_TYPES[self.violation_type]
-        return violation_type_of(r.code for r in self.reasons)
+        object.__setattr__(self, "tier", worst_tier(r.tier for r in self.reasons))
+        object.__setattr__(self, "type", VIOLATION_TYPES[self.violation_type] if self.violation_type is not None
+                           else violation_type_of(r.code for r in self.reasons))
 
     def has_action(self, kind: str) -> bool:
         return any(a.kind == kind for a in self.actions)

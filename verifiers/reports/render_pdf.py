@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from itertools import groupby
 from pathlib import Path
 
 from fpdf import FPDF, FontFace
@@ -25,7 +26,7 @@ from fpdf.enums import WrapMode, XPos, YPos
 
 from verifiers.reports.forms import (CASE_INDEX, ENUM_LABELS, REPORTED_TIERS, Form, ImmediateReport,
                                      PeriodicReport)
-from verifiers.reports.fonts import report_fonts
+from verifiers.reports.fonts import base_charset, report_fonts
 from verifiers.reports.model import TIER_LABELS, VIOLATION_TYPES
 from verifiers.reports.periods import CHINA_TZ, date_zh
 
@@ -33,7 +34,7 @@ LANGS = ("zh", "bilingual")
 DEFAULT_CASE_LIMIT = 1000
 _HEADING = FontFace(fill_color=(235, 235, 235))
 _PRODUCER = "Qingwang (清网) report renderer"
-#: The PDF case list: (heading zh, heading en, width in mm on landscape A4, how to get the text).
+#: The PDF case list's columns: heading zh, heading en, width in mm on landscape A4 (277 mm in all).
 _PDF_CASE_COLUMNS = (
     ("序号", "No.", 11),
     ("案件编号", "Case", 24),
@@ -57,6 +58,7 @@ class _ReportPDF(FPDF):
     def __init__(self, orientation: str, footer: str):
         super().__init__(orientation=orientation, unit="mm", format="A4")
         self._footer = footer
+        self.rare: frozenset[str] = frozenset()  # characters only the fallback font has
         self.set_auto_page_break(True, margin=14)
         self.set_margins(10, 10, 10)
 
@@ -68,7 +70,8 @@ class _ReportPDF(FPDF):
 
 def _document(orientation: str, footer: str, title: str, author: str, created: datetime, texts: Iterable[str],
               font: str | None, font_cache: Path | str | None) -> _ReportPDF:
-    chars = set(footer) | set(title) | set("第页／共0123456789")
+    """A document whose fonts cover the fixed labels and ``texts`` (the data it will print)."""
+    chars = set(footer)
     for text in texts:
         chars.update(text)
     fonts = report_fonts(chars, setting=font, cache_dir=font_cache)
@@ -76,7 +79,8 @@ def _document(orientation: str, footer: str, title: str, author: str, created: d
     pdf.add_font("cjk", fname=str(fonts.base))
     if fonts.extra is not None:
         pdf.add_font("cjk-extra", fname=str(fonts.extra))
-        pdf.set_fallback_fonts(["cjk-extra"])
+        pdf.set_fallback_fonts(["cjk-extra"])  # cell(), multi_cell() and tables switch by themselves
+        pdf.rare = frozenset(c for c in chars if c not in base_charset())
     pdf.set_title(title)
     pdf.set_author(author)
     pdf.set_creator(_PRODUCER)
@@ -95,10 +99,13 @@ def render_periodic_report(report: PeriodicReport, *, lang: str = "zh", case_lim
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}, not {lang!r}")
     listed = _cases_for_pdf(report, case_limit)
-    texts = [report.platform.name, report.region_name, report.bureau.name_zh, report.platform.contact_person,
-             report.platform.filing_number, *(str(v) for f in (report.form1, report.form2)
-                                              for r in f.rows for v in r.values if v is not None),
-             *(cell for row in listed for cell in row), *_static_texts(report, lang)]
+    p = report.platform
+    # What may hold characters outside the base font: the data. (The fixed labels are all within
+    # GB 2312; test_fixed_labels_need_no_fallback_font keeps them so.)
+    texts = [p.name, p.filing_number, p.contact_person, p.contact_phone or "", report.region_name,
+             report.bureau.name_zh, *(v for f in (report.form1, report.form2) for r in f.rows for v in r.values
+                                      if isinstance(v, str)),
+             *(cell for row in listed for cell in row)]
     pdf = _document("L", f"{report.platform.name} · {report.region_name} · {report.period.label_zh}",
                     report.title_zh, report.platform.name, report.generated_at, texts, font, font_cache)
     pdf.add_page()
@@ -110,26 +117,6 @@ def render_periodic_report(report: PeriodicReport, *, lang: str = "zh", case_lim
     _summary(pdf, report, lang)
     _case_list(pdf, report, listed, lang)
     return bytes(pdf.output())
-
-
-def _static_texts(report: PeriodicReport, lang: str) -> list[str]:
-    """Every fixed label the document may print (so the font covers them)."""
-    out = [f"{c.zh}{c.en}" for f in (report.form1, report.form2) for c in f.columns]
-    out += [f"{r.zh}{r.en}" for f in (report.form1, report.form2) for r in f.rows]
-    out += [f"{zh}{en}" for f in (report.form1, report.form2) for zh, en in f.notes]
-    out += [f"{zh}{en}" for zh, en, _ in _PDF_CASE_COLUMNS]
-    out += [f"{t.zh}{t.en}" for t in VIOLATION_TYPES.values()] + [f"{zh}{en}" for zh, en in TIER_LABELS.values()]
-    out += [_COVER_LABELS, _SUMMARY_LABELS, report.title_zh, report.title_en, report.subtitle_zh, report.period.range_zh,
-            report.period.label_en, report.case_digest]
-    return out
-
-
-_COVER_LABELS = ("报送机关报告单位统一社会信用代码平台备案编号统计期间地区联系人联系电话生成时间案件数清单SHA-256附件目录"
-                 "完整清单见同一报告的XLSX和JSON文件未能确定设区的市级部门报省级部门名称依命名规则生成待核实"
-                 "Reported to Platform credit code filing number Period Region Contact Telephone Generated Cases "
-                 "case list complete name pattern unconfirmed")
-_SUMMARY_LABELS = ("案件分类统计违法违规类型合计案件清单本PDF列出其中件立即停止并报告类优先按发现时间排序其余件"
-                   "Cases by type Total Case list this PDF lists of stop-and-report first by time more are in")
 
 
 def _cases_for_pdf(report: PeriodicReport, limit: int | None) -> list[tuple[str, ...]]:
@@ -188,7 +175,8 @@ def _cover(pdf: FPDF, report: PeriodicReport, lang: str) -> None:
         _line(pdf, _t(zh, en, lang, " "), value)
     pdf.ln(4)
     pdf.set_font("cjk", size=10)
-    _line(pdf, _t("附件目录", "Contents", lang, " "), "附件1 医疗器械“清网”行动监督检查情况表；附件2 网络监测处置情况表；案件分类统计；案件清单")
+    _line(pdf, _t("附件目录", "Contents", lang, " "), "；".join(
+        [f"{f.attachment_zh} {f.title_zh}" for f in (report.form1, report.form2)] + ["案件分类统计", "案件清单"]))
 
 
 def _form(pdf: FPDF, form: Form, report: PeriodicReport, lang: str) -> None:
@@ -200,7 +188,8 @@ def _form(pdf: FPDF, form: Form, report: PeriodicReport, lang: str) -> None:
     pdf.set_font("cjk", size=10)
     third = pdf.epw / 3
     pdf.cell(third, 7, f"{_t(form.unit_label_zh, form.unit_label_en, lang, ' ')}：{form.unit_name}")
-    pdf.cell(third, 7, f"统计期间：{report.period.label_zh}  地区：{report.region_name}", align="C")
+    pdf.cell(third, 7, f"{_t('统计期间', 'Period', lang, ' ')}：{report.period.label_zh}  "
+                       f"{_t('地区', 'Region', lang, ' ')}：{report.region_name}", align="C")
     pdf.cell(third, 7, f"{_t(form.date_label_zh, form.date_label_en, lang, ' ')}：{date_zh(form.date)}", align="R",
              new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(1)
@@ -299,7 +288,7 @@ def _case_list(pdf: FPDF, report: PeriodicReport, listed: list[tuple[str, ...]],
             top = y = heading()
         for x, text, width in zip(lefts, row, widths):
             if text:
-                pdf.text(x + pad, y + baseline, measure.fit(text, width - 2 * pad))
+                measure.draw(x + pad, y + baseline, measure.fit(text, width - 2 * pad))
         y += height
         pdf.line(pdf.l_margin, y, right, y)
     rule_columns(top, y)
@@ -307,10 +296,11 @@ def _case_list(pdf: FPDF, report: PeriodicReport, listed: list[tuple[str, ...]],
 
 
 class _Measure:
-    """Text widths in the current font from per-character widths, cached (CJK text has no kerning
-    here: no shaping is done)."""
+    """One-line text at the current font size: widths from cached per-character widths (no shaping,
+    so no kerning to lose), and drawing that switches to the fallback font for rare characters,
+    which ``text()``, unlike ``cell()``, does not do by itself."""
 
-    def __init__(self, pdf: FPDF):
+    def __init__(self, pdf: _ReportPDF):
         self._pdf = pdf
         self._widths: dict[str, float] = {}
 
@@ -320,10 +310,33 @@ class _Measure:
         for ch in text:
             w = widths.get(ch)
             if w is None:
-                # A character the base font lacks measures 0 there; the fallback draws it about 1 em wide.
-                w = widths[ch] = self._pdf.get_string_width(ch) or self._pdf.font_size
+                w = widths[ch] = self._char_width(ch)
             total += w
         return total
+
+    def _char_width(self, ch: str) -> float:
+        pdf = self._pdf
+        if ch not in pdf.rare:
+            return pdf.get_string_width(ch)
+        size = pdf.font_size_pt
+        pdf.set_font("cjk-extra", size=size)
+        width = pdf.get_string_width(ch)
+        pdf.set_font("cjk", size=size)
+        return width
+
+    def draw(self, x: float, y: float, text: str) -> None:
+        pdf = self._pdf
+        if pdf.rare.isdisjoint(text):
+            pdf.text(x, y, text)
+            return
+        size = pdf.font_size_pt
+        for rare, chars in groupby(text, key=pdf.rare.__contains__):
+            run = "".join(chars)
+            advance = self.width(run)  # measured before the font changes: width() expects the base font
+            pdf.set_font("cjk-extra" if rare else "cjk", size=size)
+            pdf.text(x, y, run)
+            x += advance
+        pdf.set_font("cjk", size=size)
 
     def fit(self, text: str, width: float) -> str:
         """``text``, cut with … to fit ``width``."""
@@ -345,9 +358,7 @@ def render_immediate_report(report: ImmediateReport, *, lang: str = "zh", font: 
     """The immediate per-case report as PDF bytes (portrait A4, one table per section)."""
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}, not {lang!r}")
-    texts = [report.title_zh, report.title_en]
-    for section in report.sections:
-        texts += [section.zh, section.en] + [f"{f.zh}{f.en}{f.value or ''}" for f in section.fields]
+    texts = [f.value for section in report.sections for f in section.fields if f.value]
     pdf = _document("P", f"{report.platform.name} · {report.violation_id}", report.title_zh,
                     report.platform.name, report.reported_at, texts, font, font_cache)
     pdf.add_page()

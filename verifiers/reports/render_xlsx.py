@@ -156,49 +156,64 @@ def _write_case_header(ws: Worksheet, report: PeriodicReport, lang: str) -> None
 
 
 def _display_rows(rows: Sequence[tuple]) -> list[tuple]:
-    """Case rows with the enumerated cells turned into their Chinese labels."""
-    swaps = [(CASE_INDEX[column], {key: names[0] for key, names in table.items()})
-             for column, table in ENUM_LABELS.items()]
-    out = []
-    for row in rows:
-        row = list(row)
-        for index, names in swaps:
-            row[index] = names.get(row[index], row[index])
-        out.append(row)
-    return out
+    """Case rows with the enumerated cells turned into their Chinese labels (column by column:
+    transposing is C-speed, and a list comprehension per column beats a loop per row 5 to 1)."""
+    if not rows:
+        return []
+    columns = list(zip(*rows))
+    for column, table in ENUM_LABELS.items():
+        index, names = CASE_INDEX[column], {key: labels[0] for key, labels in table.items()}
+        columns[index] = [names.get(value, value) for value in columns[index]]
+    return list(zip(*columns))
 
 
 # --- the fast path: rows spliced into a sheet's XML --------------------------------------------
 
-_SEP, _ROW = "\x00", "\x01"  # never valid in XML, so never in a value that can be written
-_ILLEGAL = re.compile("[\x02-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-_ILLEGAL_ALL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# Row and cell separators for the fast path: printable (so one isprintable() scan can clear a
+# whole chunk) and never expected in data. If a value holds one anyway, the separator counts
+# disagree and that chunk is written cell by cell instead.
+_SEP, _ROW = "\u2400", "\u2401"  # ␀ ␁ (Control Pictures)
+_SEP_BYTES, _ROW_BYTES = _SEP.encode(), _ROW.encode()
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _CELL = b'</t></is></c><c t="inlineStr"><is><t>'
 _EMPTY = b'<c t="inlineStr"><is><t></t></is></c>'
 _CHUNK = 4000  # rows formatted at a time: big enough for C-speed replaces, small enough for memory
 
 
+def _escape(data: bytes) -> bytes:
+    return data.replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b">", b"&gt;")
+
+
 def _clean(value: str) -> str:
     """A value XML can hold and Excel can show (illegal characters dropped, Excel's cell limit kept)."""
-    value = _ILLEGAL_ALL.sub("", value)
+    value = _ILLEGAL.sub("", value)
     return value if len(value) <= CELL_LIMIT else value[:CELL_LIMIT - 1] + "…"
 
 
+def _row_xml(number: int, row: Sequence) -> bytes:
+    """One row, cell by cell: the slow path, right for any content."""
+    cleaned = (_clean(v) for v in row[1:])
+    cells = b"".join(b'<c t="inlineStr"><is><t>%b</t></is></c>' % _escape(v.encode("utf-8")) if v else b"<c/>"
+                     for v in cleaned)
+    return b'<row r="%d"><c><v>%d</v></c>%b</row>' % (number, row[0], cells)
+
+
 def _chunk_xml(rows: Sequence[Sequence], first_row: int) -> bytes:
-    """``<row>`` elements for ``rows``; the first value of each row is a number (序号), the rest text."""
+    """``<row>`` elements for ``rows``; the first value of each row is a number (序号), the rest text.
+
+    The fast path joins the chunk's text into one string and does the escaping with a handful of
+    C-level replaces, instead of a few million small ones.
+    """
     texts = [_SEP.join(row[1:]) for row in rows]
     joined = _ROW.join(texts)
-    separators = sum(len(row) - 2 for row in rows)
-    if (_ILLEGAL.search(joined) or joined.count(_SEP) != separators or joined.count(_ROW) != len(rows) - 1
-            or max(map(len, texts), default=0) > CELL_LIMIT):
-        # Rare: a value with a control character, a separator, or past Excel's limit. Clean every value.
-        joined = _ROW.join(_SEP.join(_clean(v) for v in row[1:]) for row in rows)
-    data = (joined.encode("utf-8").replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b">", b"&gt;")
-            .replace(b"\x00", _CELL))
-    parts = []
-    for offset, (row, cells) in enumerate(zip(rows, data.split(b"\x01"))):
-        parts.append(b'<row r="%d"><c><v>%d</v></c><c t="inlineStr"><is><t>%b</t></is></c></row>'
-                     % (first_row + offset, row[0], cells))
+    intact = (joined.count(_SEP) == sum(len(row) - 2 for row in rows) and joined.count(_ROW) == len(rows) - 1
+              and (joined.isprintable() or not _ILLEGAL.search(joined))
+              and max(map(len, texts), default=0) <= CELL_LIMIT)
+    if not intact:  # rare: a control character, a separator or an oversized value somewhere in the chunk
+        return b"".join(_row_xml(first_row + offset, row) for offset, row in enumerate(rows))
+    data = _escape(joined.encode("utf-8")).replace(_SEP_BYTES, _CELL)
+    parts = [b'<row r="%d"><c><v>%d</v></c><c t="inlineStr"><is><t>%b</t></is></c></row>'
+             % (first_row + offset, row[0], cells) for offset, (row, cells) in enumerate(zip(rows, data.split(_ROW_BYTES)))]
     return b"".join(parts).replace(_EMPTY, b"<c/>")
 
 
