@@ -110,9 +110,13 @@ def violation_type_for(code: str) -> ViolationType:
 
 
 def violation_type_of(codes: Iterable[str]) -> ViolationType:
-    """The most serious type among several reason codes."""
-    keys = {CODE_VIOLATION_TYPES.get(code, "other") for code in codes} or {"other"}
-    return VIOLATION_TYPES[min(keys, key=_TYPE_RANK.__getitem__)]
+    """The most serious type among several reason codes (``other`` for none)."""
+    best, best_rank = "other", _TYPE_RANK["other"]
+    for code in codes:  # a plain loop: this runs once per violation, 100,000 times for a big report
+        key = CODE_VIOLATION_TYPES.get(code, "other")
+        if _TYPE_RANK[key] < best_rank:
+            best, best_rank = key, _TYPE_RANK[key]
+    return VIOLATION_TYPES[best]
 
 
 def tier_for_code(code: str) -> str:
@@ -169,7 +173,7 @@ def label(table: dict[str, tuple[str, str]], key: str, lang: int = 0) -> str:
 
 
 def _aware(name: str, moment: datetime | None) -> None:
-    if moment is not None and (moment.tzinfo is None or moment.utcoffset() is None):
+    if moment is not None and moment.utcoffset() is None:  # None for a naive datetime
         raise ValueError(f"{name}缺少时区：{moment.isoformat()} / {name} has no time zone: {moment.isoformat()}")
 
 
@@ -249,8 +253,9 @@ class ActionFacts:
     note: str | None = None
 
     def __post_init__(self):
-        _aware("措施时间", self.at)
-        _aware("整改期限", self.deadline)
+        if self.at.utcoffset() is None or self.deadline is not None and self.deadline.utcoffset() is None:
+            _aware("措施时间", self.at)  # one of the two is naive: say which
+            _aware("整改期限", self.deadline)
 
 
 @dataclass(frozen=True)
@@ -274,9 +279,9 @@ class ViolationFacts:
         _aware("发现时间", self.detected_at)
         if self.violation_type is not None and self.violation_type not in VIOLATION_TYPES:
             raise ValueError(f"未知的违法违规类型：{self.violation_type!r} / unknown violation type {self.violation_type!r}")
-        object.__setattr__(self, "tier", worst_tier(r.tier for r in self.reasons))
+        object.__setattr__(self, "tier", worst_tier([r.tier for r in self.reasons]))
         object.__setattr__(self, "type", VIOLATION_TYPES[self.violation_type] if self.violation_type is not None
-                           else violation_type_of(r.code for r in self.reasons))
+                           else violation_type_of([r.code for r in self.reasons]))
 
     def has_action(self, kind: str) -> bool:
         return any(a.kind == kind for a in self.actions)

@@ -9,7 +9,8 @@ The case list is the exception, for speed. openpyxl (write-only mode included, w
 lxml) and XlsxWriter both write about 200,000 cells a second here, so 100,000 cases x 26 columns
 take 13 s. openpyxl still writes the case sheet's title and header (styles, widths, freeze pane,
 filter); the data rows are then spliced into that sheet's XML as inline-string rows, formatted a
-few thousand rows at a time with byte-level escaping, which takes about 1 s. Cells carry no
+few thousand rows at a time with byte-level escaping: about 2 s for the whole workbook (see
+docs/benchmarks.md), half of it deflate. Cells carry no
 ``r`` reference: ECMA-376 makes it optional (the next column is implied), and an empty value is
 written as ``<c/>`` so the columns stay in place.
 """
@@ -39,7 +40,7 @@ _THIN = Side(style="thin")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
-# 宋体 is what the bureaus' own forms use; where it is missing the viewer substitutes a CJK font.
+# 宋体, the usual face of Chinese official forms; where it is missing the viewer substitutes a CJK font.
 _FONT = Font(name="宋体", size=11)
 _BOLD = Font(name="宋体", size=11, bold=True)
 _TITLE = Font(name="宋体", size=16, bold=True)
