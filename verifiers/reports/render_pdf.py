@@ -185,17 +185,24 @@ def _form(pdf: FPDF, form: Form, report: PeriodicReport, lang: str) -> None:
     pdf.cell(0, 7, _t(form.attachment_zh, form.attachment_en, lang, " "), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("cjk", size=16)
     pdf.multi_cell(0, 9, _t(form.title_zh, form.title_en, lang), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    # The period and region are not on the bureau's form, so they go under the title, not into its
+    # header line, which keeps the form's own two entries: the unit on the left, the date on the right.
+    pdf.set_font("cjk", size=9)
+    pdf.cell(0, 6, f"{_t('统计期间', 'Period', lang, ' ')}：{report.period.label_zh}（{report.period.range_zh}）  "
+                   f"{_t('地区', 'Region', lang, ' ')}：{report.region_name}", align="C", new_x=XPos.LMARGIN,
+             new_y=YPos.NEXT)
     pdf.set_font("cjk", size=10)
-    third = pdf.epw / 3
-    pdf.cell(third, 7, f"{_t(form.unit_label_zh, form.unit_label_en, lang, ' ')}：{form.unit_name}")
-    pdf.cell(third, 7, f"{_t('统计期间', 'Period', lang, ' ')}：{report.period.label_zh}  "
-                       f"{_t('地区', 'Region', lang, ' ')}：{report.region_name}", align="C")
-    pdf.cell(third, 7, f"{_t(form.date_label_zh, form.date_label_en, lang, ' ')}：{date_zh(form.date)}", align="R",
-             new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    date_width = 70
+    pdf.cell(pdf.epw - date_width, 7, f"{_t(form.unit_label_zh, form.unit_label_en, lang, ' ')}：{form.unit_name}")
+    pdf.cell(date_width, 7, f"{_t(form.date_label_zh, form.date_label_en, lang, ' ')}：{date_zh(form.date)}",
+             align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(1)
     pdf.set_font("cjk", size=8 if lang == "zh" else 6.5)
     widths = (30, *(c.width for c in form.columns))
-    with pdf.table(col_widths=widths, text_align="CENTER", num_heading_rows=2, wrapmode=WrapMode.CHAR,
+    # Chinese has no spaces to break at, so Chinese-only headers wrap by character; bilingual ones wrap
+    # the English by word (fpdf2 still splits a Chinese run that is too long for its cell).
+    wrap = WrapMode.CHAR if lang == "zh" else WrapMode.WORD
+    with pdf.table(col_widths=widths, text_align="CENTER", num_heading_rows=2, wrapmode=wrap,
                    headings_style=_HEADING, line_height=4.2 if lang == "zh" else 3.4, padding=1) as table:
         top = table.row()
         top.cell(_t(form.corner_zh, form.corner_en, lang) if form.corner_zh else "", rowspan=2)
