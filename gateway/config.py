@@ -59,6 +59,10 @@ class Settings:
     log_format: str = field(default_factory=lambda: _env("LOG_FORMAT", "json"))
     idempotency_ttl_hours: int = field(default_factory=lambda: _env("IDEMPOTENCY_TTL_HOURS", 24, int))
     presign_ttl_seconds: int = field(default_factory=lambda: _env("PRESIGN_TTL_SECONDS", 900, int))
+    #: Let webhooks and report deliveries reach loopback and private addresses (on-premise
+    #: receivers, tests); cloud metadata addresses stay refused.
+    webhook_allow_private_networks: bool = field(
+        default_factory=lambda: _env("WEBHOOK_ALLOW_PRIVATE_NETWORKS", False, bool))
     #: Public base URL used in presigned local-upload links; defaults to the request host.
     public_base_url: str | None = field(default_factory=lambda: _env("PUBLIC_BASE_URL"))
 

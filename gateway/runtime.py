@@ -16,6 +16,7 @@ from gateway.db import Database
 from gateway.jobs.dispatch import Dispatcher
 from gateway.jobs.inprocess import InProcessDispatcher
 from gateway.jobs.rq_dispatch import RQDispatcher
+from gateway.outbound import OutboundClient
 from gateway.policy import PolicyCache
 from gateway.registry.lookup import RegistryLookup
 from gateway.storage import FileStorage, storage_from_url
@@ -53,6 +54,11 @@ class Runtime:
     @functools.cached_property
     def policies(self) -> PolicyCache:
         return PolicyCache()
+
+    @functools.cached_property
+    def outbound(self) -> OutboundClient:
+        """HTTP to tenant-given URLs (webhooks, report delivery), private addresses refused."""
+        return OutboundClient(allow_private=self.settings.webhook_allow_private_networks)
 
     @functools.cached_property
     def claims(self) -> ClaimListCache:
