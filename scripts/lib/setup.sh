@@ -12,33 +12,41 @@ export UV_PROJECT_ENVIRONMENT="$QW_VENV"
 QW_TOOLS="$QW_ROOT/.venv-tools"
 QW_UV="$QW_TOOLS/bin/uv"
 
-qw_find_python() {
-  # The first Python 3.11+ on PATH (or QW_PYTHON); Debian 12 and Ubuntu 24.04 ship one as python3.
+qw_python() {
+  # Sets QW_PY to the first Python 3.11+ on PATH (or QW_PYTHON), resolved through shims such as
+  # pyenv's; only called when a virtualenv has to be made, so the no-op path starts no Python.
+  [ -n "${QW_PY:-}" ] && return 0
   local candidate
   for candidate in ${QW_PYTHON:-} python3 python3.14 python3.13 python3.12 python3.11; do
-    candidate=$(command -v "$candidate" 2>/dev/null) || continue
-    if "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
-      echo "$candidate"
-      return 0
-    fi
+    command -v "$candidate" >/dev/null 2>&1 || continue
+    QW_PY=$("$candidate" -c 'import sys; print(sys.executable) if sys.version_info >= (3, 11) else sys.exit(1)' \
+      2>/dev/null) && return 0
   done
   echo "Qingwang needs Python 3.11 or newer (python3 on PATH, or QW_PYTHON=/path/to/python)" >&2
   return 1
 }
 
+qw_tools_current() {
+  # The copy of the requirements file inside the tools venv says which pin it holds.
+  [ -x "$QW_UV" ] && cmp -s "$QW_ROOT/scripts/uv-requirements.txt" "$QW_TOOLS/uv-requirements.txt"
+}
+
 qw_system_packages() {
   local purpose=$1 extra=()
-  # Debian splits venv/ensurepip out of python3; the tools venv below needs it.
-  "$QW_PY" -c 'import ensurepip, venv' 2>/dev/null ||
-    extra+=("python$("$QW_PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')-venv")
+  if ! qw_tools_current; then
+    qw_python
+    # Debian splits venv/ensurepip out of python3; the tools venv needs it.
+    "$QW_PY" -c 'import ensurepip, venv' 2>/dev/null ||
+      extra+=("python$("$QW_PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')-venv")
+  fi
   "$QW_ROOT/scripts/install-system-deps" "$purpose" "${extra[@]}"
 }
 
 qw_tools() {
-  # uv from PyPI by pip with every hash checked; the copy of the requirements file inside the
-  # tools venv says which pin it holds, so a changed pin rebuilds it and an unchanged one costs a cmp.
+  # uv from PyPI by pip with every hash checked; a changed pin rebuilds the tools venv.
   local req="$QW_ROOT/scripts/uv-requirements.txt"
-  [ -x "$QW_UV" ] && cmp -s "$req" "$QW_TOOLS/uv-requirements.txt" && return 0
+  qw_tools_current && return 0
+  qw_python
   echo "installing the pinned uv into $QW_TOOLS"
   rm -rf "$QW_TOOLS"
   "$QW_PY" -m venv "$QW_TOOLS"
@@ -53,13 +61,12 @@ qw_sync() {
   # added to the virtualenv, such as the paddle extra; .ci/run starts from an empty one.
   local args=(sync --frozen --inexact --project "$QW_ROOT") extra
   for extra in "$@" ${QW_EXTRAS:-}; do args+=(--extra "$extra"); done
-  [ -x "$QW_VENV/bin/python" ] || args+=(--python "$QW_PY")
+  if [ ! -x "$QW_VENV/bin/python" ]; then qw_python; args+=(--python "$QW_PY"); fi
   "$QW_UV" "${args[@]}"
 }
 
 qw_setup() {
   local purpose=$1
-  QW_PY=$(qw_find_python)
   qw_system_packages "$purpose"
   qw_tools
   case "$purpose" in
