@@ -17,3 +17,14 @@ def test_relative_links_name_files_in_the_repository(page):
         path = (page.parent / target.split("#", 1)[0]).resolve()
         assert path.is_relative_to(ROOT), f"{page.name} links outside the repository: {target}"
         assert path.exists(), f"{page.name} links to a missing file: {target}"
+
+
+def test_every_setting_the_code_reads_is_in_the_readme():
+    """A setting read through gateway.config.Settings is documented; a documented one exists."""
+    config = (ROOT / "gateway" / "config.py").read_text(encoding="utf-8")
+    read = set(re.findall(r'_env\("([A-Z0-9_]+)"', config))
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    documented = {name for name in re.findall(r"`([A-Z][A-Z0-9_]{2,})`", section) if "_" in name or name in read}
+    assert read - documented == set(), "settings missing from the README's Configuration table"
+    assert documented - read == set(), "the README documents settings nothing reads"
