@@ -36,8 +36,9 @@ TITLES = {
 }
 
 
-def problem_response(status: int, detail: str | None = None, *, slug: str | None = None, title: str | None = None,
-                     errors: dict | None = None, headers: dict | None = None, **extra):
+def problem_document(status: int, detail: str | None = None, *, slug: str | None = None, title: str | None = None,
+                     errors: dict | None = None, **extra) -> dict:
+    """The RFC 9457 problem details object (also used in place, for one item of a batch)."""
     default_slug, zh, en = TITLES.get(status, ("error", "错误", "Error"))
     body = {
         "type": f"{request.host_url}problems/{slug or default_slug}",
@@ -52,7 +53,16 @@ def problem_response(status: int, detail: str | None = None, *, slug: str | None
     if request_id:
         body["request_id"] = request_id
     body.update(extra)
-    response = jsonify(body)
+    return body
+
+
+def service_error_document(exc: ServiceError) -> dict:
+    return problem_document(exc.status, exc.message(language()), slug=exc.code, errors=exc.errors, **exc.extra)
+
+
+def problem_response(status: int, detail: str | None = None, *, slug: str | None = None, title: str | None = None,
+                     errors: dict | None = None, headers: dict | None = None, **extra):
+    response = jsonify(problem_document(status, detail, slug=slug, title=title, errors=errors, **extra))
     response.status_code = status
     response.content_type = CONTENT_TYPE
     for key, value in (headers or {}).items():

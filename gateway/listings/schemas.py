@@ -41,3 +41,40 @@ class ListingSchema(ma.Schema):
     document_ids = ma.fields.List(ma.fields.String())
     created_at = ma.fields.DateTime()
     updated_at = ma.fields.DateTime()
+
+
+#: Items per batch call: large enough to screen a catalogue quickly, small enough that one
+#: call stays a few seconds and a few megabytes.
+MAX_BATCH = 1000
+
+
+class BatchRequestSchema(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    items = ma.fields.List(ma.fields.Raw(), required=True, validate=ma.validate.Length(min=1, max=MAX_BATCH),
+                           metadata={"description": "listings as in POST /v1/listings; each is checked on its own"})
+
+
+class BatchItemErrorSchema(ma.Schema):
+    class Meta:
+        unknown = ma.INCLUDE
+
+    type = ma.fields.String()
+    title = ma.fields.String()
+    status = ma.fields.Integer()
+    detail = ma.fields.String()
+    errors = ma.fields.Dict()
+
+
+class BatchItemSchema(ma.Schema):
+    id = ma.fields.String(metadata={"description": "the listing, when the item was decided"})
+    external_id = ma.fields.String(allow_none=True)
+    outcome = ma.fields.String(metadata={"description": "allow, block or review"})
+    decision = ma.fields.Nested(DecisionSchema)
+    error = ma.fields.Nested(BatchItemErrorSchema, metadata={"description": "why this item was not decided"})
+
+
+class BatchResponseSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(BatchItemSchema), required=True,
+                           metadata={"description": "one result per item, in the order given"})

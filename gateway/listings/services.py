@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -12,7 +13,7 @@ from gateway.decisions.services import record_decision
 from gateway.documents.models import Document
 from gateway.documents.services import document_facts, platform_documents
 from gateway.documents.signals import document_read
-from gateway.errors import NotFound, field_error
+from gateway.errors import NotFound, ServiceError, field_error
 from gateway.ids import new_id
 from gateway.jobs import outbox
 from gateway.jobs.names import TaskName
@@ -49,59 +50,150 @@ def _evaluate(runtime: Runtime, session: Session, platform_id: str, claim: Listi
                             documents=[document_facts(d) for d in documents], claims=runtime.claims.get())
 
 
-def submit_listing(runtime: Runtime, platform_id: str, body: dict) -> tuple[Listing, Decision, list[str]]:
-    """Create or update (by external_id) a listing and decide it now; returns the listing,
-    its decision and the ids of its documents.
+@dataclass
+class Prepared:
+    """One submission read and decided, ready to write."""
+
+    body: dict
+    merchant: Merchant
+    existing_id: str | None
+    attached: list[Document]
+    documents: list[Document]
+    evaluation: object
+
+
+@dataclass
+class Submitted:
+    listing: Listing
+    decision: Decision
+    document_ids: list[str]
+
+
+#: Submissions written per transaction: one batch is at most this long a lock on SQLite's writer.
+WRITE_CHUNK = 200
+
+
+def submit_listing(runtime: Runtime, platform_id: str, body: dict) -> Submitted:
+    """Create or update (by external_id) a listing and decide it now.
 
     This is the API's hot path (hundreds per second). Everything is read and decided
     outside any write transaction; the write is one short transaction for the listing
     and its decision, so concurrent submissions wait on each other only for that
     (SQLite has a single writer).
     """
+    result = submit_listings(runtime, platform_id, [body])[0]
+    if isinstance(result, ServiceError):
+        raise result
+    return result
+
+
+def submit_listings(runtime: Runtime, platform_id: str, bodies: list[dict]) -> list[Submitted | ServiceError]:
+    """Decide many submissions (a catalogue screened in batches): in order, one result each,
+    a submission that cannot be decided answered by its error without failing the rest.
+    The same external_id twice in one call: the later one is refused (which would win is
+    not for the gateway to guess)."""
+    results: list[Submitted | ServiceError | None] = [None] * len(bodies)
+    seen: set[str] = set()
+    for index, body in enumerate(bodies):
+        if body["external_id"] in seen:
+            results[index] = field_error("json", "external_id", f"同一批次中 external_id 重复：{body['external_id']}",
+                                         f"external_id {body['external_id']} appears twice in this batch")
+        seen.add(body["external_id"])
+    pending = [i for i, r in enumerate(results) if r is None]
+    prepared: dict[int, Prepared] = {}
     with runtime.db.read_sessionmaker() as reader:
-        merchant = reader.get(Merchant, body["merchant_id"])
-        if merchant is None or merchant.platform_id != platform_id:
-            raise field_error("json", "merchant_id", f"商户不存在：{body['merchant_id']}",
-                              f"Unknown merchant {body['merchant_id']}", ["unknown merchant"])
-        attached = platform_documents(reader, platform_id, body["document_ids"]) if body.get("document_ids") else []
-        existing_id = reader.scalar(select(Listing.id).where(Listing.platform_id == platform_id,
-                                                             Listing.external_id == body["external_id"]))
-        current = listing_documents(reader, existing_id) if existing_id else []
-        known = {d.id for d in current}
-        documents = current + [d for d in attached if d.id not in known]
-        evaluation = _evaluate(runtime, reader, platform_id, _claim(body), merchant, documents)
+        merchants = {m.id: m for m in reader.scalars(select(Merchant).where(
+            Merchant.id.in_({bodies[i]["merchant_id"] for i in pending}), Merchant.platform_id == platform_id))}
+        existing = _existing_listings(reader, platform_id, [bodies[i]["external_id"] for i in pending])
+        current = _documents_of(reader, list(existing.values()))
+        for index in pending:
+            body = bodies[index]
+            try:
+                prepared[index] = _prepare(runtime, reader, platform_id, body, merchants, existing, current)
+            except ServiceError as exc:
+                results[index] = exc
+    ready = sorted(prepared)
+    for start in range(0, len(ready), WRITE_CHUNK):
+        chunk = [prepared[i] for i in ready[start:start + WRITE_CHUNK]]
+        for index, submitted in zip(ready[start:start + WRITE_CHUNK], _write(runtime, platform_id, chunk)):
+            results[index] = submitted
+    return results
+
+
+def _existing_listings(session: Session, platform_id: str, external_ids: list[str]) -> dict[str, str]:
+    """external_id -> listing id, for those that exist."""
+    if not external_ids:
+        return {}
+    return dict(session.execute(select(Listing.external_id, Listing.id).where(
+        Listing.platform_id == platform_id, Listing.external_id.in_(external_ids))).all())
+
+
+def _documents_of(session: Session, listing_ids: list[str]) -> dict[str, list[Document]]:
+    """The documents attached to each listing, in a stable order."""
+    out: dict[str, list[Document]] = {}
+    if listing_ids:
+        for listing_id, document in session.execute(
+                select(ListingDocument.listing_id, Document).join(Document, ListingDocument.document_id == Document.id)
+                .where(ListingDocument.listing_id.in_(listing_ids)).order_by(Document.id)):
+            out.setdefault(listing_id, []).append(document)
+    return out
+
+
+def _prepare(runtime: Runtime, reader: Session, platform_id: str, body: dict, merchants: dict[str, Merchant],
+             existing: dict[str, str], current: dict[str, list[Document]]) -> Prepared:
+    merchant = merchants.get(body["merchant_id"])
+    if merchant is None:
+        raise field_error("json", "merchant_id", f"商户不存在：{body['merchant_id']}",
+                          f"Unknown merchant {body['merchant_id']}", ["unknown merchant"])
+    attached = platform_documents(reader, platform_id, body["document_ids"]) if body.get("document_ids") else []
+    existing_id = existing.get(body["external_id"])
+    documents = list(current.get(existing_id, ()))
+    known = {d.id for d in documents}
+    attached = [d for d in attached if d.id not in known]
+    documents += attached
+    evaluation = _evaluate(runtime, reader, platform_id, _claim(body), merchant, documents)
+    return Prepared(body, merchant, existing_id, attached, documents, evaluation)
+
+
+def _write(runtime: Runtime, platform_id: str, chunk: list[Prepared]) -> list[Submitted]:
+    """Write a chunk of decided submissions in one short transaction."""
     for attempt in range(3):
         try:
             with runtime.db.session() as writer:
-                listing = writer.get(Listing, existing_id) if existing_id else None
-                if listing is None:
-                    listing = Listing(id=new_id("lst"), platform_id=platform_id, external_id=body["external_id"])
-                    writer.add(listing)
-                listing.merchant_id = merchant.id
-                for name in FIELDS:
-                    setattr(listing, name, body.get(name))
-                listing.description = listing.description or ""
-                listing.registration_key = (lookup_key(listing.registration_number)
-                                            if listing.registration_number else None)
-                for doc in attached:
-                    if doc.id not in known:
-                        writer.add(ListingDocument(listing_id=listing.id, document_id=doc.id))
-                decision = record_decision(writer, platform_id=platform_id, subject_type="listing",
-                                           subject_id=listing.id, outcome=evaluation.outcome,
-                                           reasons=evaluation.reasons, registry_version=evaluation.registry_version,
-                                           looked_at=evaluation.looked_at, trigger="submitted", flush=False)
-                listing.outcome, listing.decision_id = evaluation.outcome, decision.id
-            return listing, decision, [d.id for d in documents]
+                return [_write_one(writer, platform_id, p) for p in chunk]
         except IntegrityError:
-            # A concurrent request created the same external_id first: update that one.
+            # A concurrent request created one of these external_ids first: update that one.
             if attempt == 2:
                 raise
             with runtime.db.read_sessionmaker() as reader:
-                existing_id = reader.scalar(select(Listing.id).where(Listing.platform_id == platform_id,
-                                                                     Listing.external_id == body["external_id"]))
-                current = listing_documents(reader, existing_id) if existing_id else []
-                known = {d.id for d in current}
+                existing = _existing_listings(reader, platform_id, [p.body["external_id"] for p in chunk])
+                current = _documents_of(reader, list(existing.values()))
+            for p in chunk:
+                p.existing_id = existing.get(p.body["external_id"])
+                known = {d.id for d in current.get(p.existing_id, ())}
+                p.attached = [d for d in p.attached if d.id not in known]
     raise AssertionError("unreachable")
+
+
+def _write_one(writer: Session, platform_id: str, p: Prepared) -> Submitted:
+    body, evaluation = p.body, p.evaluation
+    listing = writer.get(Listing, p.existing_id) if p.existing_id else None
+    if listing is None:
+        listing = Listing(id=new_id("lst"), platform_id=platform_id, external_id=body["external_id"])
+        writer.add(listing)
+    listing.merchant_id = p.merchant.id
+    for name in FIELDS:
+        setattr(listing, name, body.get(name))
+    listing.description = listing.description or ""
+    listing.registration_key = lookup_key(listing.registration_number) if listing.registration_number else None
+    for doc in p.attached:
+        writer.add(ListingDocument(listing_id=listing.id, document_id=doc.id))
+    decision = record_decision(writer, platform_id=platform_id, subject_type="listing", subject_id=listing.id,
+                               outcome=evaluation.outcome, reasons=evaluation.reasons,
+                               registry_version=evaluation.registry_version, looked_at=evaluation.looked_at,
+                               trigger="submitted", flush=False)
+    listing.outcome, listing.decision_id = evaluation.outcome, decision.id
+    return Submitted(listing, decision, [d.id for d in p.documents])
 
 
 def get_listing(session: Session, platform_id: str, listing_id: str) -> Listing:

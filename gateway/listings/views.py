@@ -1,15 +1,20 @@
 from __future__ import annotations
 
+import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from gateway import web
 from gateway.decisions.models import Decision
+from gateway.errors import ServiceError
+from gateway.i18n import pick
 from gateway.listings.models import Listing, ListingDocument
-from gateway.listings.schemas import ListingCreateSchema, ListingSchema
-from gateway.listings.services import get_listing, submit_listing
+from gateway.listings.schemas import (BatchRequestSchema, BatchResponseSchema, ListingCreateSchema,
+                                      ListingSchema)
+from gateway.listings.services import get_listing, submit_listing, submit_listings
 from gateway.pagination import paginate
+from gateway.problems import problem_document, service_error_document
 
 blp = Blueprint("listings", __name__, url_prefix="/v1/listings",
                 description="商品核验 / Listing checks (synchronous decisions)")
@@ -41,8 +46,8 @@ class Listings(MethodView):
         applicable reason is reported. Attached certificate images are cross-checked
         when read; a change of outcome then arrives as a `listing.*` webhook.
         """
-        listing, decision, document_ids = submit_listing(web.runtime(), web.platform_id(), body)
-        return present(listing, decision, document_ids)
+        done = submit_listing(web.runtime(), web.platform_id(), body)
+        return present(done.listing, done.decision, done.document_ids)
 
     @blp.response(200, ListingSchema(many=True))
     @blp.paginate()
@@ -51,6 +56,46 @@ class Listings(MethodView):
         rows = paginate(select(Listing).where(Listing.platform_id == web.platform_id())
                         .order_by(Listing.created_at.desc(), Listing.id.desc()), pagination_parameters)
         return [present(r) for r in rows]
+
+
+_ITEM = ListingCreateSchema()
+
+
+@blp.route("/batch")
+class ListingBatch(MethodView):
+    @blp.arguments(BatchRequestSchema())
+    @blp.response(200, BatchResponseSchema())
+    def post(self, body):
+        """批量核验商品 / Check up to 1,000 listings in one call (a whole catalogue, in batches)
+
+        One result per item, in order: `{id, external_id, decision}`, or `{external_id, error}`
+        with the item's problem (RFC 9457 details) when it cannot be decided. A bad item
+        never fails the rest. Items are created or updated by `external_id`, so sending a
+        batch again decides the same listings anew rather than adding new ones.
+        """
+        results: list[dict | None] = [None] * len(body["items"])
+        valid, positions = [], []
+        for index, item in enumerate(body["items"]):
+            try:
+                valid.append(_ITEM.load(item))
+                positions.append(index)
+            except ma.ValidationError as exc:
+                results[index] = {"external_id": _external_id(item), "error": problem_document(
+                    422, pick("该项有字段不符合要求，见 errors", "Some fields of this item are invalid, see errors"),
+                    slug="validation-error", errors={"json": exc.messages})}
+        for index, item, outcome in zip(positions, valid,
+                                        submit_listings(web.runtime(), web.platform_id(), valid)):
+            if isinstance(outcome, ServiceError):
+                results[index] = {"external_id": item["external_id"], "error": service_error_document(outcome)}
+            else:
+                results[index] = {"id": outcome.listing.id, "external_id": item["external_id"],
+                                  "outcome": outcome.decision.outcome, "decision": outcome.decision}
+        return {"items": results}
+
+
+def _external_id(item) -> str | None:
+    value = item.get("external_id") if isinstance(item, dict) else None
+    return value if isinstance(value, str) else None
 
 
 @blp.route("/<listing_id>")
