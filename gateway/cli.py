@@ -19,6 +19,8 @@ from gateway.config import Settings
 from gateway.demo import find_samples, run_demo
 from gateway.errors import ServiceError
 from gateway.jobs.outbox import dispatch_after_commit
+from gateway.monitoring import rescreen
+from gateway.monitoring.cli import listings_cli
 from gateway.registry.importer import import_snapshot
 from gateway.tenancy.services import create_platform, create_staff_user
 from workers.pool import run_workers
@@ -163,6 +165,7 @@ def users_create(email, role, platform_id, password_stdin, as_json):
 
 
 cli.add_command(openapi_cli)
+cli.add_command(listings_cli)
 
 
 # --- registry ----------------------------------------------------------------------------------------------
@@ -230,9 +233,13 @@ def claims_import(path, as_json):
     runtime = _runtime()
     row = import_file(runtime.db, path)
     runtime.claims.invalidate()
-    _emit(as_json, {"version": row.version, "entries": len(row.entries), "source": row.source, "sha256": row.sha256},
-          f"违规用语列表第 {row.version} 版已生效（{len(row.entries)} 条） / "
-          f"phrase list version {row.version} in force ({len(row.entries)} entries)")
+    # A new phrase list can change any listing's decision: every catalogue is screened again.
+    run = rescreen.start(runtime, "claims_import")
+    _emit(as_json, {"version": row.version, "entries": len(row.entries), "source": row.source, "sha256": row.sha256,
+                    "rescreen": run.id},
+          f"违规用语列表第 {row.version} 版已生效（{len(row.entries)} 条），全部商品重新核验（{run.id}） / "
+          f"phrase list version {row.version} in force ({len(row.entries)} entries); "
+          f"every listing is screened again ({run.id})")
 
 
 def main():

@@ -16,6 +16,7 @@ class TaskName(StrEnum):
     MERCHANT_LISTINGS_RECHECK = "merchant.listings_recheck"
     REGISTRY_REEVALUATE = "registry.reevaluate"
     WEBHOOK_DELIVER = "webhook.deliver"
+    CATALOGUE_RESCREEN = "catalogue.rescreen"
 
     @property
     def queue(self) -> str:

@@ -22,7 +22,7 @@ from gateway.merchants.models import Merchant
 from gateway.runtime import Runtime
 from gateway.webhooks.services import emit
 from verifiers.identifiers import lookup_key
-from verifiers.rules.facts import ListingClaim
+from verifiers.rules.facts import Holding, ListingClaim
 from verifiers.rules.listing import evaluate_listing
 from verifiers.rules.merchant import holdings_of
 from verifiers.rules.model import ListingOutcome
@@ -41,10 +41,23 @@ def _claim(fields) -> ListingClaim:
                         manufacturer=get("manufacturer"), model=get("model"), device_class=get("device_class"))
 
 
+def evaluate_stored(runtime: Runtime, session: Session, listing: Listing, merchant: Merchant,
+                    documents: list[Document], holdings: list[Holding] | None = None):
+    """What the rules in force say of a stored listing now (nothing is written). ``holdings``:
+    the merchant's, when the caller already looked them up (a catalogue re-screen)."""
+    return _evaluate(runtime, session, listing.platform_id, _claim(listing), merchant, documents, holdings)
+
+
+def merchant_holdings(runtime: Runtime, session: Session, merchant: Merchant) -> list[Holding]:
+    """The licences and filings in force that the merchant's credit code holds today."""
+    return holdings_of(merchant.uscc, runtime.registry, runtime.policies.get(session, merchant.platform_id))[0]
+
+
 def _evaluate(runtime: Runtime, session: Session, platform_id: str, claim: ListingClaim, merchant: Merchant,
-              documents: list[Document]):
+              documents: list[Document], holdings: list[Holding] | None = None):
     policy = runtime.policies.get(session, platform_id)
-    holdings, _, _ = holdings_of(merchant.uscc, runtime.registry, policy)
+    if holdings is None:
+        holdings, _, _ = holdings_of(merchant.uscc, runtime.registry, policy)
     return evaluate_listing(claim, merchant_status=merchant.status, merchant_uscc=merchant.uscc, holdings=holdings,
                             registry=runtime.registry, policy=policy,
                             documents=[document_facts(d) for d in documents], claims=runtime.claims.get())
@@ -105,7 +118,7 @@ def submit_listings(runtime: Runtime, platform_id: str, bodies: list[dict]) -> l
         merchants = {m.id: m for m in reader.scalars(select(Merchant).where(
             Merchant.id.in_({bodies[i]["merchant_id"] for i in pending}), Merchant.platform_id == platform_id))}
         existing = _existing_listings(reader, platform_id, [bodies[i]["external_id"] for i in pending])
-        current = _documents_of(reader, list(existing.values()))
+        current = listings_documents(reader, list(existing.values()))
         for index in pending:
             body = bodies[index]
             try:
@@ -128,7 +141,7 @@ def _existing_listings(session: Session, platform_id: str, external_ids: list[st
         Listing.platform_id == platform_id, Listing.external_id.in_(external_ids))).all())
 
 
-def _documents_of(session: Session, listing_ids: list[str]) -> dict[str, list[Document]]:
+def listings_documents(session: Session, listing_ids: list[str]) -> dict[str, list[Document]]:
     """The documents attached to each listing, in a stable order."""
     out: dict[str, list[Document]] = {}
     if listing_ids:
@@ -167,7 +180,7 @@ def _write(runtime: Runtime, platform_id: str, chunk: list[Prepared]) -> list[Su
                 raise
             with runtime.db.read_sessionmaker() as reader:
                 existing = _existing_listings(reader, platform_id, [p.body["external_id"] for p in chunk])
-                current = _documents_of(reader, list(existing.values()))
+                current = listings_documents(reader, list(existing.values()))
             for p in chunk:
                 p.existing_id = existing.get(p.body["external_id"])
                 known = {d.id for d in current.get(p.existing_id, ())}
@@ -216,8 +229,7 @@ def decide(runtime: Runtime, session: Session, listing: Listing, trigger: str,
     ``notify``: send a webhook when the outcome changes.
     """
     merchant = session.get(Merchant, listing.merchant_id)
-    evaluation = _evaluate(runtime, session, listing.platform_id, _claim(listing), merchant,
-                           listing_documents(session, listing.id))
+    evaluation = evaluate_stored(runtime, session, listing, merchant, listing_documents(session, listing.id))
     decision = record_decision(session, platform_id=listing.platform_id, subject_type="listing", subject_id=listing.id,
                                outcome=evaluation.outcome, reasons=evaluation.reasons,
                                registry_version=evaluation.registry_version, looked_at=evaluation.looked_at,

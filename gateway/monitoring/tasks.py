@@ -7,6 +7,7 @@ from gateway.jobs.handlers import task
 from gateway.jobs.names import TaskName
 from gateway.listings.tasks import recheck_in_batches
 from gateway.merchants.services import reverify
+from gateway.monitoring.rescreen import screen_part
 from gateway.monitoring.services import touched_by_snapshot
 from gateway.runtime import Runtime
 
@@ -26,3 +27,8 @@ def reevaluate_after_snapshot(runtime: Runtime, payload: dict) -> None:
     for merchant_id in merchant_ids:
         reverify(runtime, merchant_id, "registry_snapshot")
     recheck_in_batches(runtime, listing_ids, "registry_snapshot")
+
+
+@task(TaskName.CATALOGUE_RESCREEN)
+def rescreen_catalogue_part(runtime: Runtime, payload: dict) -> None:
+    screen_part(runtime, payload)

@@ -9,6 +9,8 @@ Every failure is an :class:`IdentifierError` with a stable ``reason`` (see ``err
 """
 from __future__ import annotations
 
+import functools
+
 import re
 import unicodedata
 
@@ -30,6 +32,14 @@ _ALL_SHAPES = (*REGISTRATION_SHAPES, *FILING_SHAPES, *(pair for kind in _LICENCE
                                                        for pair in _LICENCE_SHAPES[kind]))
 
 
+# Parsing is pure and a catalogue names the same few thousand numbers again and again (the
+# listing API, a million-listing re-screen): the results are kept, bounded. Failures raise
+# and are not kept.
+@functools.lru_cache(maxsize=65536)
+def _parse(text: str) -> ParsedIdentifier:
+    return parse_first(_ALL_SHAPES, text, "证照编号", "licence or certificate number")
+
+
 def identify(text: str, *, allow_legacy: bool = True) -> ParsedIdentifier:
     """Read ``text`` as whichever number kind it is.
 
@@ -38,7 +48,7 @@ def identify(text: str, *, allow_legacy: bool = True) -> ParsedIdentifier:
     ``format``. With ``allow_legacy=False`` an outdated (2004-2014 registration, 2009-era
     advertisement) number raises ``legacy_format`` instead of parsing with ``legacy=True``.
     """
-    parsed = parse_first(_ALL_SHAPES, text, "证照编号", "licence or certificate number")
+    parsed = _parse(text)
     if parsed.legacy and not allow_legacy:
         raise IdentifierError("legacy_format",
                               f"{parsed.number}是已停用的旧格式编号，不再有效 / "
@@ -52,6 +62,7 @@ def format_identifier(parsed: ParsedIdentifier) -> str:
     return format_registration(parsed) if parsed.kind in (REGISTRATION, FILING) else format_licence(parsed)
 
 
+@functools.lru_cache(maxsize=65536)
 def lookup_key(text: str) -> str:
     """The key a registry stores and queries numbers by, however they were typed.
 

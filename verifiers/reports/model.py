@@ -88,7 +88,9 @@ CODE_VIOLATION_TYPES: dict[str, str] = {
     "LICENCE_REVOKED": "unlicensed_seller", "CLASS3_REQUIRES_LICENCE": "unlicensed_seller",
     "CLASS2_REQUIRES_FILING": "unlicensed_seller", "ONLINE_SALES_NOT_FILED": "unlicensed_seller",
     "DOC_EXPIRED": "unlicensed_seller", "NAME_MISMATCH": "unlicensed_seller", "USCC_MISMATCH": "unlicensed_seller",
-    "LICENCE_SCOPE_EXCLUDES": "beyond_scope",
+    "LICENCE_SCOPE_EXCLUDES": "beyond_scope", "SCOPE_UNDETERMINED": "beyond_scope",
+    # A device offered with no registration or filing number shown: sold as something else.
+    "UNDECLARED_DEVICE": "no_product_certificate_display",
     "REGNO_INVALID": "unregistered_product", "REGNO_NOT_FOUND": "unregistered_product",
     "REGNO_EXPIRED": "unregistered_product", "REGNO_CANCELLED": "unregistered_product",
     "PRODUCT_MISMATCH": "product_info_mismatch", "MODEL_MISMATCH": "product_info_mismatch",
@@ -101,6 +103,7 @@ CODE_VIOLATION_TYPES: dict[str, str] = {
     "DOC_UNREADABLE": "other", "DOC_TYPE_UNKNOWN": "other", "DOC_FIELD_MISSING": "other", "DOC_PENDING": "other",
     "LOW_CONFIDENCE": "other", "USCC_INVALID": "other", "FOCUS_CATEGORY": "other", "NOTICE_MISSING": "other",
     "MERCHANT_NOT_APPROVED": "other", "MERCHANT_SUSPENDED": "other", "SELF_REGISTRANT": "other",
+    "LICENCE_CANCELLED": "other", "CLASS2_FILING_EXEMPT": "other",
 }
 
 

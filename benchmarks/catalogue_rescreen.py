@@ -1,0 +1,157 @@
+"""A whole catalogue re-screened: how long a million listings take, and the workers' memory.
+
+    python benchmarks/catalogue_rescreen.py [--listings 1000000] [--devices 100000] [--processes 2]
+                                            [--database sqlite|postgresql] [--json out.json]
+
+Sets up a registry (samples' generator), an approved merchant and 5,000 real listings decided
+through the ordinary path, then copies them (same products, new external ids, the same
+decision) up to --listings rows in bulk. It then starts a re-screen after a new phrase list
+that changes one listing in a hundred, and runs `qingwang worker --burst` with --processes
+worker processes until the run is done. Reports the wall time of the re-screen alone, the
+listings seen and changed, and the peak memory of the largest worker process. Needs Redis
+(QW_TEST_REDIS_URL, default redis://localhost:6379/15; the database is flushed).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.listing_decisions import prepare  # noqa: E402
+from benchmarks.registry_import import machine  # noqa: E402
+
+#: Added to every hundredth copy's description; the new list below reviews it.
+MARKER = "网红同款神仙水"
+NEW_LIST = [{"id": "dynamic_keyword", "phrase": "神仙水", "kind": "literal", "category": "regulator_keyword",
+             "severity": "review", "article": "医疗器械监督管理条例第六十条",
+             "explanation_zh": "监管部门通报的动态关键词", "explanation_en": "A keyword the regulator circulated"}]
+
+
+def fill(runtime, platform_id: str, bodies: list[dict], total: int) -> None:
+    """The first len(bodies) listings decided for real; the rest bulk copies of them."""
+    from sqlalchemy import insert, select
+
+    from gateway.ids import new_id
+    from gateway.listings.models import Listing
+    from gateway.listings.services import submit_listings
+    from verifiers.identifiers import lookup_key
+
+    templates = []
+    for start in range(0, len(bodies), 1000):
+        for body, result in zip(bodies[start:start + 1000],
+                                submit_listings(runtime, platform_id, bodies[start:start + 1000])):
+            templates.append((body, result.listing.outcome, result.decision.id))
+    batch = []
+    with runtime.db.engine.begin() as conn:
+        for n in range(len(templates), total):
+            body, outcome, decision_id = templates[n % len(templates)]
+            description = body["description"] + (MARKER if n % 100 == 0 else "")
+            batch.append({"id": new_id("lst"), "platform_id": platform_id, "merchant_id": body["merchant_id"],
+                          "external_id": f"copy-{n}", "title": body["title"], "description": description,
+                          "registration_number": body["registration_number"],
+                          "registration_key": lookup_key(body["registration_number"]),
+                          "product_name": body["product_name"], "manufacturer": body["manufacturer"],
+                          "model": body["model"], "outcome": outcome, "decision_id": decision_id})
+            if len(batch) == 20_000:
+                conn.execute(insert(Listing), batch)
+                batch = []
+        if batch:
+            conn.execute(insert(Listing), batch)
+    with runtime.db.read_sessionmaker() as session:
+        assert session.scalar(select(Listing.id).where(Listing.external_id == f"copy-{total - 1}")) is not None
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--listings", type=int, default=1_000_000)
+    parser.add_argument("--devices", type=int, default=100_000)
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--pg-admin-url", default=os.environ.get(
+        "QW_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@localhost:5432/postgres"))
+    parser.add_argument("--redis-url", default=os.environ.get("QW_TEST_REDIS_URL", "redis://localhost:6379/15"))
+    parser.add_argument("--json")
+    args = parser.parse_args(argv)
+
+    from redis import Redis
+    from sqlalchemy import create_engine, text
+
+    work = Path(tempfile.mkdtemp(prefix="qw-bench-rescreen-"))
+    admin = name = None
+    if args.database == "sqlite":
+        url = f"sqlite:///{work / 'data' / 'qingwang.sqlite3'}"
+    else:
+        name = f"qingwang_bench_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(args.pg_admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = args.pg_admin_url.rsplit("/", 1)[0] + f"/{name}"
+    Redis.from_url(args.redis_url).flushdb()
+    try:
+        from gateway.claims.services import import_file
+        from sqlalchemy import delete
+
+        from gateway.config import Settings
+        from gateway.jobs.models import Task
+        from gateway.monitoring import rescreen
+        from gateway.monitoring.models import ScreeningRun
+        from gateway.runtime import Runtime
+        from gateway.tenancy.models import Platform
+
+        env, _key = prepare(work, args.devices, url)
+        env = dict(env, REDIS_URL=args.redis_url)
+        runtime = Runtime(Settings.from_mapping({k.lower(): v for k, v in env.items()}))
+        with runtime.db.session() as session:
+            # The set-up's own follow-ups (the registry import's re-evaluation would re-verify
+            # the document-less bench merchant) are not what is measured here.
+            session.execute(delete(Task))
+        bodies = [json.loads(line) for line in (work / "bodies.txt").read_text(encoding="utf-8").splitlines()]
+        for i, body in enumerate(bodies):
+            body["external_id"] = f"real-{i}"
+        with runtime.db.session() as session:
+            platform_id = session.query(Platform.id).scalar()
+        started = time.perf_counter()
+        fill(runtime, platform_id, bodies, args.listings)
+        print(f"{args.listings} listings in place in {time.perf_counter() - started:.0f} s", flush=True)
+        (work / "claims.json").write_text(json.dumps(NEW_LIST, ensure_ascii=False), encoding="utf-8")
+        import_file(runtime.db, work / "claims.json")
+        runtime.claims.invalidate()
+
+        started = time.perf_counter()
+        run = rescreen.start(runtime, "benchmark", parts=args.processes)
+        worker = subprocess.run([sys.executable, "-m", "gateway", "worker", "--burst",
+                                 "--processes", str(args.processes)],
+                                env={**os.environ, **env, "LOG_LEVEL": "WARNING"}, capture_output=True, text=True)
+        elapsed = time.perf_counter() - started
+        if worker.returncode != 0:
+            raise SystemExit(worker.stderr[-3000:])
+        with runtime.db.session() as session:
+            done = session.get(ScreeningRun, run.id)
+            result = {"machine": machine(), "database": args.database, "listings": args.listings,
+                      "devices": args.devices, "processes": args.processes, "seconds": round(elapsed, 1),
+                      "listings_per_second": round(done.listings_seen / elapsed),
+                      "seen": done.listings_seen, "changed": done.listings_changed, "status": done.status,
+                      "worker_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)}
+        runtime.close()
+    finally:
+        if admin is not None:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    print(json.dumps(result, ensure_ascii=False))
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
