@@ -22,7 +22,8 @@ from verifiers.registry.records import CANONICAL_VALUE, FieldSpec, record_fields
 #: Numbers and lookup keys: the longest printed number is far shorter.
 KEY_LENGTH = 120
 
-_TYPES: dict[str, Callable[[FieldSpec], TypeEngine]] = {
+#: The column type of each storage kind.
+COLUMN_TYPES: dict[str, Callable[[FieldSpec], TypeEngine]] = {
     "key": lambda spec: String(KEY_LENGTH),
     "short": lambda spec: String(spec.length),
     "text": lambda spec: Text(),
@@ -36,8 +37,9 @@ _JSON_KINDS = ("list", "scope")
 
 def column(spec: FieldSpec) -> Column:
     """The table column of one record field."""
-    return Column(spec.name, _TYPES[spec.storage](spec), primary_key=spec.primary_key, nullable=spec.nullable,
-                  index=spec.indexed, default=list if spec.storage in _JSON_KINDS else None)
+    default = list if spec.storage in _JSON_KINDS else None
+    return Column(spec.name, COLUMN_TYPES[spec.storage](spec), primary_key=spec.primary_key,
+                  nullable=spec.nullable, index=spec.indexed, default=default)
 
 
 def _json_text(storage: str) -> Callable:
@@ -51,7 +53,8 @@ def stored_values(record_type: type) -> Callable[[object], list]:
     JSON text, the rest as they are (COPY and executemany take them from here)."""
     specs = record_fields(record_type)
     values = attrgetter(*(spec.name for spec in specs))
-    encode = tuple((i, _json_text(spec.storage)) for i, spec in enumerate(specs) if spec.storage in _JSON_KINDS)
+    encode = tuple((i, _json_text(spec.storage)) for i, spec in enumerate(specs)
+                   if spec.storage in _JSON_KINDS)
 
     # attrgetter reads every field in one call; only the JSON fields need work after it.
     def stored(record) -> list:

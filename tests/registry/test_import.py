@@ -136,7 +136,10 @@ def test_row_hashes_are_stable(runtime, tmp_path):
 
 
 def test_tables_are_the_record_fields_and_the_bookkeeping():
-    from verifiers.registry.records import DeviceRecord, EnterpriseRecord, record_fields
+    from gateway.registry.columns import COLUMN_TYPES
+    from verifiers.registry.records import STORAGE_KINDS, DeviceRecord, EnterpriseRecord, record_fields
+
+    assert set(COLUMN_TYPES) == set(STORAGE_KINDS)
 
     for model, record_type in ((RegistryDevice, DeviceRecord), (RegistryEnterprise, EnterpriseRecord)):
         names = [spec.name for spec in record_fields(record_type)]

@@ -25,8 +25,8 @@ DESIGN_ENTERPRISE_KEYS = ("number", "kind", "holder", "uscc", "region", "scope",
 FILING = {"number": "粤穗械备20230018号", "kind": "filing", "class": 1, "product_name": "医用冷敷贴",
           "registrant": "广州示例敷料有限公司", "registrant_uscc": None, "models": ["10cm×12cm"], "category_code": "09",
           "approved_on": "2023-03-01", "valid_until": None, "status": "active", "issuer": "广州市市场监督管理局"}
-CLASS2_FILING = {"number": "浙杭药监械经营备20210153号", "kind": "class2_business_filing", "holder": "杭州示例医疗器械有限公司",
-                 "uscc": "9133010629141777XW", "region": "330106",
+CLASS2_FILING = {"number": "浙杭药监械经营备20210153号", "kind": "class2_business_filing",
+                 "holder": "杭州示例医疗器械有限公司", "uscc": "9133010629141777XW", "region": "330106",
                  "scope": [{"class": 2, "category": "07"}, {"class": 2, "category": "14"}],
                  "issued_on": "2021-09-08", "valid_until": None, "issuer": "杭州市市场监督管理局", "status": "active",
                  "address": None}
@@ -40,7 +40,8 @@ def test_derived_keys_are_the_design_keys_in_order():
 def test_canonical_form_round_trips_a_valid_row():
     device = device_from_mapping(FILING)
     assert device.canonical() == FILING and list(device.canonical()) == list(DESIGN_DEVICE_KEYS)
-    assert device.device_class == 1 and device.approved_on == date(2023, 3, 1) and device.models == ("10cm×12cm",)
+    assert device.device_class == 1 and device.models == ("10cm×12cm",)
+    assert device.approved_on == date(2023, 3, 1) and device.valid_until is None
     filing = enterprise_from_mapping(CLASS2_FILING)
     assert filing.canonical() == CLASS2_FILING and filing.scope == ((2, "07"), (2, "14"))
 

@@ -67,8 +67,9 @@ def record_field(storage: str, *, canonical: str | None = _OWN_NAME, length: int
         raise ValueError(f"unknown storage kind {storage!r}")
     if (storage == "short") != (length is not None):
         raise ValueError("a length goes with, and only with, a short field")
-    return field(metadata={SPEC: dict(canonical=canonical, storage=storage, length=length, primary_key=primary_key,
-                                      required=required, indexed=indexed, description=description)})
+    return field(metadata={SPEC: dict(canonical=canonical, storage=storage, length=length,
+                                      primary_key=primary_key, required=required, indexed=indexed,
+                                      description=description)})
 
 
 @functools.cache
@@ -114,7 +115,8 @@ class _Record:
     def canonical(self) -> dict:
         """The record with design §6's keys and JSON-ready values."""
         values, plan = _canonical_plan(type(self))
-        return {key: convert(value) if convert else value for (key, convert), value in zip(plan, values(self))}
+        return {key: convert(value) if convert else value
+                for (key, convert), value in zip(plan, values(self))}
 
 
 class RecordError(ValueError):
