@@ -2,9 +2,12 @@
 
 The whole import is one transaction: a snapshot either lands completely or not at all.
 Rows go in bulk (PostgreSQL: COPY, straight into an empty table or into a temporary
-table merged with one INSERT … ON CONFLICT; SQLite: batched executemany upserts),
-never one by one through the ORM. A record whose content did not change keeps its old snapshot id, so
-"what changed in this snapshot" is simply the rows carrying its id.
+table merged with one INSERT … SELECT … ON CONFLICT; SQLite: batched executemany
+upserts), never one by one through the ORM. The upserts are SQLAlchemy's dialect
+``insert().on_conflict_do_update()``, compiled once per file; their columns and the
+rows' values come from the record declarations (verifiers/registry/records.py). A
+record whose content did not change keeps its old snapshot id, so "what changed in
+this snapshot" is simply the rows carrying its id.
 """
 from __future__ import annotations
 
@@ -16,26 +19,27 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
-import orjson
-from sqlalchemy import insert, update
+from sqlalchemy import Table, column, func, insert, select, update
+from sqlalchemy import table as table_clause
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from gateway.db import Database, utcnow
-from gateway.errors import Invalid
 from gateway.ids import new_id
+from gateway.errors import Invalid
 from gateway.jobs import outbox
 from gateway.jobs.names import TaskName
-from gateway.registry.models import RegistrySnapshot
+from gateway.registry.columns import stored_values
+from gateway.registry.models import RegistryDevice, RegistryEnterprise, RegistrySnapshot
 from verifiers.registry.formats import discover, jsonl_chunks, parse_jsonl_lines, read
-from verifiers.registry.records import DeviceRecord, EnterpriseRecord, scope_items
+from verifiers.registry.records import DeviceRecord, EnterpriseRecord
 
 KEPT_ERRORS = 1000
 
-DEVICE_COLUMNS = ("key", "number", "kind", "device_class", "product_name", "registrant", "registrant_uscc", "models",
-                  "category_code", "approved_on", "valid_until", "status", "issuer", "snapshot_id", "row_hash")
-ENTERPRISE_COLUMNS = ("key", "number", "kind", "holder", "uscc", "region", "scope", "issued_on", "valid_until",
-                      "issuer", "status", "address", "snapshot_id", "row_hash")
+_TABLES: dict[str, Table] = {t.name: t for t in (RegistryDevice.__table__, RegistryEnterprise.__table__)}
+DEVICE_COLUMNS = tuple(RegistryDevice.__table__.columns.keys())
+ENTERPRISE_COLUMNS = tuple(RegistryEnterprise.__table__.columns.keys())
 #: Fields the UDI database does not carry: a UDI import keeps what an earlier snapshot said.
 UDI_KEEPS = ("approved_on", "valid_until", "issuer", "registrant_uscc", "category_code")
 
@@ -65,27 +69,32 @@ class ImportResult:
                 "rejected": self.rejected, "sha256": self.sha256}
 
 
-def _device_values(r: DeviceRecord) -> tuple:
-    return (r.key, r.number, r.kind, r.device_class, r.product_name, r.registrant, r.registrant_uscc,
-            orjson.dumps(list(r.models)).decode(), r.category_code, r.approved_on, r.valid_until, r.status, r.issuer)
+#: A record's stored values (the table's columns less snapshot_id and row_hash), by record type.
+_STORED = {DeviceRecord: stored_values(DeviceRecord), EnterpriseRecord: stored_values(EnterpriseRecord)}
 
 
-def _enterprise_values(r: EnterpriseRecord) -> tuple:
-    scope = orjson.dumps(scope_items(r.scope, r.excluded)).decode()
-    return (r.key, r.number, r.kind, r.holder, r.uscc, r.region, scope, r.issued_on, r.valid_until, r.issuer,
-            r.status, r.address)
-
-
-def _update_set(columns, merge_nulls: bool, table: str) -> str:
-    parts = []
-    for column in columns:
-        if column == "key":
+def _upsert(insert_, target: Table, merge_nulls: bool, source=None):
+    """``INSERT … ON CONFLICT (key) DO UPDATE`` of every other column, only where the row
+    changed, so an unchanged record keeps its snapshot id. From ``source`` (a select) or,
+    without it, from one row of parameters in column order. ``insert_`` is the dialect's
+    own ``insert``; with ``merge_nulls`` (a UDI import) the fields UDI does not carry keep
+    what the table holds."""
+    columns = list(target.columns.keys())
+    statement = insert_(target) if source is None else insert_(target).from_select(columns, source)
+    excluded = statement.excluded
+    changes = {}
+    for col in target.columns:
+        if col.primary_key:
             continue
-        if merge_nulls and column in UDI_KEEPS:
-            parts.append(f"{column} = COALESCE(excluded.{column}, {table}.{column})")
-        else:
-            parts.append(f"{column} = excluded.{column}")
-    return ", ".join(parts)
+        new = excluded[col.name]
+        changes[col.name] = func.coalesce(new, col) if merge_nulls and col.name in UDI_KEEPS else new
+    return statement.on_conflict_do_update(index_elements=[target.c.key], set_=changes,
+                                           where=target.c.row_hash.is_distinct_from(excluded.row_hash))
+
+
+def _like(name: str, target: Table):
+    """A temporary table made ``LIKE`` a registry table, for selecting from."""
+    return table_clause(name, *(column(c) for c in target.columns.keys()))
 
 
 #: JSON Lines files larger than this are parsed by a process pool (parsing, not the
@@ -114,7 +123,7 @@ def _prepared(record, snapshot_id: str, as_copy: bool):
     """The record's key and its database row: a tuple for executemany, or a line of
     COPY text. The change hash is taken over the record's canonical text form, so it is
     computed once, with no separate serialisation."""
-    values = _device_values(record) if isinstance(record, DeviceRecord) else _enterprise_values(record)
+    values = _STORED[type(record)](record)
     text = "\t".join(map(_copy_value, values))
     row_hash = hashlib.sha1(text.encode()).hexdigest()
     if as_copy:
@@ -180,15 +189,18 @@ class _SqliteWriter:
     as_copy = False
 
     def __init__(self, conn: Connection):
+        self.dialect = conn.dialect
         self.raw = conn.connection.driver_connection
         self.changed = {"registry_devices": 0, "registry_enterprises": 0}
 
     @contextlib.contextmanager
     def file(self, table: str, merge_nulls: bool):
-        columns = _columns(table)
-        sql = (f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
-               f"ON CONFLICT(key) DO UPDATE SET {_update_set(columns, merge_nulls, table)} "
-               f"WHERE {table}.row_hash IS NOT excluded.row_hash")
+        # Compiled once and run through the driver's executemany: SQLAlchemy's own
+        # executemany would take a dict per row and encode the JSON columns a second time.
+        compiled = _upsert(sqlite.insert, _TABLES[table], merge_nulls).compile(dialect=self.dialect)
+        if tuple(compiled.positiontup) != _columns(table):
+            raise RuntimeError(f"the upsert for {table} does not take its parameters in column order")
+        sql = str(compiled)
 
         def write(batch: Batch) -> None:
             before = self.raw.total_changes
@@ -214,17 +226,26 @@ class _PostgresWriter:
     as_copy = True
 
     def __init__(self, conn: Connection):
+        self.conn = conn
         self.raw = conn.connection.driver_connection
         self.changed = {"registry_devices": 0, "registry_enterprises": 0}
         self.seen: dict[str, set[str]] = {"registry_devices": set(), "registry_enterprises": set()}
         self.staged: list[tuple[str, str, bool]] = []  # (table, temporary table, merge_nulls)
-        self.late: dict[str, list[bytes]] = {"registry_devices": [], "registry_enterprises": []}
+        #: Lines for numbers met again, by key: a later line replaces an earlier one.
+        self.late: dict[str, dict[str, bytes]] = {"registry_devices": {}, "registry_enterprises": {}}
         self.direct: set[str] = set()
 
     def _empty(self, table: str) -> bool:
-        with self.raw.cursor() as cur:
-            cur.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {table})")
-            return cur.fetchone()[0]
+        target = _TABLES[table]
+        return self.conn.execute(select(target.c.key).limit(1)).first() is None
+
+    def _merge(self, table: str, stage: str, merge_nulls: bool) -> int:
+        """Merge a temporary table into ``table``; returns the rows inserted or changed."""
+        target = _TABLES[table]
+        source = select(*_like(stage, target).c)
+        # preserve_rowcount: SQLAlchemy keeps the driver's rowcount only for UPDATE and DELETE otherwise.
+        return self.conn.execute(_upsert(postgresql.insert, target, merge_nulls, source),
+                                 execution_options={"preserve_rowcount": True}).rowcount
 
     @contextlib.contextmanager
     def file(self, table: str, merge_nulls: bool):
@@ -248,7 +269,7 @@ class _PostgresWriter:
                     return
                 for key, line in zip(batch.keys, batch.copy):
                     if key in seen:
-                        late.append(line)
+                        late[key] = line
                     else:
                         seen.add(key)
                         copy.write(line)
@@ -258,26 +279,20 @@ class _PostgresWriter:
             self.changed[table] += len(seen) - before  # all new rows
 
     def finish(self) -> dict[str, int]:
-        with self.raw.cursor() as cur:
-            for table, stage, merge_nulls in self.staged:
-                columns = ", ".join(_columns(table))
-                cur.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {stage} "
-                            f"ON CONFLICT (key) DO UPDATE SET {_update_set(_columns(table), merge_nulls, table)} "
-                            f"WHERE {table}.row_hash IS DISTINCT FROM excluded.row_hash")
-                self.changed[table] += cur.rowcount
-            for table, lines in self.late.items():
-                if not lines:
-                    continue
-                # Numbers met more than once: the last line wins (a small set, so sorting is cheap).
-                columns = ", ".join(_columns(table))
-                cur.execute(f"CREATE TEMP TABLE late_{table} (LIKE {table}, seq bigserial) ON COMMIT DROP")
-                with cur.copy(f"COPY late_{table} ({columns}) FROM STDIN") as copy:
-                    for line in lines:
+        for table, stage, merge_nulls in self.staged:
+            self.changed[table] += self._merge(table, stage, merge_nulls)
+        for table, lines in self.late.items():
+            if not lines:
+                continue
+            # Numbers met more than once: only their last line is left (a small set).
+            stage = f"late_{table}"
+            with self.raw.cursor() as cur:
+                cur.execute(f"CREATE TEMP TABLE {stage} (LIKE {table}) ON COMMIT DROP")
+                with cur.copy(f"COPY {stage} ({', '.join(_columns(table))}) FROM STDIN") as copy:
+                    for line in lines.values():
                         copy.write(line)
-                cur.execute(f"INSERT INTO {table} ({columns}) SELECT DISTINCT ON (key) {columns} FROM late_{table} "
-                            f"ORDER BY key, seq DESC "
-                            f"ON CONFLICT (key) DO UPDATE SET {_update_set(_columns(table), False, table)} "
-                            f"WHERE {table}.row_hash IS DISTINCT FROM excluded.row_hash")
+            # Not counted again: each of these numbers was counted when it was first met.
+            self._merge(table, stage, False)
         return self.changed
 
 

@@ -14,26 +14,18 @@ from cachetools import LRUCache
 from sqlalchemy import select
 
 from gateway.db import Database
+from gateway.registry.columns import record_from_row
 from gateway.registry.models import RegistryDevice, RegistryEnterprise, RegistrySnapshot
 from verifiers.identifiers import lookup_key
 from verifiers.registry.records import DeviceRecord, EnterpriseRecord, Found
 
 
 def _device(row: RegistryDevice) -> Found:
-    return Found(DeviceRecord(
-        key=row.key, number=row.number, kind=row.kind, device_class=row.device_class, product_name=row.product_name,
-        registrant=row.registrant, registrant_uscc=row.registrant_uscc, models=tuple(row.models or ()),
-        category_code=row.category_code, approved_on=row.approved_on, valid_until=row.valid_until,
-        status=row.status, issuer=row.issuer), row.snapshot_id)
+    return Found(record_from_row(DeviceRecord, row), row.snapshot_id)
 
 
 def _enterprise(row: RegistryEnterprise) -> Found:
-    return Found(EnterpriseRecord(
-        key=row.key, number=row.number, kind=row.kind, holder=row.holder, uscc=row.uscc, region=row.region,
-        scope=tuple((int(s["class"]), str(s["category"])) for s in (row.scope or ()) if not s.get("excluded")),
-        issued_on=row.issued_on, valid_until=row.valid_until, issuer=row.issuer, status=row.status, address=row.address,
-        excluded=tuple((int(s["class"]), str(s["category"])) for s in (row.scope or ()) if s.get("excluded"))),
-        row.snapshot_id)
+    return Found(record_from_row(EnterpriseRecord, row), row.snapshot_id)
 
 
 class RegistryLookup:

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import Date, Integer, SmallInteger, String, Text
+from sqlalchemy import Column, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.db import Base, JSONType, UTCDateTime, utcnow
 from gateway.ids import new_id
+from gateway.registry.columns import column, stored_fields
+from verifiers.registry.records import DeviceRecord, EnterpriseRecord
 
 
 class RegistrySnapshot(Base):
@@ -32,47 +34,26 @@ class RegistrySnapshot(Base):
     errors: Mapped[list] = mapped_column(JSONType(), default=list)
 
 
+def _registry_table(name: str, record_type: type) -> Table:
+    """A registry table: the record's fields (declared on the record), then the bookkeeping."""
+    return Table(
+        name, Base.metadata,
+        *(column(spec) for spec in stored_fields(record_type)),
+        # No foreign key: only the importer writes it, in the snapshot's own transaction, and
+        # checking a million rows against it would cost a third of the import's database time.
+        Column("snapshot_id", String(40), nullable=False, index=True),
+        # SHA-1 of the row's stored values: an unchanged record keeps its snapshot id.
+        Column("row_hash", String(40), nullable=False),
+    )
+
+
 class RegistryDevice(Base):
     """A registration certificate or Class I filing, as of the latest snapshot that changed it."""
 
-    __tablename__ = "registry_devices"
-
-    key: Mapped[str] = mapped_column(String(120), primary_key=True)
-    number: Mapped[str] = mapped_column(String(120))
-    kind: Mapped[str] = mapped_column(String(16))
-    device_class: Mapped[int] = mapped_column(SmallInteger)
-    product_name: Mapped[str] = mapped_column(Text)
-    registrant: Mapped[str | None] = mapped_column(Text)
-    #: Indexed: merchant rules ask which devices a credit code is the registrant of.
-    registrant_uscc: Mapped[str | None] = mapped_column(String(18), index=True)
-    models: Mapped[list] = mapped_column(JSONType(), default=list)
-    category_code: Mapped[str | None] = mapped_column(String(4))
-    approved_on: Mapped[date | None] = mapped_column(Date)
-    valid_until: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16))
-    issuer: Mapped[str | None] = mapped_column(Text)
-    #: No foreign key: only the importer writes it, in the snapshot's own transaction, and
-    #: checking a million rows against it would cost a third of the import's database time.
-    snapshot_id: Mapped[str] = mapped_column(String(40), index=True)
-    row_hash: Mapped[str] = mapped_column(String(40))
+    __table__ = _registry_table("registry_devices", DeviceRecord)
 
 
 class RegistryEnterprise(Base):
     """A licence or filing held by an enterprise, as of the latest snapshot that changed it."""
 
-    __tablename__ = "registry_enterprises"
-
-    key: Mapped[str] = mapped_column(String(120), primary_key=True)
-    number: Mapped[str] = mapped_column(String(120))
-    kind: Mapped[str] = mapped_column(String(32))
-    holder: Mapped[str] = mapped_column(Text)
-    uscc: Mapped[str | None] = mapped_column(String(18), index=True)
-    region: Mapped[str | None] = mapped_column(String(6))
-    scope: Mapped[list] = mapped_column(JSONType(), default=list)
-    issued_on: Mapped[date | None] = mapped_column(Date)
-    valid_until: Mapped[date | None] = mapped_column(Date)
-    issuer: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16))
-    address: Mapped[str | None] = mapped_column(Text)
-    snapshot_id: Mapped[str] = mapped_column(String(40), index=True)
-    row_hash: Mapped[str] = mapped_column(String(40))
+    __table__ = _registry_table("registry_enterprises", EnterpriseRecord)

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from verifiers.registry.records import DeviceRecord, EnterpriseRecord, FieldSpec, record_fields
+
 
 class ScopeItemSchema(ma.Schema):
     class_ = ma.fields.Integer(data_key="class", attribute="class", metadata={"description": "1, 2 or 3"})
@@ -14,38 +16,38 @@ class SnapshotRefSchema(ma.Schema):
     completed_at = ma.fields.DateTime(allow_none=True)
 
 
-class DeviceRecordSchema(ma.Schema):
+def _record_field(spec: FieldSpec) -> ma.fields.Field:
+    """The API field of one record field, in its canonical (design §6) form."""
+    options = {"required": True} if spec.required else {}
+    if spec.nullable:
+        options["allow_none"] = True
+    metadata = {"description": spec.description} if spec.description else {}
+    if spec.storage == "int":
+        return ma.fields.Integer(**options, metadata=metadata)
+    if spec.storage == "list":
+        return ma.fields.List(ma.fields.String(), **options, metadata=metadata)
+    if spec.storage == "scope":
+        return ma.fields.List(ma.fields.Nested(ScopeItemSchema), **options, metadata=metadata)
+    if spec.storage == "date":  # canonical dates are ISO text already
+        metadata["format"] = "date"
+    return ma.fields.String(**options, metadata=metadata)
+
+
+def record_schema(record_type: type) -> type[ma.Schema]:
+    """A schema of a record's canonical form, its fields derived from the record's declaration."""
+    return ma.Schema.from_dict({spec.canonical: _record_field(spec) for spec in record_fields(record_type)
+                                if spec.canonical is not None}, name=f"{record_type.__name__}Fields")
+
+
+class DeviceRecordSchema(record_schema(DeviceRecord)):
     """A registration certificate (注册证) or Class I filing (备案凭证) as imported."""
 
-    number = ma.fields.String(required=True)
-    kind = ma.fields.String(metadata={"description": "registration or filing"})
-    class_ = ma.fields.Integer(data_key="class", attribute="class")
-    product_name = ma.fields.String()
-    registrant = ma.fields.String(allow_none=True)
-    registrant_uscc = ma.fields.String(allow_none=True)
-    models = ma.fields.List(ma.fields.String())
-    category_code = ma.fields.String(allow_none=True)
-    approved_on = ma.fields.String(allow_none=True, metadata={"format": "date"})
-    valid_until = ma.fields.String(allow_none=True, metadata={"format": "date"})
-    status = ma.fields.String(metadata={"description": "active, cancelled or revoked"})
-    issuer = ma.fields.String(allow_none=True)
     in_date = ma.fields.Boolean(metadata={"description": "有效期内（今日） / valid today"})
     snapshot = ma.fields.Nested(SnapshotRefSchema, metadata={"description": "最近修改此记录的数据快照"})
     registry_version = ma.fields.String(allow_none=True, metadata={"description": "当前最新数据快照"})
 
 
-class EnterpriseRecordSchema(ma.Schema):
-    number = ma.fields.String(required=True)
-    kind = ma.fields.String()
-    holder = ma.fields.String()
-    uscc = ma.fields.String(allow_none=True)
-    region = ma.fields.String(allow_none=True)
-    scope = ma.fields.List(ma.fields.Nested(ScopeItemSchema))
-    issued_on = ma.fields.String(allow_none=True, metadata={"format": "date"})
-    valid_until = ma.fields.String(allow_none=True, metadata={"format": "date"})
-    issuer = ma.fields.String(allow_none=True)
-    status = ma.fields.String()
-    address = ma.fields.String(allow_none=True)
+class EnterpriseRecordSchema(record_schema(EnterpriseRecord)):
     in_date = ma.fields.Boolean()
     snapshot = ma.fields.Nested(SnapshotRefSchema)
 

@@ -15,7 +15,7 @@ Each ``NAME.ext`` gets ``NAME.json``::
      "width", "height", "page": 1, "text": [printed lines], "source": {...registry row...}, ...}
 
 ``fields`` holds only what the document prints, normalised (ISO dates, half-width numbers,
-``valid_until`` null for 长期). The subjects are the world's (samples/world.py), the same as
+``valid_until`` null for 长期). The subjects are the world's (samples/world/), the same as
 samples/registry/ for the same seed.
 """
 from __future__ import annotations

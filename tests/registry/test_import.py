@@ -111,6 +111,44 @@ def test_duplicate_numbers_in_one_file_last_wins(runtime, tmp_path):
         assert s.get(RegistryDevice, "国械注准20203140456").product_name == "一次性使用无菌注射器（新）"
 
 
+def test_duplicate_numbers_in_a_later_snapshot_last_wins(runtime, tmp_path):
+    """A registry that already holds rows is merged from a staging table (PostgreSQL); a
+    number met twice is merged last, from its last line."""
+    other = dict(SYRINGE, number="国械注准20203140457")
+    first = import_snapshot(runtime.db, write_jsonl(tmp_path / "devices.jsonl", [SYRINGE, other]))
+    rows = [dict(SYRINGE, product_name="旧"), other, dict(SYRINGE, product_name="新")]
+    second = import_snapshot(runtime.db, write_jsonl(tmp_path / "devices.jsonl", rows))
+    with runtime.db.session() as s:
+        assert s.get(RegistryDevice, "国械注准20203140456").product_name == "新"
+        assert s.get(RegistryDevice, "国械注准20203140457").snapshot_id == first.snapshot
+    assert second.changed_devices >= 1 and count(runtime, RegistryDevice) == 2
+
+
+def test_row_hashes_are_stable(runtime, tmp_path):
+    """The change hash is taken over the stored values: if it moved, the next import after
+    an upgrade would mark every record as changed and re-check every merchant and listing."""
+    write_jsonl(tmp_path / "devices.jsonl", [SYRINGE])
+    write_jsonl(tmp_path / "enterprises.jsonl", [LICENCE])
+    import_snapshot(runtime.db, tmp_path)
+    with runtime.db.session() as s:
+        assert s.get(RegistryDevice, "国械注准20203140456").row_hash == "77cbc526a976086d3830b91ae35bdae28c00be25"
+        assert s.get(RegistryEnterprise, "粤深药监械经营许20230001").row_hash == "7b923585feaaa5ed781332b0f3fe563e59ef5df4"
+
+
+def test_tables_are_the_record_fields_and_the_bookkeeping():
+    from gateway.registry.columns import COLUMN_TYPES
+    from verifiers.registry.records import STORAGE_KINDS, DeviceRecord, EnterpriseRecord, record_fields
+
+    assert set(COLUMN_TYPES) == set(STORAGE_KINDS)
+
+    for model, record_type in ((RegistryDevice, DeviceRecord), (RegistryEnterprise, EnterpriseRecord)):
+        names = [spec.name for spec in record_fields(record_type) if spec.stored]
+        assert list(model.__table__.columns.keys()) == names + ["snapshot_id", "row_hash"]
+        assert [c.name for c in model.__table__.primary_key] == ["key"]
+    # The scope's exclusions travel inside the scope column, flagged.
+    assert [spec.name for spec in record_fields(EnterpriseRecord) if not spec.stored] == ["excluded"]
+
+
 def test_csv_form_with_json_cells(runtime, tmp_path):
     path = tmp_path / "devices.csv"
     with open(path, "w", newline="", encoding="utf-8") as fh:

@@ -66,6 +66,20 @@ def test_cache_follows_new_snapshots(runtime, tmp_path):
     assert registry.device("国械注准20203140456").record.status == "revoked"
 
 
+def test_lookup_gives_back_the_record_as_imported(runtime, tmp_path):
+    from verifiers.registry.records import device_from_mapping, enterprise_from_mapping
+
+    write_jsonl(tmp_path / "devices.jsonl", [SYRINGE, dict(SYRINGE, number="粤械注准20212070123", models=[],
+                                                             registrant=None, approved_on=None, valid_until=None)])
+    write_jsonl(tmp_path / "enterprises.jsonl", [LICENCE])
+    result = import_snapshot(runtime.db, tmp_path)
+    runtime.registry.invalidate()
+    found = runtime.registry.device("国械注准20203140456")
+    assert found.record == device_from_mapping(SYRINGE) and found.snapshot_id == result.snapshot
+    assert runtime.registry.device("粤械注准20212070123").record.models == ()
+    assert runtime.registry.enterprise(LICENCE["number"]).record == enterprise_from_mapping(LICENCE)
+
+
 def test_expired_licence_is_not_in_date(client, auth, runtime, tmp_path):
     write_jsonl(tmp_path / "enterprises.jsonl", [dict(LICENCE, issued_on="2018-01-10", valid_until="2023-01-09",
                                                       status="expired")])

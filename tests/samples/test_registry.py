@@ -276,3 +276,36 @@ def test_generated_devices_beyond_the_world_stay_valid(tmp_path):
         for cells, row in zip(csv.DictReader(fh), rows):
             assert cells["number"] == row["number"] and json.loads(cells["models"]) == row["models"]
             assert cells["issuer"] == row["issuer"] and (cells["valid_until"] or None) == row["valid_until"]
+
+
+def test_writers_fast_path_writes_what_json_and_csv_write(tmp_path):
+    """Rows of a template are written from a %-format made once per template: values with
+    %, commas, quotes and line breaks, fixed or drawn, come out as json.dumps and csv write them."""
+    from types import SimpleNamespace
+
+    from samples.registry_writers import CsvWriter, JsonlWriter
+
+    fixed = {"kind": "registration", "class": 2, "product_name": '75%酒精, "消毒"棉片', "registrant": "甲\n乙",
+             "registrant_uscc": None, "category_code": "14"}
+    template = SimpleNamespace(fixed=fixed)
+    models = ["50%, 100片", 'A"B']
+    rows = [dict.fromkeys(DEVICE_KEYS) | fixed | {"number": f"国械注准2026214{i:04d}", "models": models,
+                                                   "approved_on": "2026-01-0%d" % (i + 1), "valid_until": None,
+                                                   "status": "active", "issuer": "国家药品监督管理局%s" % ("," * i)}
+            for i in range(3)]
+    jsonl, table = JsonlWriter(tmp_path / "d.jsonl"), CsvWriter(tmp_path / "d.csv", tuple(DEVICE_KEYS))
+    for row in rows:
+        jsonl.write(row, template)
+        table.write(row, template)
+    jsonl.close()
+    table.close()
+    assert (tmp_path / "d.jsonl").read_text(encoding="utf-8") == "".join(
+        json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    expected = tmp_path / "expected.csv"
+    with open(expected, "w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\r\n")
+        writer.writerow(DEVICE_KEYS)
+        for row in rows:
+            writer.writerow(["" if row[k] is None else json.dumps(row[k], ensure_ascii=False, separators=(",", ":"))
+                             if isinstance(row[k], list) else str(row[k]) for k in DEVICE_KEYS])
+    assert (tmp_path / "d.csv").read_bytes() == expected.read_bytes()

@@ -1,84 +1,104 @@
 """Device and enterprise records in the canonical form of design §6, validated.
 
+The record dataclasses are the one declaration of the registry's fields: each field's
+metadata (:func:`record_field`) names its key in the canonical form and how it is
+stored, and the rest is derived from them: :meth:`canonical`, the design §6 key lists,
+and, in the gateway, the database tables, the importer's rows, the lookup's records and
+the API schemas; the sample generator writes its rows through them too. Storage kinds are
+plain names here (this package knows nothing of databases); the gateway maps them to
+column types.
+
 A row that cannot be a record (no number, a class that is not 1–3, a date that is not
 a date) raises :class:`RecordError` with a reason; the importer reports it with its
 file and line and goes on with the next row.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+import typing
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import date
+from operator import attrgetter
 
 from verifiers.identifiers import lookup_key
+from verifiers.scope import parse_scope
 
 DEVICE_KINDS = ("registration", "filing")
 DEVICE_STATUSES = ("active", "cancelled", "revoked")
 ENTERPRISE_KINDS = ("device_business_licence", "class2_business_filing", "production_licence",
                     "online_sales_filing", "platform_filing")
 ENTERPRISE_STATUSES = ("active", "expired", "cancelled", "revoked")
-DEVICE_KEYS = ("number", "kind", "class", "product_name", "registrant", "registrant_uscc", "models",
-               "category_code", "approved_on", "valid_until", "status", "issuer")
-ENTERPRISE_KEYS = ("number", "kind", "holder", "uscc", "region", "scope", "issued_on", "valid_until", "issuer",
-                   "status", "address")
 
-
-class RecordError(ValueError):
-    """A row that is not a valid record; ``reason`` says why, in Chinese and English."""
-
-
-@dataclass(frozen=True)
-class DeviceRecord:
-    """A registration certificate (注册证) or Class I filing (备案凭证) as the regulator lists it."""
-
-    key: str
-    number: str
-    kind: str
-    device_class: int
-    product_name: str
-    registrant: str | None
-    registrant_uscc: str | None
-    models: tuple[str, ...]
-    category_code: str | None
-    approved_on: date | None
-    valid_until: date | None
-    status: str
-    issuer: str | None
-
-    def canonical(self) -> dict:
-        """The record with design §6's keys and JSON-ready values."""
-        return {"number": self.number, "kind": self.kind, "class": self.device_class,
-                "product_name": self.product_name, "registrant": self.registrant,
-                "registrant_uscc": self.registrant_uscc, "models": list(self.models),
-                "category_code": self.category_code, "approved_on": _iso(self.approved_on),
-                "valid_until": _iso(self.valid_until), "status": self.status, "issuer": self.issuer}
-
+#: How a field is stored: ``key`` an identifier (a number or its lookup key), ``short`` a
+#: code of at most ``length`` characters, ``text`` free text, ``int`` a small integer,
+#: ``date`` a day, ``list`` a list of text, ``scope`` a list of (class, category) pairs.
+STORAGE_KINDS = ("key", "short", "text", "int", "date", "list", "scope")
+#: The metadata key under which :func:`record_field` puts a field's :class:`FieldSpec`.
+SPEC = "qingwang.registry"
+_OWN_NAME = "<own name>"
 
 
 @dataclass(frozen=True)
-class EnterpriseRecord:
-    """A licence or filing held by an enterprise (经营许可证, 经营备案, 生产许可证, 网络销售备案, 平台备案)."""
+class FieldSpec:
+    """What a record field is, beyond its Python type (whose ``| None`` says it may be empty)."""
 
-    key: str
-    number: str
-    kind: str
-    holder: str
-    uscc: str | None
-    region: str | None
-    scope: tuple[tuple[int, str], ...]
-    issued_on: date | None
-    valid_until: date | None
-    issuer: str | None
-    status: str
-    address: str | None
-    #: What the scope's own 不含… clauses take out (class, category), e.g. ((3, "6846"),).
-    excluded: tuple[tuple[int, str], ...] = ()
+    name: str
+    #: The design §6 key (``class`` for ``device_class``); None: not part of the canonical
+    #: form (the lookup key, which is derived from the number).
+    canonical: str | None
+    storage: str
+    nullable: bool
+    #: ``short`` fields: the longest value stored.
+    length: int | None = None
+    #: The record's identity in storage: the lookup key.
+    primary_key: bool = False
+    #: Always present and always given: the number a record is known by.
+    required: bool = False
+    #: Records are looked up by it (an enterprise's credit code).
+    indexed: bool = False
+    #: What the API documentation says of it.
+    description: str | None = None
+    #: False: not stored in a column of its own, but inside another field's (see ``exclusions``).
+    stored: bool = True
+    #: ``scope`` fields: the field holding the scope's own exclusions (不含…), which the stored
+    #: and canonical forms carry among the items, flagged ``"excluded": true``.
+    exclusions: str | None = None
 
-    def canonical(self) -> dict:
-        return {"number": self.number, "kind": self.kind, "holder": self.holder, "uscc": self.uscc,
-                "region": self.region, "scope": scope_items(self.scope, self.excluded),
-                "issued_on": _iso(self.issued_on), "valid_until": _iso(self.valid_until), "issuer": self.issuer,
-                "status": self.status, "address": self.address}
 
+def record_field(storage: str, *, canonical: str | None = _OWN_NAME, length: int | None = None,
+                 primary_key: bool = False, required: bool = False, indexed: bool = False,
+                 description: str | None = None, stored: bool = True, exclusions: str | None = None,
+                 default=MISSING):
+    """A record field with its :class:`FieldSpec`; its name and nullability come from the class."""
+    if storage not in STORAGE_KINDS:
+        raise ValueError(f"unknown storage kind {storage!r}")
+    if (storage == "short") != (length is not None):
+        raise ValueError("a length goes with, and only with, a short field")
+    return field(default=default, metadata={SPEC: dict(
+        canonical=canonical, storage=storage, length=length, primary_key=primary_key, required=required,
+        indexed=indexed, description=description, stored=stored, exclusions=exclusions)})
+
+
+@functools.cache
+def record_fields(record_type: type) -> tuple[FieldSpec, ...]:
+    """The fields of a record class, in declaration order, with their names and nullability resolved."""
+    hints = typing.get_type_hints(record_type)
+    specs = []
+    for f in fields(record_type):
+        meta = dict(f.metadata[SPEC])
+        if meta["canonical"] == _OWN_NAME:
+            meta["canonical"] = f.name
+        specs.append(FieldSpec(name=f.name, nullable=type(None) in typing.get_args(hints[f.name]), **meta))
+    return tuple(specs)
+
+
+def canonical_keys(record_type: type) -> tuple[str, ...]:
+    """Design §6's keys for a record class, in the canonical order."""
+    return tuple(spec.canonical for spec in record_fields(record_type) if spec.canonical is not None)
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
 
 
 def scope_items(scope, excluded=()) -> list[dict]:
@@ -87,8 +107,89 @@ def scope_items(scope, excluded=()) -> list[dict]:
             + [{"class": c, "category": cat, "excluded": True} for c, cat in excluded])
 
 
-def _iso(value: date | None) -> str | None:
-    return value.isoformat() if value else None
+def scope_pairs(items) -> tuple[tuple[tuple[int, str], ...], tuple[tuple[int, str], ...]]:
+    """(permitted, excluded) pairs of scope items in their stored or canonical form."""
+    permitted, excluded = [], []
+    for item in items or ():
+        (excluded if item.get("excluded") else permitted).append((int(item["class"]), str(item["category"])))
+    return tuple(permitted), tuple(excluded)
+
+
+#: Canonical (JSON-ready) value of a field per storage kind; kinds not listed are as stored.
+CANONICAL_VALUE = {"date": _iso, "list": list, "scope": scope_items}
+
+
+@functools.cache
+def _canonical_plan(record_type: type):
+    specs = [s for s in record_fields(record_type) if s.canonical is not None]
+    return (attrgetter(*(s.name for s in specs)),
+            tuple((s.canonical, CANONICAL_VALUE.get(s.storage)) for s in specs))
+
+
+@functools.cache
+def _with_exclusions(record_type: type) -> tuple[FieldSpec, ...]:
+    return tuple(s for s in record_fields(record_type) if s.exclusions and s.canonical is not None)
+
+
+class _Record:
+    """What both record classes share: their canonical form, derived from their fields."""
+
+    def canonical(self) -> dict:
+        """The record with design §6's keys and JSON-ready values."""
+        values, plan = _canonical_plan(type(self))
+        out = {key: convert(value) if convert else value for (key, convert), value in zip(plan, values(self))}
+        for spec in _with_exclusions(type(self)):
+            out[spec.canonical] = scope_items(getattr(self, spec.name), getattr(self, spec.exclusions))
+        return out
+
+
+class RecordError(ValueError):
+    """A row that is not a valid record; ``reason`` says why, in Chinese and English."""
+
+
+@dataclass(frozen=True)
+class DeviceRecord(_Record):
+    """A registration certificate (注册证) or Class I filing (备案凭证) as the regulator lists it."""
+
+    key: str = record_field("key", canonical=None, primary_key=True)
+    number: str = record_field("key", required=True)
+    kind: str = record_field("short", length=16, description="registration or filing")
+    device_class: int = record_field("int", canonical="class")
+    product_name: str = record_field("text")
+    registrant: str | None = record_field("text")
+    #: Indexed: merchant rules ask which devices a credit code is the registrant of.
+    registrant_uscc: str | None = record_field("short", length=18, indexed=True)
+    models: tuple[str, ...] = record_field("list")
+    category_code: str | None = record_field("short", length=4)
+    approved_on: date | None = record_field("date")
+    valid_until: date | None = record_field("date")
+    status: str = record_field("short", length=16, description="active, cancelled or revoked")
+    issuer: str | None = record_field("text")
+
+
+@dataclass(frozen=True)
+class EnterpriseRecord(_Record):
+    """A licence or filing held by an enterprise (经营许可证, 经营备案, 生产许可证, 网络销售备案, 平台备案)."""
+
+    key: str = record_field("key", canonical=None, primary_key=True)
+    number: str = record_field("key", required=True)
+    kind: str = record_field("short", length=32)
+    holder: str = record_field("text")
+    uscc: str | None = record_field("short", length=18, indexed=True)
+    region: str | None = record_field("short", length=6)
+    scope: tuple[tuple[int, str], ...] = record_field("scope", exclusions="excluded")
+    issued_on: date | None = record_field("date")
+    valid_until: date | None = record_field("date")
+    issuer: str | None = record_field("text")
+    status: str = record_field("short", length=16)
+    address: str | None = record_field("text")
+    #: What the scope's own 不含… clauses take out (class, category), e.g. ((3, "6846"),); stored
+    #: and shown among the scope's items, flagged excluded.
+    excluded: tuple[tuple[int, str], ...] = record_field("scope", canonical=None, stored=False, default=())
+
+
+DEVICE_KEYS = canonical_keys(DeviceRecord)
+ENTERPRISE_KEYS = canonical_keys(EnterpriseRecord)
 
 
 def _text(row: dict, key: str, required: bool = False) -> str | None:
@@ -183,8 +284,6 @@ def _scope(value) -> tuple[tuple[tuple[int, str], ...], tuple[tuple[int, str], .
     if value in (None, ""):
         return (), ()
     if isinstance(value, str) or (isinstance(value, list) and value and all(isinstance(v, str) for v in value)):
-        from verifiers.scope import parse_scope
-
         text = value if isinstance(value, str) else "；".join(value)
         value = parse_scope(text)
         if not value:
