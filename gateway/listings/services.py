@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import ContextManager
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -49,15 +51,19 @@ def _evaluate(runtime: Runtime, session: Session, platform_id: str, claim: Listi
                             documents=[document_facts(d) for d in documents], claims=runtime.claims.get())
 
 
-def submit_listing(runtime: Runtime, platform_id: str, body: dict) -> tuple[Listing, Decision, list[str]]:
+def submit_listing(runtime: Runtime, platform_id: str, body: dict,
+                   unit_of_work: Callable[[], ContextManager[Session]] | None = None
+                   ) -> tuple[Listing, Decision, list[str]]:
     """Create or update (by external_id) a listing and decide it now; returns the listing,
     its decision and the ids of its documents.
 
     This is the API's hot path (hundreds per second). Everything is read and decided
     outside any write transaction; the write is one short transaction for the listing
     and its decision, so concurrent submissions wait on each other only for that
-    (SQLite has a single writer).
+    (SQLite has a single writer). ``unit_of_work`` gives that transaction (by default its
+    own; the web layer's when the commit must wait for an Idempotency-Key's record).
     """
+    unit_of_work = unit_of_work or runtime.db.session
     with runtime.db.read_sessionmaker() as reader:
         merchant = reader.get(Merchant, body["merchant_id"])
         if merchant is None or merchant.platform_id != platform_id:
@@ -72,7 +78,7 @@ def submit_listing(runtime: Runtime, platform_id: str, body: dict) -> tuple[List
         evaluation = _evaluate(runtime, reader, platform_id, _claim(body), merchant, documents)
     for attempt in range(3):
         try:
-            with runtime.db.session() as writer:
+            with unit_of_work() as writer:
                 listing = writer.get(Listing, existing_id) if existing_id else None
                 if listing is None:
                     listing = Listing(id=new_id("lst"), platform_id=platform_id, external_id=body["external_id"])

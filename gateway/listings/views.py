@@ -41,7 +41,7 @@ class Listings(MethodView):
         applicable reason is reported. Attached certificate images are cross-checked
         when read; a change of outcome then arrives as a `listing.*` webhook.
         """
-        listing, decision, document_ids = submit_listing(web.runtime(), web.platform_id(), body)
+        listing, decision, document_ids = submit_listing(web.runtime(), web.platform_id(), body, web.unit_of_work)
         return present(listing, decision, document_ids)
 
     @blp.response(200, ListingSchema(many=True))
