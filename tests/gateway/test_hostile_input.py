@@ -57,7 +57,7 @@ def test_document_id_lists_are_bounded(client, auth, path, body):
     assert "100" in message
 
 
-def test_sql_parameters_never_reach_the_logs(runtime, caplog):
+def test_sql_parameters_never_reach_the_logs(runtime):
     from sqlalchemy import text
 
     secret_uscc = "9144030071526726XG"

@@ -1,10 +1,10 @@
 """Secrets: SECRET_KEY checked before serving beyond loopback, a private data directory,
 API key rotation with a grace period, and keys' last use recorded cheaply."""
 import json
-import os
 import stat
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
@@ -42,8 +42,7 @@ def test_secret_key_checks():
 
 
 def test_compose_file_ships_no_secret_key():
-    compose = (os.path.dirname(__file__) + "/../../compose.yaml")
-    text = open(compose, encoding="utf-8").read()
+    text = (Path(__file__).resolve().parents[2] / "compose.yaml").read_text(encoding="utf-8")
     assert "change-me-in-production" not in text and "${SECRET_KEY:?" in text
 
 
