@@ -1,6 +1,7 @@
 """``qingwang``: the one command line (also ``python -m gateway``)."""
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import sys
@@ -22,7 +23,7 @@ from gateway.jobs.outbox import dispatch_after_commit
 from gateway.monitoring import rescreen
 from gateway.monitoring.cli import listings_cli
 from gateway.registry.importer import import_snapshot
-from gateway.tenancy.services import create_platform, create_staff_user
+from gateway.tenancy.services import create_platform, create_staff_user, rotate_key
 from workers.pool import run_workers
 
 
@@ -68,8 +69,14 @@ def _emit(as_json: bool, payload: dict, text: str) -> None:
 @click.option("--workers", type=int, help="gunicorn worker processes (default WEB_WORKERS or 2)")
 @click.option("--threads", type=int, help="threads per worker (default WEB_THREADS or 4)")
 def serve(host, port, workers, threads):
-    """运行 API 与控制台（gunicorn） / Run the API and the staff console on gunicorn."""
+    """运行 API 与控制台（gunicorn） / Run the API and the staff console on gunicorn.
+
+    On any address but loopback, SECRET_KEY must be set, random and at least 32 characters.
+    """
     settings = Settings()
+    problem = None if _loopback(host) else settings.secret_key_problem()
+    if problem:
+        raise click.UsageError(f"{problem[0]} / {problem[1]}")
     # The embedded default must work on the first run: bring the schema up to date.
     if settings.embedded:
         migrations.upgrade(settings.database_url)
@@ -80,6 +87,16 @@ def serve(host, port, workers, threads):
     # Exec a fresh interpreter so prometheus_client sees PROMETHEUS_MULTIPROC_DIR before
     # its first import, and gunicorn owns the process (signals, reloads).
     os.execvpe(sys.executable, [sys.executable, "-m", "gunicorn", "-c", "python:gateway.gunicorn_conf"], env)
+
+
+def _loopback(host: str) -> bool:
+    """Whether only this machine can reach ``host`` (a name other than localhost may not)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 @cli.command()
@@ -140,6 +157,22 @@ def platforms_create(name, region, filing_number, as_json):
         platform, key = create_platform(session, name, region, filing_number)
     _emit(as_json, {"id": platform.id, "api_key": key},
           f"平台已创建 / platform created: {platform.id}\nAPI 密钥（仅显示一次） / API key (shown once): {key}")
+
+
+@platforms.command("rotate-key")
+@click.argument("platform_id")
+@click.option("--grace", default=0, show_default=True, type=click.IntRange(min=0),
+              help="seconds the current keys keep working")
+@click.option("--json", "as_json", is_flag=True, help='print {"id", "api_key"}')
+def platforms_rotate_key(platform_id, grace, as_json):
+    """签发新 API 密钥，旧密钥在宽限期后失效 / Issue a new API key; the old ones stop after the grace."""
+    runtime = _runtime()
+    with runtime.db.session() as session:
+        key = rotate_key(session, platform_id, grace)
+    current_app.extensions["qingwang.keys"].clear()
+    _emit(as_json, {"id": platform_id, "api_key": key},
+          f"新 API 密钥（仅显示一次） / new API key (shown once): {key}\n"
+          f"旧密钥 {grace} 秒后失效 / the old keys stop working in {grace} s")
 
 
 @cli.group()

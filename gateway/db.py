@@ -64,8 +64,13 @@ class Base(DeclarativeBase):
 
 
 def make_engine(url: str, **kwargs) -> Engine:
+    # SQL parameters are licence numbers, names and credit codes: an error's text (which
+    # reaches the logs) shows the statement, never the values.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        # The embedded data directory holds the database and the generated SECRET_KEY: its
+        # owner's alone (mode only applies to a directory made here).
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30,
                                                   "isolation_level": None}, **kwargs)
@@ -91,7 +96,7 @@ def make_engine(url: str, **kwargs) -> Engine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    if "poolclass" not in kwargs:  # sizes apply to the default queue pool only
+    if "poolclass" not in kwargs:  # sizes belong to the default queue pool (the worker pool uses NullPool)
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 20)
     return create_engine(url, **kwargs)

@@ -8,6 +8,10 @@ prints both languages; jobs record it. Services never know which edge called the
 """
 from __future__ import annotations
 
+import sqlite3
+
+from sqlalchemy import exc as sa_exc
+
 
 class ServiceError(Exception):
     """An error meant for the caller: a request it made that cannot be served as asked."""
@@ -76,3 +80,18 @@ class Unavailable(ServiceError):
 def field_error(location: str, field: str, zh: str, en: str, messages: list[str] | None = None) -> Invalid:
     """A 422 about one field of the request (``location`` is ``json``, ``form``, ``query`` …)."""
     return Invalid(zh, en, errors={location: {field: messages or [en]}})
+
+
+#: What a database that cannot serve now raises: locked or busy (SQLite's single writer, a
+#: PostgreSQL lock or serialisation failure), unreachable, restarting, or out of pooled
+#: connections. SQLite's lock wait (gateway.db) raises the driver's own error.
+DATABASE_UNAVAILABLE = (sa_exc.OperationalError, sa_exc.TimeoutError, sqlite3.OperationalError)
+
+
+def database_unavailable(exc: BaseException) -> Unavailable | None:
+    """The one place a database outage becomes an error for the caller: a 503 to retry,
+    never a 500. None for anything else (a bug stays a bug)."""
+    if not isinstance(exc, DATABASE_UNAVAILABLE):
+        return None
+    return Unavailable("数据库繁忙或暂不可用，请稍后重试", "The database is busy or unavailable; retry shortly",
+                       retry_after=2, code="database-unavailable")

@@ -1,16 +1,33 @@
-"""Reject text the database cannot store before any handler sees it.
+"""Reject what no handler should see: oversized or deeply nested JSON, and text the
+database cannot store.
 
 PostgreSQL text columns cannot hold U+0000 and UTF-8 cannot hold a lone surrogate
 (both are legal JSON escapes); no licence number, name or file name legitimately
 contains either. Checking once here, for every /v1 request, turns what would
 be a driver error deep inside a handler (a 500 on PostgreSQL only) into a clear 422.
+
+Bodies other than file uploads are held to ``MAX_JSON_BYTES`` (about 1 MB), far below
+the upload limit, and JSON nested deeper than :data:`MAX_JSON_DEPTH` answers 400 before
+anything parses it: the parsers and the code walking the result recurse, and a few
+kilobytes of ``[[[[`` would otherwise end in a RecursionError (a 500).
 """
 from __future__ import annotations
 
+import re
+from itertools import accumulate
+
 from flask import Flask, request
 
-from gateway.errors import Invalid
+from gateway import web
+from gateway.errors import BadRequest, Invalid
 from gateway.i18n import pick
+
+#: Our request bodies nest three or four levels; nothing legitimate comes near this.
+MAX_JSON_DEPTH = 32
+#: A JSON string, or an unterminated one to the end of the text: every match runs on from
+#: where the last ended, so stripping strings takes one pass whatever the text holds.
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"?', re.DOTALL)
+_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
 
 
 def _unstorable(text: str) -> bool:
@@ -33,6 +50,16 @@ def _any_unstorable(value) -> bool:
     return False
 
 
+def json_depth(raw: bytes) -> int:
+    """How deep the arrays and objects in a JSON text nest, counted without parsing it
+    (brackets inside strings do not count). Malformed text gets some number; the parser
+    rejects it afterwards."""
+    if raw.count(b"[") + raw.count(b"{") <= MAX_JSON_DEPTH:
+        return 0  # too few brackets to nest that deep: the common case costs two counts
+    brackets = _JSON_STRING.sub(b"", raw).translate(None, _NOT_BRACKET)
+    return max(accumulate(1 if b in b"[{" else -1 for b in brackets), default=0)
+
+
 def _reject(location: str) -> None:
     raise Invalid("文本中不允许包含 NUL（U+0000）字符或孤立的代理码位",
                   "Text must not contain NUL (U+0000) or lone surrogate characters",
@@ -40,6 +67,12 @@ def _reject(location: str) -> None:
 
 
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def _limit_bodies():
+        # Set before anything reads the body: werkzeug then stops reading at the limit (413).
+        if request.mimetype != "multipart/form-data" and not request.path.startswith("/uploads/"):
+            request.max_content_length = web.runtime().settings.max_json_bytes
+
     @app.before_request
     def _reject_nul_characters():
         if not request.path.startswith("/v1"):
@@ -51,6 +84,9 @@ def init_app(app: Flask) -> None:
         # Parsed (and cached for the handler) only when the raw body could hold one.
         # (escapes are \u0000 and \uD800-\uDFFF in either case; no copy of the body is made)
         raw = request.get_data(cache=True) if request.is_json else b""
+        if json_depth(raw) > MAX_JSON_DEPTH:
+            raise BadRequest(f"JSON 嵌套过深（上限 {MAX_JSON_DEPTH} 层）",
+                             f"The JSON nests too deeply (at most {MAX_JSON_DEPTH} levels)", code="json-too-deep")
         if ((b"\\u0000" in raw or b"\\ud" in raw or b"\\uD" in raw)
                 and _any_unstorable(request.get_json(silent=True))):
             _reject("json")

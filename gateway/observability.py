@@ -18,6 +18,13 @@ REQUESTS = Counter("qingwang_http_requests_total", "HTTP requests", ["method", "
 LATENCY = Histogram("qingwang_http_request_seconds", "HTTP request latency", ["method", "endpoint"],
                     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+#: Presigned local-upload URLs carry their authorisation in the path.
+_UPLOAD_TOKEN = re.compile(r"^/uploads/[^/]+")
+
+
+def loggable_path(path: str) -> str:
+    """The request path as logs may keep it: an upload URL's token is a credential."""
+    return _UPLOAD_TOKEN.sub("/uploads/<token>", path)
 
 
 class _RequestIdFilter(logging.Filter):
@@ -127,7 +134,7 @@ def init_app(app: Flask) -> None:
         LATENCY.labels(request.method, endpoint).observe(elapsed)
         response.headers["X-Request-ID"] = g.get("request_id", "")
         if request.path != "/metrics":
-            access.info("request", extra={"method": request.method, "path": request.path,
+            access.info("request", extra={"method": request.method, "path": loggable_path(request.path),
                                           "status": response.status_code, "ms": round(elapsed * 1000, 2),
                                           "platform_id": g.get("platform_id")})
         return response

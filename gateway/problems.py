@@ -12,7 +12,7 @@ import logging
 from flask import Flask, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from gateway.errors import ServiceError
+from gateway.errors import DATABASE_UNAVAILABLE, ServiceError, database_unavailable
 from gateway.i18n import language, pick
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ TITLES = {
     404: ("not-found", "资源不存在", "Not found"),
     405: ("method-not-allowed", "不支持该请求方法", "Method not allowed"),
     409: ("conflict", "请求冲突", "Conflict"),
-    413: ("payload-too-large", "上传内容过大", "Payload too large"),
+    413: ("payload-too-large", "请求内容过大", "Payload too large"),
     415: ("unsupported-media-type", "不支持的文件类型", "Unsupported media type"),
     422: ("validation-error", "请求参数校验失败", "Validation failed"),
     428: ("precondition-required", "缺少前置条件", "Precondition required"),
@@ -78,8 +78,8 @@ def from_http_exception(exc: HTTPException):
         errors = data["messages"]
         detail = pick("请求中有字段不符合要求，见 errors", "Some fields are invalid, see errors")
     elif exc.code == 413:
-        limit = current_app.config.get("MAX_CONTENT_LENGTH")
-        detail = pick(f"上传大小超过限制（{limit} 字节）", f"Upload exceeds the size limit ({limit} bytes)")
+        limit = request.max_content_length or current_app.config.get("MAX_CONTENT_LENGTH")
+        detail = pick(f"请求内容超过大小限制（{limit} 字节）", f"The request body exceeds the size limit ({limit} bytes)")
     elif exc.code == 405:
         detail = pick(f"{request.method} 不适用于 {request.path}", f"{request.method} is not allowed on {request.path}")
     elif exc.code == 404:
@@ -102,8 +102,17 @@ def from_service_error(exc: ServiceError):
                             headers=exc.headers, **exc.extra)
 
 
+def from_database_outage(exc: Exception):
+    """A locked, busy or unreachable database: 503 with Retry-After. Only the error's class
+    is logged: its text may carry the statement (parameters are never logged, see gateway.db)."""
+    log.warning("database unavailable: %s", type(exc).__name__)
+    return from_service_error(database_unavailable(exc))
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(ServiceError, from_service_error)
+    for kind in DATABASE_UNAVAILABLE:
+        app.register_error_handler(kind, from_database_outage)
     app.register_error_handler(HTTPException, from_http_exception)
 
     @app.errorhandler(Exception)

@@ -69,7 +69,8 @@ class Runtime:
     def dispatcher(self) -> Dispatcher:
         if self.settings.redis_url:
             return RQDispatcher(self.settings.redis_url, job_timeout=self.settings.job_timeout)
-        return InProcessDispatcher(self, threads=self.settings.inprocess_threads)
+        return InProcessDispatcher(self, threads=self.settings.inprocess_threads,
+                                   lease_seconds=self.settings.inprocess_lease_seconds)
 
     @property
     def ocr_engine(self) -> OcrEngine:

@@ -1,8 +1,9 @@
 """What the API checks on upload, before anything is stored: type sniffed from the bytes.
 
-Deep checks (decompression bombs, encrypted or empty PDFs, unreadable pages) happen in
-the processing job, which ends such a document as ``failed`` with a reason; here we
-only refuse what is plainly not one of the accepted formats.
+Deep checks (decompression bombs, encrypted or empty PDFs, unreadable pages, too many
+pages or pixels) happen in the processing job, which ends such a document as ``failed``
+with a reason; here we only refuse what is plainly not one of the accepted formats, and
+count pages only as far as the page limit (a TIFF's frames are a chain to walk).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pypdfium2
 from PIL import Image
 
 from gateway.errors import ServiceError
+from verifiers.documents.intake import count_frames
 
 ACCEPTED = {
     "image/jpeg": ".jpg",
@@ -55,8 +57,9 @@ def sniff_media_type(data: bytes) -> str | None:
     return kind.mime
 
 
-def count_pages(data: bytes, media_type: str) -> int | None:
-    """Pages in a PDF or multi-frame TIFF; None when it cannot be told cheaply."""
+def count_pages(data: bytes, media_type: str, max_pages: int) -> int | None:
+    """Pages in a PDF or multi-frame TIFF; None when it cannot be told cheaply (damaged,
+    or more frames than ``max_pages``: the job then fails it with its reason)."""
     if media_type == "application/pdf":
         try:
             pdf = pypdfium2.PdfDocument(data)
@@ -69,13 +72,14 @@ def count_pages(data: bytes, media_type: str) -> int | None:
     if media_type == "image/tiff":
         try:
             with Image.open(io.BytesIO(data)) as img:
-                return getattr(img, "n_frames", 1)
+                frames = count_frames(img, max_pages)
+            return frames if frames <= max_pages else None
         except Exception:  # noqa: BLE001 - a damaged TIFF fails later with its reason
             return None
     return 1
 
 
-def inspect_upload(data: bytes) -> Intake:
+def inspect_upload(data: bytes, max_pages: int) -> Intake:
     if not data:
         raise IntakeError("empty_file", "上传的文件为空", "The uploaded file is empty")
     media_type = sniff_media_type(data)
@@ -85,7 +89,7 @@ def inspect_upload(data: bytes) -> Intake:
                           f"文件类型不受支持（识别为 {found}）；请上传 JPEG、PNG、TIFF、WebP 或 PDF",
                           f"Unsupported file type ({found}); upload JPEG, PNG, TIFF, WebP or PDF")
     return Intake(sha256=hashlib.sha256(data).hexdigest(), size=len(data), media_type=media_type,
-                  pages=count_pages(data, media_type))
+                  pages=count_pages(data, media_type, max_pages))
 
 
 def blob_key(sha256: str) -> str:

@@ -13,11 +13,12 @@ class Document(Base):
     """One uploaded file and what was read from it.
 
     The bytes live in storage under a content-addressed key (one copy per SHA-256,
-    whoever uploaded it); the row belongs to one platform.
+    whoever uploaded it); the row belongs to one platform, which has one row per content:
+    the unique index settles concurrent uploads of the same file.
     """
 
     __tablename__ = "documents"
-    __table_args__ = (Index("ix_documents_platform_sha256", "platform_id", "sha256"),)
+    __table_args__ = (Index("ix_documents_platform_sha256", "platform_id", "sha256", unique=True),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("doc"))
     platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id", ondelete="CASCADE"), index=True)

@@ -12,6 +12,17 @@ TYPE_DESCRIPTION = ("文件类型 / document type: business_licence 营业执照
                     "online_sales_filing 医疗器械网络销售备案凭证")
 
 
+#: Documents one merchant or listing may name in a request: real ones have a handful; the
+#: bound keeps a request from turning into a 70,000-parameter query.
+MAX_DOCUMENT_IDS = 100
+
+
+def document_ids_field(min_items: int = 0, **kwargs) -> ma.fields.List:
+    """A list of document ids, bounded in number and length."""
+    return ma.fields.List(ma.fields.String(validate=ma.validate.Length(min=1, max=40)),
+                          validate=ma.validate.Length(min=min_items, max=MAX_DOCUMENT_IDS), **kwargs)
+
+
 class UploadFileSchema(ma.Schema):
     file = Upload(required=True, metadata={"description": "JPEG, PNG, TIFF, WebP or PDF"})
 
@@ -98,8 +109,10 @@ class PresignRequestSchema(ma.Schema):
 
 class UploadTargetSchema(ma.Schema):
     url = ma.fields.String(required=True)
-    method = ma.fields.String(required=True)
+    method = ma.fields.String(required=True, metadata={"description": "PUT (the file as the body) or POST (a form)"})
     headers = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
+    fields = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(), metadata={
+        "description": "POST only: form fields to send, in any order, before the file (`file`)"})
     expires_at = ma.fields.DateTime()
 
 

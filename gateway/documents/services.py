@@ -1,4 +1,10 @@
-"""Accepting documents: direct uploads, presigned uploads and their confirmation."""
+"""Accepting documents: direct uploads, presigned uploads and their confirmation.
+
+Storage calls and the checks on the bytes (slow: an S3 round trip, counting pages) run
+before the request's write transaction begins, never inside it: on SQLite that
+transaction is the database's one write lock. A platform has one document per content
+(a unique index); concurrent uploads of one file settle on whichever row came first.
+"""
 from __future__ import annotations
 
 import logging
@@ -6,12 +12,13 @@ from datetime import timedelta
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.db import utcnow
 from gateway.documents.intake import Intake, IntakeError, blob_key, check_size, inspect_upload
 from gateway.documents.models import Document
-from gateway.errors import Forbidden, Invalid, NotFound
+from gateway.errors import Conflict, Forbidden, Invalid, NotFound
 from gateway.jobs import outbox
 from gateway.jobs.names import TaskName
 from gateway.runtime import Runtime
@@ -64,6 +71,30 @@ def _store_blob(runtime: Runtime, intake: Intake, data: bytes) -> str:
     return key
 
 
+def _by_content(session: Session, platform_id: str, sha256: str) -> Document | None:
+    return session.scalar(select(Document).where(Document.platform_id == platform_id, Document.sha256 == sha256))
+
+
+def _first_with_content(session: Session, document: Document, **content) -> Document:
+    """Flush the document with its content (a new row; or a presigned one given the
+    uploaded file's ``content``) unless the platform already has that content: then that
+    document, and ``document`` is left as it was."""
+    try:
+        with session.begin_nested():  # (begin_nested flushes what came before, so changes go inside)
+            session.add(document)
+            for name, value in content.items():
+                setattr(document, name, value)
+            session.flush()
+        return document
+    except IntegrityError:
+        # A concurrent upload of the same file committed first (PostgreSQL makes this
+        # insert wait for it, then fail): use its row.
+        existing = _by_content(session, document.platform_id, content.get("sha256", document.sha256))
+        if existing is None:
+            raise
+        return existing
+
+
 def accept_upload(runtime: Runtime, session: Session, platform_id: str, data: bytes, filename: str | None,
                   type_hint: str | None) -> tuple[Document, bool, list]:
     """Store an uploaded file once per content and record it for this platform.
@@ -72,17 +103,18 @@ def accept_upload(runtime: Runtime, session: Session, platform_id: str, data: by
     The same bytes uploaded again by the same platform return the existing document.
     """
     check_size(data, runtime.settings.max_upload_bytes)
-    intake = inspect_upload(data)
-    existing = session.scalar(select(Document).where(Document.platform_id == platform_id,
-                                                     Document.sha256 == intake.sha256).limit(1))
+    intake = inspect_upload(data, runtime.settings.max_pdf_pages)
+    with runtime.db.read_sessionmaker() as reader:
+        existing = _by_content(reader, platform_id, intake.sha256)
     if existing is not None:
         return existing, False, []
     key = _store_blob(runtime, intake, data)
     document = Document(platform_id=platform_id, status=DocumentStatus.PROCESSING, sha256=intake.sha256, size=intake.size,
                         media_type=intake.media_type, pages=intake.pages, filename=_clean_filename(filename),
                         storage_key=key, type_hint=type_hint, created_at=utcnow())
-    session.add(document)
-    session.flush()
+    kept = _first_with_content(session, document)
+    if kept is not document:
+        return kept, False, []
     return document, True, [_enqueue_processing(session, document)]
 
 
@@ -102,14 +134,16 @@ def _signer(secret_key: str) -> URLSafeTimedSerializer:
 
 def create_presigned(runtime: Runtime, session: Session, platform_id: str, *, filename: str | None,
                      media_type: str | None, type_hint: str | None, base_url: str) -> tuple[Document, dict]:
-    """A document awaiting its bytes, and where the client should PUT them."""
+    """A document awaiting its bytes, and where the client should upload them (at most
+    MAX_UPLOAD_BYTES: S3 refuses more itself, the gateway's own URL refuses more too)."""
     document = Document(platform_id=platform_id, status=DocumentStatus.AWAITING_UPLOAD, filename=_clean_filename(filename),
                         type_hint=type_hint, created_at=utcnow())
     session.add(document)
     session.flush()
     ttl = runtime.settings.presign_ttl_seconds
     content_type = media_type or "application/octet-stream"
-    target = runtime.storage.presigned_put(staging_key(document.id), content_type, ttl)
+    target = runtime.storage.presigned_upload(staging_key(document.id), content_type,
+                                              runtime.settings.max_upload_bytes, ttl)
     if target is None:
         token = _signer(runtime.settings.secret_key).dumps(document.id)
         target = {"url": f"{base_url.rstrip('/')}/uploads/{token}", "method": "PUT",
@@ -130,29 +164,63 @@ def document_for_upload_token(runtime: Runtime, token: str) -> str:
 
 
 def receive_local_upload(runtime: Runtime, token: str, data: bytes, content_type: str | None) -> str:
-    """Keep the bytes PUT to a gateway-signed upload URL until the client confirms."""
+    """Keep the bytes PUT to a gateway-signed upload URL until the client confirms. Once
+    confirmed, the URL takes nothing more (409): what was confirmed is what is read."""
     document_id = document_for_upload_token(runtime, token)
+    with runtime.db.read_sessionmaker() as reader:
+        status = reader.scalar(select(Document.status).where(Document.id == document_id))
+    if status != DocumentStatus.AWAITING_UPLOAD:
+        raise Conflict("该上传地址已完成上传确认，不再接收文件", "This upload was confirmed; the URL takes no more files",
+                       code="upload-already-confirmed")
     check_size(data, runtime.settings.max_upload_bytes)
     runtime.storage.put(staging_key(document_id), data, content_type or "application/octet-stream")
     return document_id
 
 
-def confirm_upload(runtime: Runtime, session: Session, document: Document) -> list:
-    """Check the bytes a client put in storage and start processing them."""
-    if document.status != DocumentStatus.AWAITING_UPLOAD:
-        return []
+def _staged_bytes(runtime: Runtime, document_id: str) -> bytes:
+    """The staged upload, its size checked before it is read (an over-size object, which a
+    client could have put with a stolen or replayed URL, is deleted)."""
+    key, limit = staging_key(document_id), runtime.settings.max_upload_bytes
     try:
-        data = runtime.storage.get(staging_key(document.id))
+        size = runtime.storage.size(key)
+        if size > limit:
+            runtime.storage.delete(key)
+            raise IntakeError("too_large", f"文件超过 {limit} 字节上限，已删除，请重新上传",
+                              f"The file exceeds the {limit}-byte limit and was deleted; upload a smaller one")
+        data = runtime.storage.get(key)
     except FileNotFoundError:
         raise IntakeError("not_uploaded", "尚未收到上传的文件，请先按返回的地址上传",
-                          "Nothing has been uploaded yet; PUT the file to the upload URL first") from None
-    check_size(data, runtime.settings.max_upload_bytes)
-    intake = inspect_upload(data)
-    document.storage_key = _store_blob(runtime, intake, data)
-    document.sha256, document.size, document.media_type = intake.sha256, intake.size, intake.media_type
-    document.pages = intake.pages
-    document.status = DocumentStatus.PROCESSING
-    return [_enqueue_processing(session, document)]
+                          "Nothing has been uploaded yet; upload the file to the upload URL first") from None
+    check_size(data, limit)
+    return data
+
+
+def confirm_upload(runtime: Runtime, session: Session, platform_id: str, document_id: str) -> tuple[Document, list]:
+    """Check the bytes a client put in storage and start processing them; returns the
+    document and the tasks to dispatch after commit.
+
+    Confirming again returns the document as it is. When the platform already has a
+    document with these bytes, that one is returned (200, as for a direct upload of the
+    same file) and the presigned one ends ``failed`` with ``duplicate_upload`` naming it."""
+    with runtime.db.read_sessionmaker() as reader:
+        document = get_document(reader, platform_id, document_id)
+    if document.status != DocumentStatus.AWAITING_UPLOAD:
+        return document, []
+    data = _staged_bytes(runtime, document_id)
+    intake = inspect_upload(data, runtime.settings.max_pdf_pages)
+    key = _store_blob(runtime, intake, data)
+    document = session.get(Document, document_id, with_for_update=True)
+    if document.status != DocumentStatus.AWAITING_UPLOAD:
+        return document, []  # a concurrent confirmation won
+    kept = _first_with_content(session, document, storage_key=key, sha256=intake.sha256, size=intake.size,
+                               media_type=intake.media_type, pages=intake.pages, status=DocumentStatus.PROCESSING)
+    if kept is not document:
+        document.status, document.processed_at = DocumentStatus.FAILED, utcnow()
+        document.error = {"code": "duplicate_upload", "message": f"与已上传的文件 {kept.id} 内容相同，请使用该文件",
+                          "message_en": f"The same file was uploaded before as {kept.id}; use that document"}
+        session.flush()
+        return kept, []
+    return document, [_enqueue_processing(session, document)]
 
 
 def discard_staged(runtime: Runtime, document_id: str) -> None:

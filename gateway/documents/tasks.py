@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 def _limits(runtime: Runtime) -> Limits:
     s = runtime.settings
-    return Limits(max_pixels=s.max_image_pixels, max_pages=s.max_pdf_pages)
+    return Limits(max_pixels=s.max_image_pixels, max_pages=s.max_pdf_pages, max_document_pixels=s.max_document_pixels)
 
 
 def _finish(runtime: Runtime, document_id: str, **values) -> None:

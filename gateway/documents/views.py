@@ -66,13 +66,16 @@ class Presign(MethodView):
     def post(self, body):
         """获取直传地址 / Get a presigned URL to upload straight to storage
 
-        PUT the file to `upload.url` with `upload.headers`, then POST `confirm_url`.
+        Send the file to `upload.url` with `upload.method`: for `PUT`, the file as the
+        body with `upload.headers`; for `POST` (S3), a `multipart/form-data` form with
+        every entry of `upload.fields` and then the file as `file`. Files over the
+        upload limit are refused. Then POST `confirm_url`.
         """
         base = web.runtime().settings.public_base_url or request.host_url
         document, target = create_presigned(web.runtime(), web.session(), web.platform_id(),
                                             filename=body.get("filename"), media_type=body.get("media_type"),
                                             type_hint=body.get("type"), base_url=base)
-        web.session().commit()
+        web.commit_and_dispatch()
         return {"id": document.id, "status": document.status, "upload": target,
                 "confirm_url": url_for(".Confirm", document_id=document.id, _external=True)}
 
@@ -81,12 +84,15 @@ class Presign(MethodView):
 class Confirm(MethodView):
     @blp.response(200, DocumentSchema)
     def post(self, document_id):
-        """确认直传完成 / Confirm a presigned upload and start processing"""
-        document = _mine(document_id)
-        tasks = confirm_upload(web.runtime(), web.session(), document)
+        """确认直传完成 / Confirm a presigned upload and start processing
+
+        When the platform uploaded the same file before, that document is returned
+        and this one ends `failed` (`duplicate_upload`).
+        """
+        document, tasks = confirm_upload(web.runtime(), web.session(), web.platform_id(), document_id)
         web.commit_and_dispatch(tasks)
-        if tasks:
-            discard_staged(web.runtime(), document.id)
+        if tasks or document.id != document_id:
+            discard_staged(web.runtime(), document_id)
         return document
 
 

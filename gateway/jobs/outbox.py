@@ -57,6 +57,20 @@ def claim(session: Session, task_id: str, lease_seconds: float) -> Task | None:
     return session.get(Task, task_id, populate_existing=True)
 
 
+def renew(session: Session, task_ids: list[str], lease_seconds: float) -> int:
+    """Extend the leases of tasks this process is running (a heartbeat), so that no sweeper
+    takes them for abandoned while they still run; returns how many were renewed. A lease
+    that already ran out is not renewed: the task may be someone else's by now."""
+    if not task_ids:
+        return 0
+    now = utcnow()
+    result = session.execute(update(Task).where(Task.id.in_(task_ids), Task.status == TaskStatus.RUNNING,
+                                                Task.lease_until >= now)
+                             .values(lease_until=now + timedelta(seconds=lease_seconds))
+                             .execution_options(synchronize_session=False))
+    return result.rowcount
+
+
 def backoff_seconds(attempts: int) -> float:
     """Exponential backoff: 2, 4, 8 … seconds, capped at one hour."""
     return float(min(2 ** attempts, 3600))

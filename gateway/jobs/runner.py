@@ -24,13 +24,18 @@ log = logging.getLogger(__name__)
 LEASE_MARGIN_S = 2
 
 
-def run_task(task_id: str, runtime: Runtime) -> str:
-    """Run a task if it is due and nobody else holds it; returns what happened."""
+def run_task(task_id: str, runtime: Runtime, lease_seconds: float | None = None) -> str:
+    """Run a task if it is due and nobody else holds it; returns what happened.
+
+    ``lease_seconds``: how long the claim holds without renewal. By default it outlasts
+    the rq worker's hard kill; the in-process pool, which has no hard kill, takes a short
+    one and renews it while the task runs (gateway.jobs.inprocess)."""
     settings = runtime.settings
     handlers.load(settings.task_modules)
+    if lease_seconds is None:
+        lease_seconds = settings.job_timeout + settings.job_kill_grace + LEASE_MARGIN_S
     with runtime.db.session() as session:
-        task = outbox.claim(session, task_id,
-                            lease_seconds=settings.job_timeout + settings.job_kill_grace + LEASE_MARGIN_S)
+        task = outbox.claim(session, task_id, lease_seconds=lease_seconds)
         if task is None:
             return "skipped"
         kind, payload, attempts = task.kind, dict(task.payload), task.attempts

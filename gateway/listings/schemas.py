@@ -3,6 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from gateway.decisions.schemas import DecisionSchema
+from gateway.documents.schemas import document_ids_field
 
 
 class ListingCreateSchema(ma.Schema):
@@ -20,8 +21,8 @@ class ListingCreateSchema(ma.Schema):
     model = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=500))
     device_class = ma.fields.Integer(allow_none=True, validate=ma.validate.OneOf([1, 2, 3]))
     url = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=1000))
-    document_ids = ma.fields.List(ma.fields.String(),
-                                  metadata={"description": "certificate images to cross-check when read"})
+    document_ids = document_ids_field(metadata={"description": "certificate images to cross-check when read, "
+                                                               "at most 100"})
 
 
 class ListingSchema(ma.Schema):

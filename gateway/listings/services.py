@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ContextManager
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -86,7 +88,13 @@ class Submitted:
 WRITE_CHUNK = 200
 
 
-def submit_listing(runtime: Runtime, platform_id: str, body: dict) -> Submitted:
+#: Where writes go: the service's own short transaction (the default), or the request's, when
+#: an Idempotency-Key's record must commit with them (gateway.web.unit_of_work).
+UnitOfWork = Callable[[], ContextManager[Session]]
+
+
+def submit_listing(runtime: Runtime, platform_id: str, body: dict, unit_of_work: UnitOfWork | None = None
+                   ) -> Submitted:
     """Create or update (by external_id) a listing and decide it now.
 
     This is the API's hot path (hundreds per second). Everything is read and decided
@@ -94,13 +102,14 @@ def submit_listing(runtime: Runtime, platform_id: str, body: dict) -> Submitted:
     and its decision, so concurrent submissions wait on each other only for that
     (SQLite has a single writer).
     """
-    result = submit_listings(runtime, platform_id, [body])[0]
+    result = submit_listings(runtime, platform_id, [body], unit_of_work)[0]
     if isinstance(result, ServiceError):
         raise result
     return result
 
 
-def submit_listings(runtime: Runtime, platform_id: str, bodies: list[dict]) -> list[Submitted | ServiceError]:
+def submit_listings(runtime: Runtime, platform_id: str, bodies: list[dict],
+                    unit_of_work: UnitOfWork | None = None) -> list[Submitted | ServiceError]:
     """Decide many submissions (a catalogue screened in batches): in order, one result each,
     a submission that cannot be decided answered by its error without failing the rest.
     The same external_id twice in one call: the later one is refused (which would win is
@@ -128,7 +137,8 @@ def submit_listings(runtime: Runtime, platform_id: str, bodies: list[dict]) -> l
     ready = sorted(prepared)
     for start in range(0, len(ready), WRITE_CHUNK):
         chunk = [prepared[i] for i in ready[start:start + WRITE_CHUNK]]
-        for index, submitted in zip(ready[start:start + WRITE_CHUNK], _write(runtime, platform_id, chunk)):
+        for index, submitted in zip(ready[start:start + WRITE_CHUNK],
+                                    _write(runtime, platform_id, chunk, unit_of_work or runtime.db.session)):
             results[index] = submitted
     return results
 
@@ -168,24 +178,31 @@ def _prepare(runtime: Runtime, reader: Session, platform_id: str, body: dict, me
     return Prepared(body, merchant, existing_id, attached, documents, evaluation)
 
 
-def _write(runtime: Runtime, platform_id: str, chunk: list[Prepared]) -> list[Submitted]:
-    """Write a chunk of decided submissions in one short transaction."""
-    for attempt in range(3):
-        try:
-            with runtime.db.session() as writer:
-                return [_write_one(writer, platform_id, p) for p in chunk]
-        except IntegrityError:
-            # A concurrent request created one of these external_ids first: update that one.
-            if attempt == 2:
-                raise
-            with runtime.db.read_sessionmaker() as reader:
-                existing = _existing_listings(reader, platform_id, [p.body["external_id"] for p in chunk])
-                current = listings_documents(reader, list(existing.values()))
-            for p in chunk:
-                p.existing_id = existing.get(p.body["external_id"])
-                known = {d.id for d in current.get(p.existing_id, ())}
-                p.attached = [d for d in p.attached if d.id not in known]
+def _write(runtime: Runtime, platform_id: str, chunk: list[Prepared], unit_of_work: UnitOfWork) -> list[Submitted]:
+    """Write a chunk of decided submissions in one transaction. A concurrent creation of the
+    same external_id undoes only this chunk's savepoint (not what the transaction already
+    holds, such as an Idempotency-Key's record), and the chunk is written again as updates."""
+    with unit_of_work() as writer:
+        for attempt in range(3):
+            try:
+                with writer.begin_nested():
+                    return [_write_one(writer, platform_id, p) for p in chunk]
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+                _refresh(runtime, platform_id, chunk)
     raise AssertionError("unreachable")
+
+
+def _refresh(runtime: Runtime, platform_id: str, chunk: list[Prepared]) -> None:
+    """Find the listings a concurrent request created first, so the chunk updates them."""
+    with runtime.db.read_sessionmaker() as reader:
+        existing = _existing_listings(reader, platform_id, [p.body["external_id"] for p in chunk])
+        current = listings_documents(reader, list(existing.values()))
+    for p in chunk:
+        p.existing_id = existing.get(p.body["external_id"])
+        known = {d.id for d in current.get(p.existing_id, ())}
+        p.attached = [d for d in p.attached if d.id not in known]
 
 
 def _write_one(writer: Session, platform_id: str, p: Prepared) -> Submitted:

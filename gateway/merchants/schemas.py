@@ -3,6 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from gateway.decisions.schemas import DecisionSchema
+from gateway.documents.schemas import document_ids_field
 
 
 class MerchantCreateSchema(ma.Schema):
@@ -15,8 +16,8 @@ class MerchantCreateSchema(ma.Schema):
                             metadata={"description": "企业名称 as on its business licence"})
     uscc = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=40),
                             metadata={"description": "统一社会信用代码"})
-    document_ids = ma.fields.List(ma.fields.String(), load_default=list,
-                                  metadata={"description": "uploaded licences (POST /v1/documents)"})
+    document_ids = document_ids_field(load_default=list,
+                                      metadata={"description": "uploaded licences (POST /v1/documents), at most 100"})
     online_sales_filing_number = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=64),
                                                   metadata={"description": "医疗器械网络销售备案编号"})
     device_classes = ma.fields.List(ma.fields.Integer(validate=ma.validate.OneOf([1, 2, 3])), load_default=list,
@@ -33,7 +34,7 @@ class MerchantDocumentsSchema(ma.Schema):
     class Meta:
         unknown = ma.EXCLUDE
 
-    document_ids = ma.fields.List(ma.fields.String(), required=True, validate=ma.validate.Length(min=1))
+    document_ids = document_ids_field(min_items=1, required=True, metadata={"description": "at most 100"})
     replace = ma.fields.Boolean(load_default=False,
                                 metadata={"description": "true: these documents replace the current ones"})
 

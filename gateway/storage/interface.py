@@ -33,12 +33,17 @@ class FileStorage(Protocol):
     def exists(self, key: str) -> bool:
         """Whether anything is stored under ``key``."""
 
+    def size(self, key: str) -> int:
+        """The size in bytes of what is under ``key``, without reading it;
+        :class:`FileNotFoundError` when there is nothing."""
+
     def delete(self, key: str) -> None:
         """Remove ``key``; removing what is not there is not an error."""
 
-    def presigned_put(self, key: str, content_type: str, expires_in: int) -> dict | None:
-        """A URL the client can PUT to directly, as ``{url, method, headers}``; None when
-        the backend cannot sign (the gateway then signs its own upload URL)."""
+    def presigned_upload(self, key: str, content_type: str, max_bytes: int, expires_in: int) -> dict | None:
+        """Where the client can upload directly, at most ``max_bytes``, as ``{url, method,
+        headers, fields}`` (``fields``: form fields to send before the file, for a POST);
+        None when the backend cannot sign (the gateway then signs its own upload URL)."""
 
     def check(self) -> None:
         """Raise :class:`StorageError` unless the backend is reachable and writable."""

@@ -25,7 +25,7 @@ class LocalFileStorage:
 
     def put(self, key, data, content_type="application/octet-stream"):
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as fh:
@@ -46,15 +46,21 @@ class LocalFileStorage:
     def exists(self, key):
         return self._path(key).is_file()
 
+    def size(self, key):
+        path = self._path(key)
+        if not path.is_file():
+            raise FileNotFoundError(key)
+        return path.stat().st_size
+
     def delete(self, key):
         self._path(key).unlink(missing_ok=True)
 
-    def presigned_put(self, key, content_type, expires_in):
+    def presigned_upload(self, key, content_type, max_bytes, expires_in):
         return None
 
     def check(self):
         try:
-            self.root.mkdir(parents=True, exist_ok=True)
+            self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
             probe = self.root / ".readyz"
             probe.write_bytes(b"ok")
             probe.unlink()

@@ -49,16 +49,25 @@ class S3FileStorage:
         except BotoCoreError as exc:
             raise StorageError(f"S3 get failed for {key}: {exc}") from exc
 
-    def exists(self, key):
+    def _head(self, key) -> dict:
         try:
-            self.client.head_object(Bucket=self.bucket, Key=self._key(key))
-            return True
+            return self.client.head_object(Bucket=self.bucket, Key=self._key(key))
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in _MISSING:
-                return False
+                raise FileNotFoundError(key) from None
             raise StorageError(f"S3 head failed for {key}: {exc}") from exc
         except BotoCoreError as exc:
             raise StorageError(f"S3 head failed for {key}: {exc}") from exc
+
+    def exists(self, key):
+        try:
+            self._head(key)
+        except FileNotFoundError:
+            return False
+        return True
+
+    def size(self, key):
+        return int(self._head(key)["ContentLength"])
 
     def delete(self, key):
         try:
@@ -66,14 +75,17 @@ class S3FileStorage:
         except (BotoCoreError, ClientError) as exc:
             raise StorageError(f"S3 delete failed for {key}: {exc}") from exc
 
-    def presigned_put(self, key, content_type, expires_in):
+    def presigned_upload(self, key, content_type, max_bytes, expires_in):
+        # A presigned POST, not PUT: its signed policy can carry content-length-range, so
+        # the bucket itself refuses an over-size file (a presigned PUT cannot cap the size).
         try:
-            url = self.client.generate_presigned_url(
-                "put_object", Params={"Bucket": self.bucket, "Key": self._key(key), "ContentType": content_type},
+            post = self.client.generate_presigned_post(
+                self.bucket, self._key(key), Fields={"Content-Type": content_type},
+                Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
                 ExpiresIn=expires_in)
         except (BotoCoreError, ClientError) as exc:
             raise StorageError(f"S3 presign failed: {exc}") from exc
-        return {"url": url, "method": "PUT", "headers": {"Content-Type": content_type}}
+        return {"url": post["url"], "method": "POST", "headers": {}, "fields": post["fields"]}
 
     def check(self):
         try:

@@ -39,6 +39,10 @@ class ApiKey(Base):
     prefix: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: After a rotation the old key keeps working until this moment (the grace period).
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When the key was last presented, recorded at most once a minute per process.
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     platform: Mapped[Platform] = relationship(back_populates="api_keys")
 

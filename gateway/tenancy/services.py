@@ -2,18 +2,24 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from cachetools import TTLCache
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from gateway.errors import Conflict, Invalid
+from gateway.db import utcnow
+from gateway.errors import Conflict, Invalid, NotFound
 from gateway.tenancy.models import ApiKey, Platform, StaffUser
+
+log = logging.getLogger(__name__)
 
 ROLES = ("reviewer", "admin")
 _REGION = re.compile(r"^\d{6}$")
@@ -64,15 +70,46 @@ def create_staff_user(session: Session, email: str, role: str, password: str | N
     return user
 
 
+def rotate_key(session: Session, platform_id: str, grace_seconds: int = 0) -> str:
+    """A new API key for the platform; its current keys stop working after
+    ``grace_seconds`` (0: at once), so the platform can roll the new key out first."""
+    if grace_seconds < 0:
+        raise TenancyError("宽限期不能为负数", "the grace period cannot be negative")
+    platform = session.get(Platform, platform_id)
+    if platform is None:
+        raise NotFound(f"平台不存在：{platform_id}", f"no platform {platform_id}")
+    cutoff = utcnow() + timedelta(seconds=grace_seconds)
+    for key in session.scalars(select(ApiKey).where(ApiKey.platform_id == platform_id, ApiKey.revoked_at.is_(None))):
+        if key.expires_at is None or key.expires_at > cutoff:
+            key.expires_at = cutoff
+    return issue_key(session, platform)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    platform_id: str | None
+    expires_at: datetime | None
+
+    def valid(self, now: datetime) -> str | None:
+        if self.expires_at is not None and self.expires_at <= now:
+            return None
+        return self.platform_id
+
+
 class KeyCache:
     """Resolves key hashes to platform ids, remembering answers for a short time.
 
     Every API request authenticates; caching saves a database round trip on the hot
-    path while a revoked key stops working within ``ttl`` seconds.
+    path. The expiry a rotation sets is cached with the answer, so a key in its grace
+    period stops at its moment exactly; a key revoked (or rotated without grace) in
+    another process stops within ``ttl`` seconds. The key's last use is recorded at most
+    once per ``record_every`` seconds per process: a write per request would cost the hot
+    path a write lock.
     """
 
-    def __init__(self, ttl: float = 30.0, max_keys: int = 10_000):
-        self._entries: TTLCache[str, str | None] = TTLCache(maxsize=max_keys, ttl=ttl)
+    def __init__(self, ttl: float = 5.0, max_keys: int = 10_000, record_every: float = 60.0):
+        self._entries: TTLCache[str, _Entry] = TTLCache(maxsize=max_keys, ttl=ttl)
+        self._recorded: TTLCache[str, bool] = TTLCache(maxsize=max_keys, ttl=record_every)
         self._lock = threading.Lock()  # cachetools caches are not thread-safe
 
     def clear(self) -> None:
@@ -81,17 +118,31 @@ class KeyCache:
             self._entries.clear()
 
     def platform_id_for(self, engine: Engine, key: str) -> str | None:
-        """The platform a key belongs to. Uses its own short connection so that no
-        transaction is held open across the request (SQLite allows one writer)."""
+        """The platform a key belongs to, if the key works now. Uses its own short
+        connections so that no transaction is held open across the request (SQLite allows
+        one writer)."""
         digest = hash_key(key)
         with self._lock:
-            if digest in self._entries:
-                return self._entries[digest]
-        with engine.execution_options(qingwang_read_only=True).connect() as conn:
-            row = conn.execute(
-                select(ApiKey.platform_id).where(ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None))
-            ).first()
-        platform_id = row[0] if row else None
-        with self._lock:
-            self._entries[digest] = platform_id
+            entry = self._entries.get(digest)
+        if entry is None:
+            with engine.execution_options(qingwang_read_only=True).connect() as conn:
+                row = conn.execute(select(ApiKey.platform_id, ApiKey.expires_at)
+                                   .where(ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None))).first()
+            entry = _Entry(row.platform_id, row.expires_at) if row else _Entry(None, None)
+            with self._lock:
+                self._entries[digest] = entry
+        platform_id = entry.valid(utcnow())
+        if platform_id is not None:
+            self._record_use(engine, digest)
         return platform_id
+
+    def _record_use(self, engine: Engine, digest: str) -> None:
+        with self._lock:
+            if digest in self._recorded:
+                return
+            self._recorded[digest] = True
+        try:
+            with engine.begin() as conn:
+                conn.execute(update(ApiKey).where(ApiKey.key_hash == digest).values(last_used_at=utcnow()))
+        except Exception:  # noqa: BLE001 - bookkeeping must never fail a request
+            log.warning("could not record an API key's last use", exc_info=True)

@@ -24,7 +24,10 @@ class DeliverySchema(ma.Schema):
     event_type = ma.fields.String()
     status = ma.fields.String(metadata={"description": "pending, delivered or failed"})
     attempts = ma.fields.Integer()
-    attempt_log = ma.fields.List(ma.fields.Dict())
+    attempt_log = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "每次投递 / each attempt: {at, url, status_code, error, ms}; error is null on 2xx, else "
+                       "`HTTP <status>` or one of timeout, refused, connection, tls, protocol, dns, "
+                       "forbidden_address"})
     created_at = ma.fields.DateTime()
     delivered_at = ma.fields.DateTime(allow_none=True)
     last_error = ma.fields.String(allow_none=True)

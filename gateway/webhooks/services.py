@@ -1,31 +1,39 @@
-"""Creating events and delivering them."""
+"""Creating events and delivering them.
+
+A delivery never holds a database transaction while it calls out: what to send is read
+in one short transaction, the POST goes through the gateway's outbound client (the
+receiver's address checked at send time, one total deadline, no redirects), and the
+attempt is recorded in another. The log keeps coarse outcomes only: the status code, or
+the client's failure category (``timeout``, ``refused``, ``forbidden_address`` …).
+"""
 from __future__ import annotations
 
 import json
 import time
-import urllib.error
-import urllib.request
-from urllib.parse import urlparse
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from gateway.db import utcnow
-from gateway.errors import NotFound, field_error
+from gateway.errors import NotFound
 from gateway.ids import new_id
 from gateway.jobs import outbox
 from gateway.jobs.names import TaskName
+from gateway.outbound import OutboundClient, OutboundFailed, OutboundRefused
 from gateway.webhooks import signing
 from gateway.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 #: Seconds to wait before each retry: quick at first, then spread over about a day.
 RETRY_SCHEDULE = (5, 30, 120, 600, 1800, 7200, 18000, 36000)
-TIMEOUT_SECONDS = 10
 
 
-def validate_url(url: str) -> str:
-    parsed = urlparse(url)
-    if parsed.scheme not in ("https", "http") or not parsed.netloc:
-        raise field_error("json", "url", "回调地址须为 http(s) URL", "The callback must be an http(s) URL")
+def check_url(outbound: OutboundClient, url: str) -> str:
+    """Refuse (422) a callback URL that is not http(s) or whose host is loopback, private,
+    link-local or a metadata service (unless private networks are allowed)."""
+    try:
+        outbound.check(url)
+    except OutboundRefused as exc:
+        raise OutboundRefused(exc.zh, exc.en, errors={"json": {"url": [exc.en]}}) from None
     return url
 
 
@@ -36,10 +44,11 @@ def get_endpoint(session: Session, platform_id: str) -> WebhookEndpoint:
     return endpoint
 
 
-def set_endpoint(session: Session, platform_id: str, url: str, secret_key: str,
+def set_endpoint(session: Session, platform_id: str, url: str, secret_key: str, outbound: OutboundClient,
                  rotate: bool = False) -> tuple[WebhookEndpoint, str | None]:
-    """Create or update the platform's endpoint; returns the secret only when new."""
-    validate_url(url)
+    """Create or update the platform's endpoint; returns the secret only when new. The URL
+    is checked (a DNS lookup) before the session is touched."""
+    check_url(outbound, url)
     endpoint = session.get(WebhookEndpoint, platform_id)
     secret = None
     if endpoint is None:
@@ -84,35 +93,71 @@ class DeliveryFailed(Exception):
         self.retry_in = retry_in
 
 
-def deliver(session: Session, delivery: WebhookDelivery, secret_key: str) -> None:
-    """POST one delivery; raise :class:`DeliveryFailed` (with when to retry) unless 2xx."""
+@dataclass(frozen=True)
+class Outgoing:
+    """One signed request, ready to send without the database."""
+
+    delivery_id: str
+    url: str
+    body: bytes
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Attempt:
+    status_code: int | None
+    #: None when answered 2xx; else ``HTTP <status>`` or the outbound client's category.
+    error: str | None
+    ms: float
+
+    @property
+    def delivered(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+def prepare(session: Session, delivery_id: str, secret_key: str) -> Outgoing | None:
+    """What to send for a pending delivery, signed now; None when there is nothing to send
+    (delivered already, or the platform has no endpoint: then the delivery ends failed)."""
+    delivery = session.get(WebhookDelivery, delivery_id)
+    if delivery is None or delivery.status != DeliveryStatus.PENDING:
+        return None
     endpoint = session.get(WebhookEndpoint, delivery.platform_id)
     if endpoint is None:
         delivery.status, delivery.last_error = DeliveryStatus.FAILED, "no endpoint configured"
-        return
+        return None
     body = json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":")).encode()
     timestamp = int(time.time())
     secret = signing.unseal(endpoint.secret_encrypted, secret_key)
-    request = urllib.request.Request(endpoint.url, data=body, method="POST", headers={
-        "Content-Type": "application/json", "User-Agent": "Qingwang-Webhooks/1",
-        "webhook-id": delivery.id, "webhook-timestamp": str(timestamp),
+    return Outgoing(delivery.id, endpoint.url, body, {
+        "Content-Type": "application/json", "webhook-id": delivery.id, "webhook-timestamp": str(timestamp),
         "webhook-signature": signing.sign(secret, delivery.id, timestamp, body)})
-    started = time.perf_counter()
-    status, error = None, None
+
+
+def send(outbound: OutboundClient, outgoing: Outgoing, deadline_s: float) -> Attempt:
+    """POST it, within ``deadline_s`` in all; touches no database."""
+    started = time.monotonic()
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-            status = response.status
-    except urllib.error.HTTPError as exc:
-        status, error = exc.code, f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError) as exc:
-        error = f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"
+        response = outbound.post(outgoing.url, outgoing.body, outgoing.headers, deadline_s=deadline_s)
+    except OutboundRefused:
+        return Attempt(None, "forbidden_address", round((time.monotonic() - started) * 1000, 1))
+    except OutboundFailed as exc:
+        return Attempt(None, exc.reason, round((time.monotonic() - started) * 1000, 1))
+    ok = 200 <= response.status < 300
+    return Attempt(response.status, None if ok else f"HTTP {response.status}", response.elapsed_ms)
+
+
+def record_attempt(session: Session, outgoing: Outgoing, attempt: Attempt) -> float | None:
+    """Log the attempt on its delivery; returns the seconds until the next try, or None
+    when there is none to make."""
+    delivery = session.get(WebhookDelivery, outgoing.delivery_id, with_for_update=True)
+    if delivery is None or delivery.status != DeliveryStatus.PENDING:
+        return None
     delivery.attempts += 1
     delivery.attempt_log = [*delivery.attempt_log, {
-        "at": utcnow().isoformat(), "url": endpoint.url, "status_code": status, "error": error,
-        "ms": round((time.perf_counter() - started) * 1000, 1)}]
-    if status is not None and 200 <= status < 300:
+        "at": utcnow().isoformat(), "url": outgoing.url, "status_code": attempt.status_code,
+        "error": attempt.error, "ms": attempt.ms}]
+    if attempt.delivered:
         delivery.status, delivery.delivered_at, delivery.last_error = DeliveryStatus.DELIVERED, utcnow(), None
-        return
-    delivery.last_error = error
-    retry_in = RETRY_SCHEDULE[min(delivery.attempts - 1, len(RETRY_SCHEDULE) - 1)]
-    raise DeliveryFailed(error or f"HTTP {status}", retry_in)
+        return None
+    delivery.last_error = attempt.error
+    return RETRY_SCHEDULE[min(delivery.attempts - 1, len(RETRY_SCHEDULE) - 1)]

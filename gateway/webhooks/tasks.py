@@ -5,7 +5,7 @@ from gateway.jobs.handlers import task
 from gateway.jobs.names import TaskName
 from gateway.runtime import Runtime
 from gateway.webhooks.models import DeliveryStatus, WebhookDelivery
-from gateway.webhooks.services import DeliveryFailed, deliver
+from gateway.webhooks.services import DeliveryFailed, prepare, record_attempt, send
 
 
 def mark_failed(runtime: Runtime, payload: dict, error: str) -> None:
@@ -17,14 +17,14 @@ def mark_failed(runtime: Runtime, payload: dict, error: str) -> None:
 
 @task(TaskName.WEBHOOK_DELIVER, on_dead=mark_failed)
 def deliver_webhook(runtime: Runtime, payload: dict) -> None:
-    failure = None
+    # Three steps, and no transaction across the call: a slow or dripping receiver must
+    # not hold SQLite's write lock (or a PostgreSQL row lock) while other platforms wait.
     with runtime.db.session() as session:
-        delivery = session.get(WebhookDelivery, payload["delivery_id"])
-        if delivery is None or delivery.status != DeliveryStatus.PENDING:
-            return
-        try:
-            deliver(session, delivery, runtime.settings.secret_key)
-        except DeliveryFailed as exc:
-            failure = exc  # the attempt log commits with the session; then the task retries
-    if failure is not None:
-        raise failure
+        outgoing = prepare(session, payload["delivery_id"], runtime.settings.secret_key)
+    if outgoing is None:
+        return
+    attempt = send(runtime.outbound, outgoing, runtime.settings.webhook_timeout_seconds)
+    with runtime.db.session() as session:
+        retry_in = record_attempt(session, outgoing, attempt)
+    if retry_in is not None:
+        raise DeliveryFailed(attempt.error or "undelivered", retry_in)

@@ -33,11 +33,14 @@ class Webhook(MethodView):
 
         Events are signed per the Standard Webhooks spec (`webhook-id`,
         `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256>`).
-        `rotate_secret: true` issues a new secret.
+        `rotate_secret: true` issues a new secret. A URL whose host is a loopback,
+        private, link-local or cloud-metadata address answers 422 (unless the
+        gateway allows private networks for on-premise receivers).
         """
-        endpoint, secret = set_endpoint(web.session(), web.platform_id(), body["url"],
-                                        web.runtime().settings.secret_key, body["rotate_secret"])
-        web.session().commit()
+        runtime = web.runtime()
+        endpoint, secret = set_endpoint(web.session(), web.platform_id(), body["url"], runtime.settings.secret_key,
+                                        runtime.outbound, body["rotate_secret"])
+        web.commit_and_dispatch()
         return _present(endpoint, secret)
 
     @blp.response(200, WebhookSchema)

@@ -1,9 +1,9 @@
 """Uploading documents: sniffing, hashing, de-duplication, limits, presigned uploads."""
 import hashlib
 import io
-import urllib.request
 
 import pytest
+import requests
 from PIL import Image
 
 from tests.gateway.test_errors_and_auth import assert_problem
@@ -142,17 +142,122 @@ def test_presigned_s3_upload_flow(database_url, tmp_path, s3_endpoint):
         client = create_app(runtime=runtime).test_client()
         auth = {"Authorization": f"Bearer {_new_platform(runtime)[1]}"}
         body = client.post("/v1/documents/presign", headers=auth, json={"media_type": "image/png"}).get_json()
-        assert body["upload"]["url"].startswith(s3_endpoint)
+        assert body["upload"]["url"].startswith(s3_endpoint) and body["upload"]["method"] == "POST"
         data = png_bytes(colour="purple")
-        request = urllib.request.Request(body["upload"]["url"], data=data, method="PUT",
-                                         headers=body["upload"]["headers"])
-        with urllib.request.urlopen(request) as response:
-            assert response.status == 200
+        response = requests.post(body["upload"]["url"], data=body["upload"]["fields"], files={"file": data}, timeout=30)
+        assert response.status_code in (200, 204), response.text
         doc = client.post(f"/v1/documents/{body['id']}/confirm", headers=auth).get_json()
         assert doc["sha256"] == hashlib.sha256(data).hexdigest()
         assert runtime.storage.get(f"documents/{doc['sha256'][:2]}/{doc['sha256']}") == data
         assert not runtime.storage.exists(f"uploads/{body['id']}")
     finally:
         runtime.dispatcher.wait_idle(60)
+        runtime.close()
+        empty_all_tables(runtime)
+
+
+def test_the_same_file_uploaded_six_times_at_once_makes_one_document(app, auth, runtime):
+    """Found: six concurrent uploads of one file made six documents (PostgreSQL): each
+    request looked, found none, and inserted. A unique index on (platform, sha256) now
+    settles it; the losers answer with the winner's document."""
+    import threading
+
+    from sqlalchemy import func, select
+
+    from gateway.documents.models import Document
+
+    data = png_bytes(colour=(200, 10, 10))
+    start, answers = threading.Barrier(6), []
+
+    def send():
+        client = app.test_client()
+        start.wait()
+        answers.append(upload(client, auth, data))
+
+    threads = [threading.Thread(target=send) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(a.status_code for a in answers) == [200] * 5 + [201]
+    assert len({a.get_json()["id"] for a in answers}) == 1
+    with runtime.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Document)) == 1
+
+
+def test_a_put_after_confirm_is_refused(client, auth):
+    body = client.post("/v1/documents/presign", headers=auth, json={"filename": "a.png"}).get_json()
+    path = "/" + body["upload"]["url"].split("://", 1)[1].split("/", 1)[1]
+    assert client.put(path, data=png_bytes(colour="olive"), content_type="image/png").status_code == 200
+    confirmed = client.post(f"/v1/documents/{body['id']}/confirm", headers=auth).get_json()
+    late = client.put(path, data=png_bytes(colour="maroon"), content_type="image/png")
+    assert_problem(late, 409)
+    again = client.post(f"/v1/documents/{body['id']}/confirm", headers=auth).get_json()
+    assert again["sha256"] == confirmed["sha256"]  # what was confirmed is what is read
+
+
+def test_confirming_a_file_uploaded_before_returns_that_document(client, auth):
+    data = png_bytes(colour="navy")
+    direct = upload(client, auth, data).get_json()
+    body = client.post("/v1/documents/presign", headers=auth, json={}).get_json()
+    path = "/" + body["upload"]["url"].split("://", 1)[1].split("/", 1)[1]
+    client.put(path, data=data, content_type="image/png")
+    confirmed = client.post(f"/v1/documents/{body['id']}/confirm", headers=auth)
+    assert confirmed.status_code == 200 and confirmed.get_json()["id"] == direct["id"]
+    placeholder = client.get(f"/v1/documents/{body['id']}", headers=auth).get_json()
+    assert placeholder["status"] == "failed" and placeholder["error"]["code"] == "duplicate_upload"
+    assert direct["id"] in placeholder["error"]["message"]
+
+
+def test_tiff_frames_are_counted_only_to_the_page_limit(client, auth, runtime, monkeypatch):
+    """Found: an 8 MB TIFF of 80,000 frames took 40 s inside the upload request (Pillow's
+    n_frames reads every frame's directory). Counting stops past the page limit."""
+    from PIL import TiffImagePlugin
+
+    frames = [Image.new("L", (8, 8), shade % 256) for shade in range(400)]
+    buf = io.BytesIO()
+    frames[0].save(buf, "TIFF", save_all=True, append_images=frames[1:])
+    loads = []
+    real_load = TiffImagePlugin.ImageFileDirectory_v2.load
+    monkeypatch.setattr(TiffImagePlugin.ImageFileDirectory_v2, "load",
+                        lambda self, fp: loads.append(1) or real_load(self, fp))
+    doc = upload(client, auth, buf.getvalue(), "many.tif").get_json()
+    assert doc["pages"] is None  # more than MAX_PDF_PAGES: the job fails it with too_many_pages
+    assert len(loads) < 3 * (runtime.settings.max_pdf_pages + 2)
+
+
+def test_presigned_s3_uploads_are_capped_and_oversize_objects_deleted(database_url, tmp_path, s3_endpoint):
+    """The presigned POST's policy carries content-length-range (the bucket refuses more);
+    the confirmation checks the object's size (HEAD) before reading it, and deletes one
+    that is too large (put there some other way)."""
+    import base64
+    import json
+
+    import boto3
+
+    from gateway.app import create_app
+    from gateway.runtime import Runtime
+    from tests.conftest import _new_platform, empty_all_tables, make_settings
+
+    s3 = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
+    s3.create_bucket(Bucket="qw-capped")
+    settings = make_settings(database_url, tmp_path, storage_url="s3://qw-capped/docs", s3_endpoint_url=s3_endpoint,
+                             s3_region="us-east-1", max_upload_bytes=5000)
+    runtime = Runtime(settings)
+    try:
+        client = create_app(runtime=runtime).test_client()
+        auth = {"Authorization": f"Bearer {_new_platform(runtime)[1]}"}
+        body = client.post("/v1/documents/presign", headers=auth, json={"media_type": "image/png"}).get_json()
+        policy = json.loads(base64.b64decode(body["upload"]["fields"]["policy"]))
+        assert ["content-length-range", 1, 5000] in policy["conditions"]
+        key = body["upload"]["fields"]["key"]
+        s3.put_object(Bucket="qw-capped", Key=key, Body=b"\x89PNG" + b"\0" * 6000)  # around the policy
+        reads = []
+        real_get = runtime.storage.get
+        runtime.storage.get = lambda k: reads.append(k) or real_get(k)
+        problem = assert_problem(client.post(f"/v1/documents/{body['id']}/confirm", headers=auth), 413)
+        assert "5000" in problem["detail"] and reads == []
+        assert "Contents" not in s3.list_objects_v2(Bucket="qw-capped", Prefix=key)
+    finally:
         runtime.close()
         empty_all_tables(runtime)

@@ -1,5 +1,6 @@
 """Idempotency-Key on POST: replay for the same request, 409 for a different one."""
 import io
+from datetime import timedelta
 
 from tests.gateway.test_documents_api import png_bytes
 from tests.gateway.test_errors_and_auth import assert_problem
@@ -91,3 +92,103 @@ def test_expired_keys_can_be_reused(client, auth, runtime):
     with runtime.db.session() as s:
         s.execute(update(IdempotencyRecord).values(expires_at=utcnow() - timedelta(seconds=1)))
     assert client.post("/v1/documents/presign", headers=headers, json={"filename": "b.png"}).status_code == 201
+
+
+def _held_key(runtime, platform_id, key, fingerprint_of, lease_until):
+    from gateway.db import utcnow
+    from gateway.idempotency import IdempotencyRecord
+
+    with runtime.db.session() as s:
+        s.add(IdempotencyRecord(platform_id=platform_id, key=key, fingerprint=fingerprint_of, state="in_progress",
+                                owner="crashed", lease_until=lease_until, expires_at=utcnow() + timedelta(hours=24)))
+
+
+def _fingerprint(app, auth, path, body):
+    from gateway.idempotency import request_fingerprint
+
+    with app.test_request_context(path, method="POST", json=body, headers=auth):
+        return request_fingerprint()
+
+
+def test_a_key_left_in_progress_by_a_crashed_process_is_taken_over_after_its_lease(app, client, auth, platform,
+                                                                                   runtime):
+    """Found: a process killed mid-request left its key in_progress, answering 409 for 24 h."""
+    from gateway.db import utcnow
+
+    body = {"filename": "a.png"}
+    fingerprint = _fingerprint(app, auth, "/v1/documents/presign", body)
+    _held_key(runtime, platform[0], "k-crashed", fingerprint, utcnow() - timedelta(seconds=1))
+    _held_key(runtime, platform[0], "k-running", fingerprint, utcnow() + timedelta(minutes=1))
+    taken = client.post("/v1/documents/presign", headers=dict(auth, **{"Idempotency-Key": "k-crashed"}), json=body)
+    assert taken.status_code == 201
+    replay = client.post("/v1/documents/presign", headers=dict(auth, **{"Idempotency-Key": "k-crashed"}), json=body)
+    assert replay.headers["Idempotent-Replayed"] == "true" and replay.get_json()["id"] == taken.get_json()["id"]
+    held = client.post("/v1/documents/presign", headers=dict(auth, **{"Idempotency-Key": "k-running"}), json=body)
+    assert_problem(held, 409)
+    assert held.headers["Retry-After"] == "1"
+
+
+def test_the_key_commits_with_the_work_or_neither_does(client, auth, runtime):
+    """The request's work and its key's record commit in one transaction: when storing the
+    record fails (here: the connection drops at that moment), no document is left behind
+    for a retry with the same key to duplicate."""
+    from sqlalchemy import event, func, select
+    from sqlalchemy.exc import OperationalError
+
+    from gateway.documents.models import Document
+
+    failures = []
+
+    def drop_connection(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("UPDATE idempotency_keys") and not failures:
+            failures.append(statement)
+            raise OperationalError(statement, {}, Exception("server closed the connection unexpectedly"))
+
+    headers = dict(auth, **{"Idempotency-Key": "k-atomic"})
+    event.listen(runtime.db.engine, "before_cursor_execute", drop_connection)
+    try:
+        first = client.post("/v1/documents/presign", headers=headers, json={"filename": "a.png"})
+    finally:
+        event.remove(runtime.db.engine, "before_cursor_execute", drop_connection)
+    assert failures and first.status_code == 503
+    with runtime.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Document)) == 0
+    retry = client.post("/v1/documents/presign", headers=headers, json={"filename": "a.png"})
+    assert retry.status_code == 201
+    with runtime.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Document)) == 1
+
+
+def test_a_refused_request_keeps_nothing_but_its_answer(client, auth, runtime):
+    """A view that flushed work and then refused (4xx) keeps none of it; its answer replays."""
+    from sqlalchemy import func, select
+
+    from gateway.merchants.models import Merchant
+    from tests.gateway.test_merchants_listings_api import MERCHANT
+
+    headers = dict(auth, **{"Idempotency-Key": "k-refused"})
+    body = dict(MERCHANT, document_ids=["doc_missing"])
+    assert_problem(client.post("/v1/merchants", headers=headers, json=body), 422)
+    assert client.post("/v1/merchants", headers=headers, json=body).headers["Idempotent-Replayed"] == "true"
+    with runtime.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Merchant)) == 0
+
+
+def test_listings_commit_with_their_key(client, auth, runtime, platform):
+    """The listing hot path writes in its own transaction, or in the request's when a key
+    is given: then the listing and the key's record appear together."""
+    from sqlalchemy import func, select
+
+    from gateway.listings.models import Listing
+    from tests.gateway.test_merchants_listings_api import LISTING, MERCHANT
+
+    merchant = client.post("/v1/merchants", headers=auth, json=MERCHANT).get_json()
+    runtime.dispatcher.wait_idle(60)
+    headers = dict(auth, **{"Idempotency-Key": "k-listing"})
+    body = dict(LISTING, merchant_id=merchant["id"])
+    first = client.post("/v1/listings", headers=headers, json=body)
+    second = client.post("/v1/listings", headers=headers, json=body)
+    assert first.status_code == second.status_code == 200
+    assert first.get_json() == second.get_json() and second.headers["Idempotent-Replayed"] == "true"
+    with runtime.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Listing)) == 1

@@ -147,3 +147,63 @@ def test_in_process_dispatcher_runs_and_sweeps(runtime, handlers):
     assert runtime.dispatcher.sweep_once() == 1
     assert runtime.dispatcher.wait_idle(30)
     assert status(runtime, left).status == "done"
+
+
+def test_an_in_process_task_that_outlives_its_lease_is_not_started_again_beside_itself(runtime):
+    """Found: four overlapping POSTs of one webhook message. The in-process pool claimed
+    with a lease, the delivery outran it, and the sweeper (here, or in another web worker)
+    took the task for abandoned and started it again. The pool now renews the leases of
+    what it runs (a heartbeat), and never re-dispatches a task it is running."""
+    import threading
+    import time
+
+    from gateway.jobs.inprocess import InProcessDispatcher
+
+    registry.load()
+    running, starts, overlaps = threading.Lock(), [], []
+
+    def long_task(rt, payload):
+        if not running.acquire(blocking=False):
+            overlaps.append(1)
+            return
+        try:
+            starts.append(time.monotonic())
+            time.sleep(3)  # several leases long
+        finally:
+            running.release()
+
+    registry.HANDLERS["t.long"] = registry.Handler(long_task)
+    runtime.settings.job_timeout = runtime.settings.job_kill_grace = 0  # an rq-sized lease: 2 s
+    dispatcher = InProcessDispatcher(runtime, threads=4, sweep_interval=0.05)
+    other_process = InProcessDispatcher(runtime, threads=2, sweep_interval=0.05)
+    dispatcher.lease_seconds = other_process.lease_seconds = 0.6  # renewed every 0.2 s
+    try:
+        task_id = new_task(runtime, "t.long")
+        dispatcher.dispatch(task_id, "t.long")
+        other_process.start()  # another web worker's sweeper, on the same task table
+        assert dispatcher.wait_idle(30) and other_process.wait_idle(30)
+    finally:
+        dispatcher.shutdown()
+        other_process.shutdown()
+        registry.HANDLERS.pop("t.long", None)
+    assert overlaps == [] and len(starts) == 1
+    assert status(runtime, task_id).status == "done"
+
+
+def test_a_dead_processs_running_task_is_taken_over_after_the_in_process_lease(runtime, handlers):
+    """The heartbeat stops with the process: its task's short lease runs out and another
+    process's sweeper runs it (a restarted server within seconds, not minutes)."""
+    from gateway.jobs.inprocess import InProcessDispatcher
+
+    task_id = new_task(runtime, "t.ok")
+    with runtime.db.session() as s:
+        assert outbox.claim(s, task_id, lease_seconds=0.2) is not None  # then the process was killed
+    survivor = InProcessDispatcher(runtime, threads=1, sweep_interval=0.05, lease_seconds=0.6)
+    try:
+        survivor.start()
+        deadline = utcnow() + timedelta(seconds=20)
+        while status(runtime, task_id).status != "done" and utcnow() < deadline:
+            survivor.wait_idle(1)
+    finally:
+        survivor.shutdown()
+    assert status(runtime, task_id).status == "done" and handlers["ok"] == [{"n": 1}]

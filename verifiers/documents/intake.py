@@ -2,12 +2,17 @@
 
 Every limit is checked before the expensive step it protects: pixel counts from the
 image header before decoding (decompression bombs), page counts before rendering,
-render scale capped so that a huge PDF page cannot become a huge bitmap.
+render scale capped so that a huge PDF page cannot become a huge bitmap, and a pixel
+budget for the whole document (many modest pages add up). Pages come one at a time
+(:func:`iter_pages`), so a document's pages are never all decoded at once, and frames are
+counted only up to the page limit: a TIFF's frames are a chain of directories, and
+Pillow's ``n_frames`` walks all of them (80,000 took 40 s).
 """
 from __future__ import annotations
 
 import io
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -19,8 +24,48 @@ from verifiers.documents.model import DocumentError, Line
 class Limits:
     max_pixels: int = 60_000_000
     max_pages: int = 20
+    #: Pixels of all pages together (decoded images, rendered PDF pages).
+    max_document_pixels: int = 100_000_000
     #: PDF pages without a usable text layer are rendered at this resolution for OCR.
     render_dpi: int = 200
+
+
+def count_frames(img: Image.Image, limit: int) -> int:
+    """The frames of an opened image, counted at most to ``limit + 1``: enough to tell a
+    document with too many pages without reading every frame's directory."""
+    if not getattr(img, "is_animated", False):
+        return 1
+    count = 1
+    try:
+        while count <= limit:
+            img.seek(count)
+            count += 1
+    except EOFError:
+        pass
+    img.seek(0)
+    return count
+
+
+class _PixelBudget:
+    """What is left of the document's pixel budget, spent page by page before decoding."""
+
+    def __init__(self, limits: Limits):
+        self.limits = limits
+        self.spent = 0
+
+    def spend(self, w: float, h: float) -> None:
+        self.spent += int(w * h)
+        if self.spent > self.limits.max_document_pixels:
+            raise DocumentError("too_many_pixels",
+                                f"文件的页面合计像素过多（上限 {self.limits.max_document_pixels} 像素）",
+                                f"The document's pages have too many pixels in all "
+                                f"(the limit is {self.limits.max_document_pixels})")
+
+
+def _too_many_pages(count: int, limits: Limits, exact: bool = True) -> DocumentError:
+    shown = f"{count}" if exact else f"{limits.max_pages}+"  # frames are counted only past the limit
+    return DocumentError("too_many_pages", f"页数过多（{shown} 页，上限 {limits.max_pages} 页）",
+                         f"Too many pages ({shown}; the limit is {limits.max_pages})")
 
 
 @dataclass
@@ -50,24 +95,28 @@ def _rgb(img: Image.Image) -> Image.Image:
     return img.convert("RGB")
 
 
-def load_image_pages(data: bytes, limits: Limits) -> list[PageInput]:
+def iter_image_pages(data: bytes, limits: Limits) -> Iterator[PageInput]:
     # Our own check replaces Pillow's warning-then-error threshold with one clear limit.
     Image.MAX_IMAGE_PIXELS = None
     try:
         img = Image.open(io.BytesIO(data))
     except (UnidentifiedImageError, OSError) as exc:
         raise DocumentError("corrupt_file", "无法解码图像文件", f"The image cannot be decoded: {exc}") from None
-    pages = []
-    frames = getattr(img, "n_frames", 1)
+    try:
+        frames = count_frames(img, limits.max_pages)
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise DocumentError("corrupt_file", "图像文件已损坏或不完整",
+                            f"The image file is damaged or truncated: {exc}") from None
     if frames > limits.max_pages:
-        raise DocumentError("too_many_pages", f"页数过多（{frames} 页，上限 {limits.max_pages} 页）",
-                            f"Too many pages ({frames}; the limit is {limits.max_pages})")
+        raise _too_many_pages(frames, limits, exact=False)
+    budget = _PixelBudget(limits)
     for index in range(frames):
         try:
             img.seek(index)
             w, h = img.size
             if w * h > limits.max_pixels:
                 raise _too_many_pixels(w, h, limits)
+            budget.spend(w, h)
             if w < 8 or h < 8:
                 raise DocumentError("image_too_small", f"图像过小（{w}×{h} 像素），无法识别",
                                     f"Image too small to read ({w}x{h} pixels)")
@@ -81,9 +130,10 @@ def load_image_pages(data: bytes, limits: Limits) -> list[PageInput]:
         orientation = frame.getexif().get(0x0112, 1) if hasattr(frame, "getexif") else 1
         upright = ImageOps.exif_transpose(frame) or frame
         upright = _rgb(upright)
-        pages.append(PageInput(number=index + 1, width=upright.width, height=upright.height, image=upright,
-                               exif_rotated=orientation not in (None, 1)))
-    return pages
+        del frame
+        yield PageInput(number=index + 1, width=upright.width, height=upright.height, image=upright,
+                        exif_rotated=orientation not in (None, 1))
+        del upright  # the reader has it; this page's pixels must not outlive its turn
 
 
 def _usable_text(text: str) -> bool:
@@ -181,7 +231,7 @@ def _text_layer_lines(plumber_page) -> list[Line]:
     return _split_text_layer(lines)
 
 
-def load_pdf_pages(data: bytes, limits: Limits) -> list[PageInput]:
+def iter_pdf_pages(data: bytes, limits: Limits) -> Iterator[PageInput]:
     import pdfplumber
     import pypdfium2
 
@@ -197,13 +247,12 @@ def load_pdf_pages(data: bytes, limits: Limits) -> list[PageInput]:
         if count == 0:
             raise DocumentError("empty_pdf", "PDF 没有页面", "The PDF has no pages")
         if count > limits.max_pages:
-            raise DocumentError("too_many_pages", f"页数过多（{count} 页，上限 {limits.max_pages} 页）",
-                                f"Too many pages ({count}; the limit is {limits.max_pages})")
+            raise _too_many_pages(count, limits)
         try:
             plumber = pdfplumber.open(io.BytesIO(data))
         except Exception:  # noqa: BLE001 - pdfminer fails on some files PDFium reads; OCR them
             plumber = None
-        pages = []
+        budget = _PixelBudget(limits)
         for index in range(count):
             page = pdf[index]
             width, height = page.get_size()
@@ -214,7 +263,7 @@ def load_pdf_pages(data: bytes, limits: Limits) -> list[PageInput]:
                 except Exception:  # noqa: BLE001 - a page pdfminer cannot parse is OCRed
                     lines = None
             if lines and _usable_text("".join(ln.text for ln in lines)):
-                pages.append(PageInput(number=index + 1, width=width, height=height, text_lines=lines))
+                yield PageInput(number=index + 1, width=width, height=height, text_lines=lines)
                 continue
             scale = limits.render_dpi / 72
             if width * height * scale * scale > limits.max_pixels:
@@ -222,18 +271,28 @@ def load_pdf_pages(data: bytes, limits: Limits) -> list[PageInput]:
             if width * scale < 8 or height * scale < 8:
                 raise DocumentError("page_size_invalid", "PDF 页面尺寸异常，无法渲染",
                                     f"The PDF page size ({width:.0f}x{height:.0f} pt) cannot be rendered")
+            budget.spend(width * scale, height * scale)
             image = page.render(scale=scale).to_pil()
-            pages.append(PageInput(number=index + 1, width=image.width, height=image.height, image=_rgb(image)))
+            yield PageInput(number=index + 1, width=image.width, height=image.height, image=_rgb(image))
+            del image
         if plumber is not None:
             plumber.close()
-        return pages
     finally:
         pdf.close()
 
 
-def load_pages(data: bytes, media_type: str, limits: Limits = Limits()) -> list[PageInput]:
+def iter_pages(data: bytes, media_type: str, limits: Limits = Limits()) -> Iterator[PageInput]:
+    """The document's pages, each decoded (or rendered) when it is asked for: whoever
+    reads them one at a time holds one page's pixels at a time. Raises DocumentError
+    (before decoding what a limit forbids) when a page or the document is unreadable."""
     if media_type == "application/pdf":
-        return load_pdf_pages(data, limits)
+        return iter_pdf_pages(data, limits)
     if media_type.startswith("image/"):
-        return load_image_pages(data, limits)
+        return iter_image_pages(data, limits)
     raise DocumentError("unsupported_media_type", f"不支持的文件类型 {media_type}", f"Unsupported file type {media_type}")
+
+
+def load_pages(data: bytes, media_type: str, limits: Limits = Limits()) -> list[PageInput]:
+    """Every page at once, for tools that want them all (benchmarks); the pipeline reads
+    them one at a time with :func:`iter_pages`."""
+    return list(iter_pages(data, media_type, limits))

@@ -1,11 +1,13 @@
 """Reading one document end to end: pages -> lines -> type -> fields."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 import numpy as np
 
 from verifiers.documents.classify import classify
 from verifiers.documents.extract import TYPE_FIELDS, extract_fields
-from verifiers.documents.intake import Limits, PageInput, load_pages
+from verifiers.documents.intake import Limits, PageInput, iter_pages
 from verifiers.documents.model import DocumentError, Page, Reading
 from verifiers.documents.ocr import OcrEngine
 from verifiers.documents.orientation import read_upright
@@ -19,20 +21,30 @@ from verifiers.documents.values import is_whole_authority
 GREY_SEAL_LEVEL = 110
 
 
-def _read_page(page_input: PageInput, engine: OcrEngine) -> tuple[Page, np.ndarray | None]:
-    """The page, and the upright image it was read from when a grey seal may lie on it."""
+def _read_page(page_input: PageInput, engine: OcrEngine) -> tuple[Page, bool]:
+    """The page, and whether a grey seal may lie on it (OCRed, and no red ink seen)."""
     if page_input.text_lines is not None:
         return Page(number=page_input.number, width=page_input.width, height=page_input.height,
-                    lines=page_input.text_lines, source="text_layer"), None
+                    lines=page_input.text_lines, source="text_layer"), False
     image = np.asarray(page_input.image)
     red = has_red_ink(image)
     if red:
         image = suppress_red(image)
     lines, rotation, size = read_upright(image, engine)
-    page = Page(number=page_input.number, width=size[0], height=size[1], lines=lines, source="ocr",
-                rotation=rotation)
-    # a view, not a copy: most documents never need the second look
-    return page, None if red else np.rot90(image, rotation // 90)
+    return Page(number=page_input.number, width=size[0], height=size[1], lines=lines, source="ocr",
+                rotation=rotation), not red
+
+
+def _grey_pages(data: bytes, media_type: str, limits: Limits, pages: list[Page],
+                grey: set[int]) -> Iterator[tuple[int, np.ndarray]]:
+    """The grey pages decoded again, one at a time and turned as they were read: rarely
+    needed, so decoding twice then is cheaper than keeping every page's pixels."""
+    by_number = {p.number: p for p in pages}
+    for page_input in iter_pages(data, media_type, limits):
+        if page_input.number in grey:
+            rotation = by_number[page_input.number].rotation or 0
+            yield page_input.number, np.rot90(np.asarray(page_input.image), rotation // 90)
+        page_input.image = None
 
 
 def lift_grey_seal(image: np.ndarray) -> np.ndarray:
@@ -49,12 +61,14 @@ def _issuer_unread(doc_type: str, fields: dict) -> bool:
     return "issuer" in specs and not is_whole_authority(issuer.value if issuer else None)
 
 
-def _second_look_at_issuer(doc_type: str, pages: list[Page], images: list, fields: dict, engine: OcrEngine) -> None:
+def _second_look_at_issuer(doc_type: str, pages: list[Page], images: Iterable[tuple[int, np.ndarray]],
+                           fields: dict, engine: OcrEngine) -> None:
     """Read the pages of a grey scan again with the seal lifted and take the issuer from
     that reading, if it is whole. Only the issuer: thinning the print this way costs
     other fields a little, and only the issuer lies under the seal."""
-    second = [Page(number=p.number, width=p.width, height=p.height, lines=engine.read(lift_grey_seal(img)),
-                   source="ocr", rotation=p.rotation) if img is not None else p for p, img in zip(pages, images)]
+    relit = {number: engine.read(lift_grey_seal(image)) for number, image in images}
+    second = [Page(number=p.number, width=p.width, height=p.height, lines=relit[p.number], source="ocr",
+                   rotation=p.rotation) if p.number in relit else p for p in pages]
     issuer = extract_fields(doc_type, second).get("issuer")
     if issuer is None or not is_whole_authority(issuer.value):
         return
@@ -72,16 +86,20 @@ def read_document(data: bytes, media_type: str, *, engine: OcrEngine, limits: Li
 
     With a ``registry`` (the rules' Registry interface), a misread licence number is
     corrected from the records of the enterprise the document names."""
-    read = [_read_page(p, engine) for p in load_pages(data, media_type, limits)]
-    pages = [page for page, _ in read]
+    pages, grey = [], set()
+    for page_input in iter_pages(data, media_type, limits):
+        page, maybe_grey = _read_page(page_input, engine)
+        page_input.image = None  # one page's pixels at a time
+        pages.append(page)
+        if maybe_grey:
+            grey.add(page.number)
     if not any(p.lines for p in pages):
         raise DocumentError("no_text", "文件中未识别到文字，请上传清晰的证照图像",
                             "No text was found in the file; upload a clear image of the document")
     doc_type, confidence = classify(pages, type_hint)
     fields = extract_fields(doc_type, pages) if doc_type else {}
-    grey_images = [image for _, image in read]
-    if doc_type and any(image is not None for image in grey_images) and _issuer_unread(doc_type, fields):
-        _second_look_at_issuer(doc_type, pages, grey_images, fields, engine)
+    if doc_type and grey and _issuer_unread(doc_type, fields):
+        _second_look_at_issuer(doc_type, pages, _grey_pages(data, media_type, limits, pages, grey), fields, engine)
     if registry is not None:
         fields = correct_number(doc_type, fields, registry)
     engine_name = getattr(engine, "name", None) if any(p.source == "ocr" for p in pages) else "pdf-text-layer"

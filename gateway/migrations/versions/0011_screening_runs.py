@@ -1,7 +1,7 @@
 """screening_runs: whole-catalogue re-screens and their results
 
 Revision ID: 0011
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-03 02:20:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import gateway.db
 
 
 revision = '0011'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
