@@ -14,6 +14,7 @@ resolved and refused when it is loopback, private, link-local or a metadata addr
 from __future__ import annotations
 
 import base64
+import email.policy
 import json
 import smtplib
 import ssl
@@ -227,7 +228,8 @@ class SmtpMail:
                     accepted.append(rcpt)
             if not accepted:
                 raise smtplib.SMTPRecipientsRefused({r: (code, reply) for r in self.recipients})
-            code, reply = client.data(msg.as_bytes())
+            # CRLF line ends: smtplib converts bare LFs only in str messages, not in bytes.
+            code, reply = client.data(msg.as_bytes(policy=email.policy.SMTP))
             if code != 250:
                 raise smtplib.SMTPDataError(code, reply)
         except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
