@@ -20,6 +20,7 @@ class TaskName(StrEnum):
     REPORT_GENERATE = "report.generate"
     REPORT_DELIVER = "report.deliver"
     REPORTS_SCHEDULED = "report.scheduled"
+    VIOLATIONS_ESCALATE = "violations.escalate"
 
     @property
     def queue(self) -> str:

@@ -1,7 +1,7 @@
 """reports, report channels, delivery receipts and schedules
 
 Revision ID: 0009
-Revises: 0011
+Revises: 0008
 Create Date: 2026-12-03 05:13:57.070679
 """
 from alembic import op
@@ -10,7 +10,7 @@ import gateway.db
 
 
 revision = '0009'
-down_revision = '0011'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
