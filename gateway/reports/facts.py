@@ -96,7 +96,7 @@ def violations_facts(session: Session, rows: Sequence[Violation]) -> list[Violat
     ids = [r.id for r in rows]
     evidence: dict[str, tuple] = {}
     for part in _chunks(ids):
-        for ev in session.execute(select(Evidence.violation_id, Evidence.sha256, Evidence.documents, Evidence.registry,
+        for ev in session.execute(select(Evidence.violation_id, Evidence.sha256, Evidence.documents, Evidence.registry_records,
                                          Evidence.listing, Evidence.merchant)
                                   .where(Evidence.violation_id.in_(part)).order_by(Evidence.captured_at)):
             evidence.setdefault(ev.violation_id, ev)
@@ -117,7 +117,7 @@ def violations_facts(session: Session, rows: Sequence[Violation]) -> list[Violat
         if seller is None:
             seller = _merchant_facts(merchants.get(row.merchant_id), row.merchant_id, ev.merchant if ev else {})
             merchant_facts[row.merchant_id] = seller
-        registry = (ev.registry if ev else None) or {}
+        registry = (ev.registry_records if ev else None) or {}
         snapshot = registry.get("registry_version") or next(iter(registry.get("snapshot_ids") or ()), None)
         product = None
         if row.listing_id:

@@ -78,7 +78,7 @@ class FileQuerySchema(ma.Schema):
     format = ma.fields.String(load_default="xlsx", validate=ma.validate.OneOf(FORMATS))
 
 
-class DeliverySchema(ma.Schema):
+class ReportDeliverySchema(ma.Schema):
     id = ma.fields.String()
     channel_id = ma.fields.String()
     subject_type = ma.fields.String()

@@ -10,7 +10,7 @@ from gateway import web
 from gateway.pagination import paginate
 from gateway.reports import delivery, schedule
 from gateway.reports.models import MEDIA_TYPES, ReportChannel
-from gateway.reports.schemas import (ChannelCreateSchema, ChannelSchema, ChannelUpdateSchema, DeliverySchema,
+from gateway.reports.schemas import (ChannelCreateSchema, ChannelSchema, ChannelUpdateSchema, ReportDeliverySchema,
                                      FileQuerySchema, ReportAcceptedSchema, ReportCreateSchema, ReportListQuerySchema,
                                      ReportSchema, ScheduleSchema, ScheduleSetSchema)
 from gateway.reports.services import get_report, list_reports_query, report_file, request_report
@@ -76,7 +76,7 @@ class ReportFile(MethodView):
 
 @blp.route("/<report_id>/deliveries")
 class ReportDeliveries(MethodView):
-    @blp.response(200, DeliverySchema(many=True))
+    @blp.response(200, ReportDeliverySchema(many=True))
     def get(self, report_id):
         """报送回执 / The report's deliveries and their receipts"""
         report = get_report(web.session(), web.platform_id(), report_id)
