@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import distinct, func, literal_column, select
+import orjson
+from sqlalchemy import Text, distinct, func, literal_column, select, type_coerce
 from sqlalchemy.orm import Session
 
 from gateway.decisions.models import Decision
@@ -92,12 +93,21 @@ def _actions(items: list) -> tuple[ActionFacts, ...]:
 
 
 #: The columns of a violation a report prints (a Row of these, or a Violation, serves).
-VIOLATION_COLUMNS = (Violation.id, Violation.merchant_id, Violation.listing_id, Violation.reasons,
-                     Violation.tier, Violation.violation_type, Violation.actions, Violation.status,
-                     Violation.decision_ids, Violation.detected_at, Violation.corrected_at)
+# JSON columns come as text where the driver returns text (SQLite) and are parsed with orjson,
+# several times faster than the json module the column type would use: 100,000 cases, 3 columns.
+VIOLATION_COLUMNS = (Violation.id, Violation.merchant_id, Violation.listing_id,
+                     type_coerce(Violation.reasons, Text).label("reasons"), Violation.tier, Violation.violation_type,
+                     type_coerce(Violation.actions, Text).label("actions"), Violation.status,
+                     type_coerce(Violation.decision_ids, Text).label("decision_ids"), Violation.detected_at,
+                     Violation.corrected_at)
 _LISTING_KEYS = ("product_name", "title", "model", "registration_number", "external_id", "url")
 _PRODUCT_CODES = frozenset({"REGNO_NOT_FOUND", "REGNO_INVALID", "REGNO_EXPIRED", "REGNO_CANCELLED", "PRODUCT_MISMATCH",
                             "MODEL_MISMATCH", "REGISTRANT_MISMATCH", "CLASS_MISMATCH", "CERTIFICATE_MISMATCH"})
+
+
+def _json(value):
+    """A JSON column's value: parsed already (psycopg parses jsonb), or text to parse."""
+    return orjson.loads(value) if isinstance(value, (str, bytes)) else value
 
 
 def _evidence_columns(dialect: str) -> tuple:
@@ -113,6 +123,7 @@ def _evidence_columns(dialect: str) -> tuple:
             return func.json_extract(column, f"$.{name}")
         hashes = literal_column("(SELECT group_concat(json_extract(d.value, '$.sha256'), ' ') "
                                 "FROM json_each(evidence.documents) d)")
+    # The listing's fields last, in _LISTING_KEYS order: read by position.
     return (Evidence.violation_id, Evidence.sha256, hashes.label("document_hashes"),
             key(Evidence.registry_records, "registry_version").label("registry_version"),
             *(key(Evidence.listing, name).label(f"listing_{name}") for name in _LISTING_KEYS))
@@ -148,22 +159,22 @@ def violations_facts(session: Session, rows: Sequence) -> list[ViolationFacts]:
             seller = _merchant_facts(merchants.get(row.merchant_id), row.merchant_id)
             merchant_facts[row.merchant_id] = seller
         snapshot = ev.registry_version if ev else None
-        fields = ({name: getattr(ev, f"listing_{name}") for name in _LISTING_KEYS} if ev is not None
-                  else listings.get(row.listing_id, {}))
+        fields = dict(zip(_LISTING_KEYS, ev[4:])) if ev is not None else listings.get(row.listing_id, {})
+        raw_reasons = _json(row.reasons) or ()
+        reasons = tuple(ReasonFacts(code=r["code"], severity=r.get("severity", "block"), tier=r.get("tier") or "none",
+                                    message=r.get("message")) for r in raw_reasons)
         product = None
         if row.listing_id:
             product = ProductFacts(name=fields.get("product_name") or fields.get("title") or "",
                                    model=fields.get("model"), registration_number=fields.get("registration_number"),
-                                   registry_match=not any(r["code"] in _PRODUCT_CODES for r in row.reasons or ()), snapshot_id=snapshot,
+                                   registry_match=not any(r.code in _PRODUCT_CODES for r in reasons), snapshot_id=snapshot,
                                    listing_external_id=fields.get("external_id"))
         refs = EvidenceRefs(listing_url=fields.get("url"),
                             document_sha256s=tuple(ev.document_hashes.split()) if ev and ev.document_hashes else (),
-                            snapshot_id=snapshot, decision_ids=tuple(row.decision_ids or ()),
+                            snapshot_id=snapshot, decision_ids=tuple(_json(row.decision_ids) or ()),
                             chain_hashes=(ev.sha256,) if ev else ())
-        reasons = tuple(ReasonFacts(code=r["code"], severity=r.get("severity", "block"), tier=r.get("tier") or "none",
-                                    message=r.get("message")) for r in (row.reasons or ()))
         out.append(ViolationFacts(id=row.id, detected_at=row.detected_at, merchant=seller, reasons=reasons,
-                                  product=product, evidence=refs, actions=_actions(row.actions),
+                                  product=product, evidence=refs, actions=_actions(_json(row.actions)),
                                   rectification_status=_rectification(row), status=_STATUS.get(row.status, row.status),
                                   violation_type=row.violation_type or None))
     return out
