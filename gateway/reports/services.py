@@ -7,6 +7,8 @@ task machinery and ends ``failed`` with its error.
 """
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
 import re
 from dataclasses import dataclass
@@ -220,15 +222,30 @@ def render(built: Built) -> dict[str, bytes]:
             "json": render_json.render_periodic_report(built.content)}
 
 
+@contextlib.contextmanager
+def _gc_paused():
+    """Hold the cyclic garbage collector while 100,000 case facts are built and rendered: they are
+    millions of small acyclic objects, and the collector's passes over them cost more than building
+    them (docs/benchmarks.md). Reference counting still frees everything; one collection follows."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def generate(runtime: Runtime, report_id: str) -> None:
     """Build, render and store one report, then queue its deliveries (the ``report.generate`` task)."""
     now = utcnow()
-    with runtime.db.session() as session:
-        report = session.get(Report, report_id)
-        if report is None or report.status == ReportStatus.GENERATED:
-            return
-        built = build(session, report, now)
-    rendered = render(built)
+    with _gc_paused():
+        with runtime.db.session() as session:
+            report = session.get(Report, report_id)
+            if report is None or report.status == ReportStatus.GENERATED:
+                return
+            built = build(session, report, now)
+        rendered = render(built)
     violation_id = built.content.violation_id if built.kind == "immediate" else None
     files = {}
     for fmt in FORMATS:
