@@ -107,14 +107,37 @@ def violation_reasons(decision: Decision) -> list[dict]:
 
 
 def record_for_listing(session: Session, decision: Decision) -> list:
-    """The violation of a blocked listing (none when it is blocked only for its merchant's standing)."""
+    """The violation of a blocked listing.
+
+    None when the merchant is not approved (pending, rejected): the listing was refused before
+    it went on sale, which is the platform's check working, not a violation on the platform.
+    A listing blocked because its merchant was suspended joins the merchant's violation when
+    that covers its codes (a revoked licence blocks every Class III listing: one violation,
+    the merchant's, with the listings' blocks as its decisions).
+    """
     reasons = violation_reasons(decision)
-    if reasons and all(r["code"] in STANDING_CODES for r in reasons):
+    codes = {r["code"] for r in reasons}
+    if "MERCHANT_NOT_APPROVED" in codes or not codes - STANDING_CODES and codes:
         return []
     session.flush()  # the listing and its documents may have been added without a flush
     listing = session.get(Listing, decision.subject_id)
     merchant = session.get(Merchant, listing.merchant_id)
+    if "MERCHANT_SUSPENDED" in codes:
+        for existing in _unresolved(session, "merchant", merchant.id):
+            if codes - STANDING_CODES <= set(existing.codes or ()):
+                return _add_decision(session, existing, decision)
+    reasons = [r for r in reasons if r["code"] not in STANDING_CODES]
     return _record(session, decision, reasons, merchant, listing, listing_documents(session, listing.id))
+
+
+def _add_decision(session: Session, violation: Violation, decision: Decision) -> list:
+    """The same violation found again (a re-check, a sweep, one of the merchant's listings)."""
+    violation.decision_ids = [*violation.decision_ids, decision.id]
+    append(session, platform_id=violation.platform_id, kind="violation.decision_added",
+           subject_type="violation", subject_id=violation.id, actor=decision.decided_by,
+           data={"violation_id": violation.id, "decision_id": decision.id, "subject_type": decision.subject_type,
+                 "subject_id": decision.subject_id})
+    return []
 
 
 def record_for_merchant(session: Session, decision: Decision) -> list:
@@ -138,12 +161,7 @@ def _record(session: Session, decision: Decision, reasons: list[dict], merchant:
     subject_id = listing.id if listing is not None else merchant.id
     for existing in _unresolved(session, decision.subject_type, subject_id):
         if set(codes) <= set(existing.codes or ()):
-            # The same violation found again (a re-check, a sweep): one violation, one more decision.
-            existing.decision_ids = [*existing.decision_ids, decision.id]
-            append(session, platform_id=existing.platform_id, kind="violation.decision_added",
-                   subject_type="violation", subject_id=existing.id, actor=decision.decided_by,
-                   data={"violation_id": existing.id, "decision_id": decision.id})
-            return []
+            return _add_decision(session, existing, decision)
     platform = session.get(Platform, decision.platform_id)
     now = decision.decided_at or utcnow()
     tier = worst_tier(r["tier"] for r in reasons)
