@@ -14,6 +14,7 @@ from gateway.decisions.services import record_decision
 from gateway.jobs.outbox import dispatch_after_commit
 from gateway.merchants.models import Merchant
 from gateway.registry.importer import import_snapshot
+from gateway.storage.retention import RetentionHeld
 from gateway.violations.models import Evidence, Violation, ViolationCode
 from gateway.violations.services import escalate_overdue
 from gateway.violations.signals import violation_reported
@@ -114,6 +115,9 @@ def test_blocked_listing_records_a_reported_violation_with_its_evidence(client, 
     from gateway.documents.models import Document
     with runtime.db.session() as session:
         assert session.get(Document, certificate).retain_until == evidence.retain_until
+    with pytest.raises(RetentionHeld):
+        runtime.storage.delete(document["storage_key"])
+    assert runtime.storage.exists(document["storage_key"])
 
     assert _audit_kinds(runtime, violation.id) == ["violation.recorded", "violation.reported"]
     assert _audit_kinds(runtime, evidence.id) == ["evidence.frozen"]
