@@ -207,6 +207,27 @@ def register_subject_check(kind: str, check: SubjectCheck) -> None:
     SUBJECT_CHECKS[kind] = check
 
 
+def hashed_rows_check(model, id_key: str, hash_of: Callable[[object], str], name_zh: str,
+                      name_en: str) -> SubjectCheck:
+    """A subject check for entries whose ``data`` names a row (``data[id_key]``) and its content
+    hash (``data["sha256"]``): the row must still exist and still hash the same."""
+
+    def check(session: Session, entries: list[AuditEntry]) -> dict[int, tuple[str, str]]:
+        ids = [e.data.get(id_key) for e in entries]
+        found = {row.id: row for row in session.scalars(select(model).where(model.id.in_(ids)))}
+        problems = {}
+        for entry in entries:
+            ident = entry.data.get(id_key)
+            row = found.get(ident)
+            if row is None:
+                problems[entry.sequence] = (f"{name_zh} {ident} 已被删除", f"{name_en} {ident} was deleted")
+            elif hash_of(row) != entry.data.get("sha256"):
+                problems[entry.sequence] = (f"{name_zh} {ident} 被修改", f"{name_en} {ident} was changed")
+        return problems
+
+    return check
+
+
 def _break(sequence: int, entry_id: str | None, problem: str, detail: tuple[str, str] | None = None) -> ChainBreak:
     zh, en = PROBLEMS[problem]
     if detail:
