@@ -20,18 +20,22 @@ The legal tier decides what follows (GSP-NET Art 42):
 """
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import logging
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
-from gateway.audit.services import append, content_hash, plain_json, register_subject_check
+from gateway.audit.services import append, content_hash, hashed_rows_check, plain_json, register_subject_check
 from gateway.db import utcnow
 from gateway.decisions.models import Decision
 from gateway.decisions.signals import decision_recorded
 from gateway.documents.models import Document
-from gateway.errors import NotFound
+from gateway.errors import NotFound, field_error
 from gateway.ids import new_id
 from gateway.jobs.outbox import leave_to_sweeper
 from gateway.listings.models import Listing
@@ -44,7 +48,8 @@ from gateway.violations.models import Evidence, Violation, ViolationAction, Viol
 from gateway.violations.signals import violation_reported
 from gateway.webhooks.services import emit
 from verifiers.reports.model import violation_type_of, worst_tier
-from verifiers.reports.routing import RoutingError, default_directory
+from verifiers.reports.periods import PeriodError, parse_period
+from verifiers.reports.routing import RoutingError, default_directory, region_prefix
 from verifiers.rules.codes import CODES, LegalTier
 
 log = logging.getLogger(__name__)
@@ -107,14 +112,37 @@ def violation_reasons(decision: Decision) -> list[dict]:
 
 
 def record_for_listing(session: Session, decision: Decision) -> list:
-    """The violation of a blocked listing (none when it is blocked only for its merchant's standing)."""
+    """The violation of a blocked listing.
+
+    None when the merchant is not approved (pending, rejected): the listing was refused before
+    it went on sale, which is the platform's check working, not a violation on the platform.
+    A listing blocked because its merchant was suspended joins the merchant's violation when
+    that covers its codes (a revoked licence blocks every Class III listing: one violation,
+    the merchant's, with the listings' blocks as its decisions).
+    """
     reasons = violation_reasons(decision)
-    if reasons and all(r["code"] in STANDING_CODES for r in reasons):
+    codes = {r["code"] for r in reasons}
+    if "MERCHANT_NOT_APPROVED" in codes or not codes - STANDING_CODES and codes:
         return []
     session.flush()  # the listing and its documents may have been added without a flush
     listing = session.get(Listing, decision.subject_id)
     merchant = session.get(Merchant, listing.merchant_id)
+    if "MERCHANT_SUSPENDED" in codes:
+        for existing in _unresolved(session, "merchant", merchant.id):
+            if codes - STANDING_CODES <= set(existing.codes or ()):
+                return _add_decision(session, existing, decision)
+    reasons = [r for r in reasons if r["code"] not in STANDING_CODES]
     return _record(session, decision, reasons, merchant, listing, listing_documents(session, listing.id))
+
+
+def _add_decision(session: Session, violation: Violation, decision: Decision) -> list:
+    """The same violation found again (a re-check, a sweep, one of the merchant's listings)."""
+    violation.decision_ids = [*violation.decision_ids, decision.id]
+    append(session, platform_id=violation.platform_id, kind="violation.decision_added",
+           subject_type="violation", subject_id=violation.id, actor=decision.decided_by,
+           data={"violation_id": violation.id, "decision_id": decision.id, "subject_type": decision.subject_type,
+                 "subject_id": decision.subject_id})
+    return []
 
 
 def record_for_merchant(session: Session, decision: Decision) -> list:
@@ -138,17 +166,14 @@ def _record(session: Session, decision: Decision, reasons: list[dict], merchant:
     subject_id = listing.id if listing is not None else merchant.id
     for existing in _unresolved(session, decision.subject_type, subject_id):
         if set(codes) <= set(existing.codes or ()):
-            # The same violation found again (a re-check, a sweep): one violation, one more decision.
-            existing.decision_ids = [*existing.decision_ids, decision.id]
-            append(session, platform_id=existing.platform_id, kind="violation.decision_added",
-                   subject_type="violation", subject_id=existing.id, actor=decision.decided_by,
-                   data={"violation_id": existing.id, "decision_id": decision.id})
-            return []
+            return _add_decision(session, existing, decision)
     platform = session.get(Platform, decision.platform_id)
     now = decision.decided_at or utcnow()
     tier = worst_tier(r["tier"] for r in reasons)
+    province, prefecture = region_levels(merchant.region)
     violation = Violation(id=new_id("vio"), platform_id=platform.id, merchant_id=merchant.id, listing_id=listing.id if listing else None,
-                          subject_type=decision.subject_type, region=merchant.region, codes=codes, reasons=reasons,
+                          subject_type=decision.subject_type, region=merchant.region, province=province,
+                          prefecture=prefecture, codes=codes, reasons=reasons,
                           tier=tier, violation_type=violation_type_of(codes).key, status=ViolationStatus.OPEN,
                           decision_ids=[decision.id], detected_at=now, updated_at=now)
     bureaus = _route(platform, merchant.region)
@@ -185,6 +210,13 @@ def _record(session: Session, decision: Decision, reasons: list[dict], merchant:
     if tier == STOP:
         return mark_reported(session, violation, now, actor=decision.decided_by, why="stop_and_report")
     return []
+
+
+def region_levels(region: str | None) -> tuple[str | None, str | None]:
+    """(province, prefecture) codes of a six-digit division code: 440305 -> (440000, 440300)."""
+    if not region or len(region) != 6 or not region.isdigit():
+        return None, None
+    return region[:2] + "0000", region[:4] + "00"
 
 
 def _route(platform: Platform, seller_region: str | None) -> list[dict]:
@@ -296,22 +328,8 @@ def freeze_evidence(session: Session, violation: Violation, decision: Decision, 
     return evidence
 
 
-def _check_evidence(session: Session, entries: list) -> dict[int, tuple[str, str]]:
-    """Audit subject check: each ``evidence.frozen`` entry's evidence still hashes the same."""
-    ids = [e.data.get("evidence_id") for e in entries]
-    found = {ev.id: ev for ev in session.scalars(select(Evidence).where(Evidence.id.in_(ids)))}
-    problems = {}
-    for entry in entries:
-        evidence = found.get(entry.data.get("evidence_id"))
-        if evidence is None:
-            problems[entry.sequence] = (f"证据 {entry.data.get('evidence_id')} 已被删除",
-                                        f"evidence {entry.data.get('evidence_id')} was deleted")
-        elif content_hash(evidence_content(evidence)) != entry.data.get("sha256"):
-            problems[entry.sequence] = (f"证据 {evidence.id} 被修改", f"evidence {evidence.id} was changed")
-    return problems
-
-
-register_subject_check("evidence.frozen", _check_evidence)
+register_subject_check("evidence.frozen", hashed_rows_check(
+    Evidence, "evidence_id", lambda evidence: content_hash(evidence_content(evidence)), "证据", "evidence"))
 
 
 
@@ -346,7 +364,14 @@ def webhook_payload(violation: Violation) -> dict:
 def correct_for_subject(session: Session, decision: Decision) -> list:
     """A later decision allowed the listing or approved the merchant: its open violations are
     corrected, and reported ones closed (the bureau already has them; the correction is recorded)."""
-    with session.no_autoflush:  # the hot path: one indexed look-up, no flush of the caller's rows
+    if decision.subject_type == "listing":
+        # The listing hot path: a listing whose last outcome was allow has nothing open (that
+        # allow corrected it), so most decisions need no look-up at all. record_decision runs
+        # before the caller sets the new outcome, so ``outcome`` here is the previous one.
+        listing = session.identity_map.get(identity_key(Listing, decision.subject_id))
+        if listing is not None and listing.outcome == "allow":
+            return []
+    with session.no_autoflush:  # one indexed look-up, no flush of the caller's rows
         violations = _unresolved(session, decision.subject_type, decision.subject_id)
     for violation in violations:
         now = decision.decided_at or utcnow()
@@ -383,6 +408,76 @@ def escalate_overdue(session: Session, now: datetime | None = None, *, limit: in
 
 
 # --- reading ----------------------------------------------------------------------------------------
+
+#: The most rows one page may hold.
+MAX_PAGE_SIZE = 200
+
+
+def _encode_cursor(moment: datetime, ident: str) -> str:
+    raw = json.dumps([moment.astimezone(timezone.utc).isoformat(timespec="microseconds"), ident])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        moment, ident = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        moment = datetime.fromisoformat(moment)
+        if moment.tzinfo is None or not isinstance(ident, str):
+            raise ValueError(cursor)
+        return moment, ident
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise field_error("query", "cursor", "分页游标无效，请使用上一页返回的游标",
+                          "Invalid cursor: use the one the previous page returned") from None
+
+
+def list_violations(session: Session, platform_id: str, *, status: str | None = None, tier: str | None = None,
+                    region: str | None = None, merchant_id: str | None = None, listing_id: str | None = None,
+                    code: str | None = None, period: str | None = None, page_size: int = 50,
+                    cursor: str | None = None) -> tuple[list[Violation], str | None]:
+    """One page of the platform's violations, newest first, and the cursor of the next page (None
+    at the end). Keyset paging on (detected_at, id), so a page costs the same at row 1,000,000
+    as at row 1: each filter is an equality on an index ending in (detected_at, id); a ``code``
+    filter walks the violation_codes index. ``region``: a province code covers its cities and
+    districts, a prefecture code its districts (design §5). ``period``: 2026-11, 2026-Q4, 2026
+    (Beijing time, verifiers/reports/periods.py)."""
+    page_size = max(1, min(page_size, MAX_PAGE_SIZE))
+    if code:
+        order = (ViolationCode.detected_at, ViolationCode.violation_id)
+        query = (select(Violation).join(ViolationCode, ViolationCode.violation_id == Violation.id)
+                 .where(ViolationCode.platform_id == platform_id, ViolationCode.code == code))
+    else:
+        order = (Violation.detected_at, Violation.id)
+        query = select(Violation).where(Violation.platform_id == platform_id)
+    if status:
+        query = query.where(Violation.status == status)
+    if tier:
+        query = query.where(Violation.tier == tier)
+    if merchant_id:
+        query = query.where(Violation.merchant_id == merchant_id)
+    if listing_id:
+        query = query.where(Violation.listing_id == listing_id)
+    if region:
+        try:
+            prefix = region_prefix(region)
+        except RoutingError:
+            raise field_error("query", "region", f"行政区划代码应为6位数字：{region}",
+                              f"A division code has 6 digits: {region}") from None
+        column = {2: Violation.province, 4: Violation.prefecture}.get(len(prefix), Violation.region)
+        query = query.where(column == region)
+    if period:
+        try:
+            span = parse_period(period)
+        except PeriodError as exc:
+            raise field_error("query", "period", exc.message, exc.message) from None
+        query = query.where(order[0] >= span.start_at, order[0] < span.end_at)
+    if cursor:
+        moment, ident = _decode_cursor(cursor)
+        query = query.where(tuple_(*order) < tuple_(moment, ident))
+    rows = list(session.scalars(query.order_by(order[0].desc(), order[1].desc()).limit(page_size + 1)))
+    more = len(rows) > page_size
+    rows = rows[:page_size]
+    return rows, (_encode_cursor(rows[-1].detected_at, rows[-1].id) if more else None)
+
 
 def get_violation(session: Session, platform_id: str, violation_id: str) -> Violation:
     """The platform's violation; another platform's answers as if it did not exist."""
