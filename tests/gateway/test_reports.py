@@ -331,8 +331,8 @@ def test_leads_fill_attachment_2_through_the_signal(client, auth, runtime, world
 
     now = datetime.now(CHINA_TZ)
     with runtime.db.session() as session:
-        violation_id = session.scalars(select(Violation.id).where(Violation.platform_id == world,
-                                                                  Violation.region == "440305")).first()
+        violation_id = session.scalars(select(Violation.id).where(  # the one with no rectification ordered
+            Violation.platform_id == world, Violation.region == "440305", Violation.tier == "stop_and_report")).one()
 
     def leads(platform_id, session, period):
         assert platform_id == world and period.key == this_month()
