@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import random
 import sys
 import tempfile
@@ -132,7 +131,7 @@ def main(argv: list[str] | None = None) -> dict:
     from gateway.reports.models import Report
     from gateway.runtime import Runtime
     from verifiers.reports import fonts
-    from verifiers.reports.periods import CHINA_TZ, parse_period
+    from verifiers.reports.periods import parse_period
 
     scratch = tempfile.mkdtemp(prefix="qingwang-bench-")
     url = args.database_url or f"sqlite:///{scratch}/bench.sqlite3"
