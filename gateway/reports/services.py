@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway.audit.services import append
 from gateway.db import utcnow
 from gateway.errors import Conflict, NotFound, field_error
 from gateway.ids import new_id
@@ -258,6 +259,13 @@ def generate(runtime: Runtime, report_id: str) -> None:
             return
         report.status, report.files, report.error = ReportStatus.GENERATED, files, None
         report.case_count, report.case_digest, report.generated_at = built.case_count, built.case_digest, utcnow()
+        # The files' hashes enter the audit chain: a report later said to differ from what was sent
+        # can be checked against it (qingwang audit verify).
+        append(session, platform_id=report.platform_id, kind="report.generated", subject_type="report",
+               subject_id=report.id, actor="system",
+               data={"report_id": report.id, "kind": report.kind, "region": report.region, "period": report.period,
+                     "violation_id": report.violation_id, "case_count": report.case_count,
+                     "case_digest": report.case_digest, "files": {fmt: f["sha256"] for fmt, f in files.items()}})
         tasks = queue_deliveries(session, report)
     dispatch_after_commit(runtime.dispatcher, tasks)
     log.info("report generated", extra={"report_id": report_id, "cases": built.case_count})
