@@ -91,19 +91,23 @@ class DatabaseSessionInterface(SessionInterface):
         if not session and session.token is None:
             return  # nothing to keep for a visitor who stored nothing
         with db.session() as writer:
-            if session.token and (session.rotate_requested or session.new):
-                writer.execute(delete(ConsoleSession).where(ConsoleSession.token_hash == _hash(session.token)))
-            row = writer.get(ConsoleSession, _hash(session.token)) if session.token and not session.rotate_requested else None
+            row = None
+            if session.token:
+                if session.rotate_requested:
+                    writer.execute(delete(ConsoleSession).where(ConsoleSession.token_hash == _hash(session.token)))
+                else:
+                    row = writer.get(ConsoleSession, _hash(session.token))
             if row is None:
+                # Expired rows are removed as new ones are made: the table holds live sessions.
+                writer.execute(delete(ConsoleSession).where(ConsoleSession.expires_at <= now))
                 session.token = secrets.token_urlsafe(32)
                 row = ConsoleSession(token_hash=_hash(session.token), created_at=now, absolute_expires_at=now + ABSOLUTE)
                 writer.add(row)
-                # Expired rows are removed as new ones are made: the table holds live sessions.
-                writer.execute(delete(ConsoleSession).where(ConsoleSession.expires_at <= now))
             row.data = dict(session)
             row.user_id = session.get("user_id")
             row.last_seen_at = now
             row.expires_at = min(now + IDLE, row.absolute_expires_at)
+            session.rotate_requested = False
         response.set_cookie(COOKIE, session.token, path=PREFIX, httponly=True, samesite="Lax", secure=secure,
                             max_age=int(ABSOLUTE.total_seconds()))
         response.vary.add("Cookie")
