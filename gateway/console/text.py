@@ -25,7 +25,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "fields": ("识别字段与登记记录", "Extracted fields and the registry record"),
     "field": ("字段", "Field"), "extracted": ("识别值", "Extracted"), "confidence": ("置信度", "Confidence"),
     "record": ("登记记录", "Registry record"), "declared": ("申报信息", "Declared"),
-    "differs": ("不一致", "Differs"), "matches": ("一致", "Matches"), "missing": ("缺一方", "One side missing"),
+    "differs": ("不一致", "Differs"), "matches": ("一致", "Matches"), "missing": ("无对照", "Nothing to compare"),
     "no_record": ("登记数据中没有找到此编号。", "The registry has no record of this number."),
     "decision": ("当前决定", "Current decision"), "reasons": ("原因", "Reasons"), "evidence": ("证据", "Evidence"),
     "severity": ("级别", "Severity"), "no_reasons": ("没有原因。", "No reasons."),
