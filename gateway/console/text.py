@@ -61,6 +61,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "external_id": ("平台编号", "External id"), "uscc": ("统一社会信用代码", "Credit code"),
     "registration_number": ("注册证编号", "Registration number"), "description": ("描述", "Description"),
     "details": ("详情", "Details"), "language": ("English", "中文"),
+    "violation": ("违规", "Violation"), "state.open": ("待整改", "open"), "state.reported": ("已报告", "reported"),
+    "state.corrected": ("已整改", "corrected"), "state.closed": ("已结案", "closed"),
+    "tier": ("法律层级", "Legal tier"), "action_taken": ("处置", "Action taken"),
+    "deadline": ("整改期限", "Rectification deadline"), "detected": ("发现时间", "Detected"),
+    "bureaus": ("报告对象", "Reported to"), "captured": ("固定时间", "Captured"),
+    "listing_as_submitted": ("商品（提交时）", "Listing as submitted"), "merchant_file": ("商户档案", "Merchant file"),
+    "registry_rows": ("登记数据", "Registry records"), "decisions": ("决定", "Decisions"),
+    "no_violations": ("没有违规记录。", "No violations."), "open_case": ("打开案件", "Open the case"),
+    "sha256": ("SHA-256", "SHA-256"),
 }
 
 

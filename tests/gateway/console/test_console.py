@@ -399,3 +399,30 @@ def test_admin_pages_are_for_admins_and_scoped_to_their_platform(app, runtime, p
               f"/console/admin/platforms/{pid}")
     with runtime.db.read_sessionmaker() as s:
         assert s.get(Platform, pid).settings["overturn_requires_second_reviewer"] is True
+
+
+# --- violations (from i12-violations) ------------------------------------------------------------
+
+
+def test_a_suspension_raises_a_violation_shown_with_its_evidence(app, runtime, platform, registry, reviewer):
+    from gateway.violations.models import Violation
+
+    case = support.merchant_case(runtime, platform[0])
+    staff = sign_in(app, "reviewer@example.com")
+    page = f"/console/cases/merchant/{case}"
+    post_form(staff, page + "/actions", {"action": "suspend", "reason": "抽检发现无证经营"}, page)
+    with runtime.db.read_sessionmaker() as s:
+        violation = s.scalar(select(Violation).where(Violation.merchant_id == case))
+    assert violation is not None and violation.status == "open"
+    assert f"/console/violations/{violation.id}" in html(staff.get("/console/queue?kind=violation"))
+    listed = html(staff.get("/console/violations?status=open"))
+    assert violation.id in listed and 'href="/console/violations"' in listed  # and in the navigation
+    detail = html(staff.get(f"/console/violations/{violation.id}"))
+    assert "抽检发现无证经营" in detail  # the decision as frozen in the evidence
+    with runtime.db.read_sessionmaker() as s:
+        from gateway.violations.services import evidence_of
+        assert all(e.sha256 in detail for e in evidence_of(s, violation.id))
+    post_form(staff, page + "/actions", {"action": "unblock", "reason": "已补办许可证"}, page)
+    assert f"/console/violations/{violation.id}" not in html(staff.get("/console/queue?kind=violation"))
+    other = staff_user(runtime, "elsewhere@example.com", platform_id=_new_platform(runtime, "另一平台", "310000")[0])
+    assert other and sign_in(app, "elsewhere@example.com").get(f"/console/violations/{violation.id}").status_code == 404
