@@ -8,6 +8,7 @@ from gateway.console import accounts
 from gateway.console.actions import SECOND_REVIEWER_SETTING
 from gateway.console.web import admin_required, back_to, bp, lang, render, runtime, staff, t
 from gateway.errors import NotFound, ServiceError
+from gateway.reports.delivery import get_channel, list_channels, update_channel
 from gateway.tenancy.models import Platform
 from gateway.webhooks.models import WebhookDelivery, WebhookEndpoint
 
@@ -81,7 +82,9 @@ def platform(platform_id):
         deliveries = list(reader.scalars(select(WebhookDelivery).where(WebhookDelivery.platform_id == platform_id)
                                          .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc())
                                          .offset((page - 1) * DELIVERIES_PER_PAGE).limit(DELIVERIES_PER_PAGE)))
+        channels = list_channels(reader, platform_id)
     return render("console/platform.html", platform=found, endpoint=endpoint, deliveries=deliveries, page=page,
+                  channels=channels,
                   pages=pages, total=total, second_reviewer=bool((found.settings or {}).get(SECOND_REVIEWER_SETTING)))
 
 
@@ -93,4 +96,17 @@ def platform_settings(platform_id):
     def work(s):
         found = _platform(s, platform_id)
         found.settings = {**(found.settings or {}), SECOND_REVIEWER_SETTING: wanted}
+    return _admin_write(work, "saved", "console.platform", platform_id=platform_id)
+
+
+@bp.post("/admin/platforms/<platform_id>/channels/<channel_id>/enabled")
+@admin_required
+def channel_enabled(platform_id, channel_id):
+    enabled = request.form.get("enabled") == "1"
+    rt = runtime()
+
+    def work(s):
+        _platform(s, platform_id)
+        channel = get_channel(s, platform_id, channel_id)
+        update_channel(s, channel, {"enabled": enabled}, rt.settings.secret_key, rt.outbound)
     return _admin_write(work, "saved", "console.platform", platform_id=platform_id)

@@ -70,6 +70,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "registry_rows": ("登记数据", "Registry records"), "decisions": ("决定", "Decisions"),
     "no_violations": ("没有违规记录。", "No violations."), "open_case": ("打开案件", "Open the case"),
     "sha256": ("SHA-256", "SHA-256"),
+    "report": ("报告", "Report"), "period": ("期间", "Period"), "generate": ("生成报告", "Generate a report"),
+    "report_queued": ("报告已排队生成。", "The report is queued for generation."), "files": ("文件", "Files"),
+    "download": ("下载", "Download"), "receipts": ("报送回执", "Delivery receipts"), "channel": ("渠道", "Channel"),
+    "no_reports": ("没有报告。", "No reports."), "no_receipts": ("尚无报送记录。", "Nothing sent yet."),
+    "cases_count": ("案件数", "Cases"), "channels": ("报送渠道", "Report channels"),
+    "no_channels": ("没有报送渠道。", "No report channels."), "enabled": ("启用", "Enabled"),
+    "report_kinds": ("报告类型", "Report kinds"), "formats": ("格式", "Formats"),
+    "state.queued": ("排队中", "queued"), "state.generated": ("已生成", "generated"), "state.failed": ("失败", "failed"),
+    "state.delivered": ("已送达", "delivered"), "state.pending_delivery": ("待发送", "pending"),
 }
 
 

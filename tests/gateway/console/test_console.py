@@ -24,6 +24,7 @@ from gateway.webhooks.models import WebhookDelivery
 from tests.conftest import _new_platform, make_settings
 from tests.gateway.console import support
 from tests.gateway.console.support import PASSWORD, csrf_token, post_form, sign_in, staff_user
+from tests.gateway.test_reports import world  # noqa: F401 (fixture)
 
 
 @pytest.fixture
@@ -426,3 +427,39 @@ def test_a_suspension_raises_a_violation_shown_with_its_evidence(app, runtime, p
     assert f"/console/violations/{violation.id}" not in html(staff.get("/console/queue?kind=violation"))
     other = staff_user(runtime, "elsewhere@example.com", platform_id=_new_platform(runtime, "另一平台", "310000")[0])
     assert other and sign_in(app, "elsewhere@example.com").get(f"/console/violations/{violation.id}").status_code == 404
+
+
+# --- reports (from i12-reports) ------------------------------------------------------------------
+
+
+def test_generate_download_and_see_the_receipts_of_a_report(app, client, auth, runtime, platform, world):  # noqa: F811
+    from openpyxl import load_workbook
+
+    from tests.gateway.test_report_channels import Receiver
+    from tests.gateway.test_reports import this_month
+
+    receiver = Receiver()
+    try:
+        channel = client.post("/v1/report-channels", headers=auth, json={
+            "kind": "https", "name": "省局接口", "config": {"url": receiver.url}}).get_json()
+        staff_user(runtime, "boss@example.com", role="admin", platform_id=platform[0])
+        staff = sign_in(app, "boss@example.com")
+        response = post_form(staff, "/console/reports", {"region": "440300", "period": this_month()}, "/console/reports")
+        assert response.status_code == 303
+        runtime.dispatcher.wait_idle(120)
+        page = html(staff.get(response.headers["Location"]))
+        assert "已生成" in page and "省局接口" in page and channel["id"] in page and "已送达" in page
+        link = re.search(r'href="(/console/reports/\w+/file\?format=xlsx)"', page).group(1)
+        download = staff.get(link.replace("&amp;", "&"))
+        assert download.status_code == 200 and "attachment" in download.headers["Content-Disposition"]
+        assert load_workbook(io.BytesIO(download.data)).sheetnames
+        assert "440300" in html(staff.get("/console/reports"))
+        refused = post_form(staff, "/console/reports", {"region": "44", "period": this_month()}, "/console/reports")
+        assert "error" in html(staff.get(refused.headers["Location"]))
+        # The channel on the platform page, and switched off there.
+        platform_page = f"/console/admin/platforms/{platform[0]}"
+        assert "省局接口" in html(staff.get(platform_page))
+        post_form(staff, f"{platform_page}/channels/{channel['id']}/enabled", {"enabled": "0"}, platform_page)
+        assert client.get(f"/v1/report-channels/{channel['id']}", headers=auth).get_json()["enabled"] is False
+    finally:
+        receiver.server.shutdown()
