@@ -24,6 +24,10 @@ def init_app(app) -> None:
         importlib.import_module(module)
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # checked in the console's before_request
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # as long as the session, which expires itself
+    # Served over HTTPS (PUBLIC_BASE_URL says so): the session cookie never travels in clear.
+    base_url = app.extensions["qingwang"].settings.public_base_url or ""
+    if base_url.startswith("https://"):
+        app.config["SESSION_COOKIE_SECURE"] = True
     app.session_interface = DatabaseSessionInterface()
     csrf.init_app(app)
     app.register_blueprint(bp)

@@ -64,7 +64,7 @@ class Staff:
         return self.platform_id is None or self.platform_id == platform_id
 
     @classmethod
-    def of(cls, user: StaffUser) -> "Staff":
+    def of(cls, user: StaffUser) -> Staff:
         return cls(user.id, user.email, user.role, user.platform_id)
 
 

@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from gateway.console.accounts import Staff
-from gateway.console.cases import ACTIONS, ensure_free_for, get_subject, pending_overturn, release_claim, state_of
+from gateway.console.cases import (
+    ACTIONS,
+    ensure_free_for,
+    get_subject,
+    pending_overturn,
+    release_claim,
+    state_of,
+)
 from gateway.console.models import PendingOverturn
 from gateway.db import utcnow
 from gateway.decisions.models import Decision

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from flask import request
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from gateway.console import accounts
 from gateway.console.actions import SECOND_REVIEWER_SETTING
-from gateway.console.web import admin_required, back_to, bp, lang, render, runtime, staff, t
+from gateway.console.web import admin_required, back_to, bp, lang, page_of, render, runtime, staff, t
 from gateway.errors import NotFound, ServiceError
 from gateway.reports.delivery import get_channel, list_channels, update_channel
 from gateway.tenancy.models import Platform
@@ -71,17 +71,13 @@ def _platform(session, platform_id: str) -> Platform:
 @bp.get("/admin/platforms/<platform_id>")
 @admin_required
 def platform(platform_id):
-    page = max(1, request.args.get("page", type=int) or 1)
     with runtime().db.read_sessionmaker() as reader:
         found = _platform(reader, platform_id)
         endpoint = reader.get(WebhookEndpoint, platform_id)
-        total = reader.scalar(select(func.count()).select_from(WebhookDelivery)
-                              .where(WebhookDelivery.platform_id == platform_id))
-        pages = max(1, -(-total // DELIVERIES_PER_PAGE))
-        page = min(page, pages)
-        deliveries = list(reader.scalars(select(WebhookDelivery).where(WebhookDelivery.platform_id == platform_id)
-                                         .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc())
-                                         .offset((page - 1) * DELIVERIES_PER_PAGE).limit(DELIVERIES_PER_PAGE)))
+        deliveries, total, page, pages = page_of(
+            reader, select(WebhookDelivery).where(WebhookDelivery.platform_id == platform_id)
+            .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc()),
+            request.args.get("page", type=int), DELIVERIES_PER_PAGE)
         channels = list_channels(reader, platform_id)
     return render("console/platform.html", platform=found, endpoint=endpoint, deliveries=deliveries, page=page,
                   channels=channels,

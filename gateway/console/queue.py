@@ -44,7 +44,7 @@ class QueueFilter:
     page: int = 1
 
     @classmethod
-    def from_args(cls, args) -> "QueueFilter":
+    def from_args(cls, args) -> QueueFilter:
         def number(name):
             value = (args.get(name) or "").strip()
             return int(value) if value.isdigit() and len(value) < 7 else None

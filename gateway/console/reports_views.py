@@ -6,11 +6,11 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from flask import Response, request
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from gateway.console import accounts
 from gateway.console.queue import PAGE_SIZE
-from gateway.console.web import back_to, bp, lang, render, runtime, staff, staff_required, t
+from gateway.console.web import back_to, bp, lang, page_of, render, runtime, staff, staff_required, t
 from gateway.errors import NotFound, ServiceError, field_error
 from gateway.jobs.outbox import dispatch_after_commit
 from gateway.reports.delivery import deliveries_of
@@ -30,11 +30,8 @@ def reports():
     if status:
         query = query.where(Report.status == status)
     with runtime().db.read_sessionmaker() as reader:
-        total = reader.scalar(select(func.count()).select_from(query.subquery()))
-        pages = max(1, -(-total // PAGE_SIZE))
-        page = min(max(1, request.args.get("page", type=int) or 1), pages)
-        rows = list(reader.scalars(query.order_by(Report.created_at.desc(), Report.id.desc())
-                                   .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+        rows, total, page, pages = page_of(reader, query.order_by(Report.created_at.desc(), Report.id.desc()),
+                                           request.args.get("page", type=int), PAGE_SIZE)
         platforms = accounts.platforms(reader, staff())
     return render("console/reports.html", rows=rows, total=total, page=page, pages=pages, status=status,
                   statuses=tuple(ReportStatus), platforms=platforms, names={p.id: p.name for p in platforms},

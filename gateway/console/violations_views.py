@@ -4,10 +4,10 @@ merchant page), where the decision that corrects it is taken."""
 from __future__ import annotations
 
 from flask import request
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 
 from gateway.console.queue import PAGE_SIZE, region_prefix
-from gateway.console.web import bp, render, runtime, staff, staff_required
+from gateway.console.web import bp, page_of, render, runtime, staff, staff_required
 from gateway.errors import NotFound
 from gateway.listings.models import Listing
 from gateway.merchants.models import Merchant
@@ -33,11 +33,8 @@ def violations():
     if region:
         query = query.where(Violation.region.like(region_prefix(region) + "%"))
     with runtime().db.read_sessionmaker() as reader:
-        total = reader.scalar(select(func.count()).select_from(query.subquery()))
-        pages = max(1, -(-total // PAGE_SIZE))
-        page = min(max(1, args.get("page", type=int) or 1), pages)
-        rows = list(reader.scalars(query.order_by(Violation.detected_at.desc(), Violation.id.desc())
-                                   .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+        rows, total, page, pages = page_of(reader, query.order_by(Violation.detected_at.desc(), Violation.id.desc()),
+                                           args.get("page", type=int), PAGE_SIZE)
         merchants = dict(reader.execute(select(Merchant.id, Merchant.name)
                                         .where(Merchant.id.in_({v.merchant_id for v in rows}))).all())
     kept = {k: v for k, v in {"status": status, "code": code, "region": region}.items() if v}
