@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import request
 from sqlalchemy import select
 
+from gateway.audit.services import append as audit
 from gateway.console import accounts
 from gateway.console.actions import SECOND_REVIEWER_SETTING
 from gateway.console.web import admin_required, back_to, bp, lang, page_of, render, runtime, staff, t
@@ -92,6 +93,8 @@ def platform_settings(platform_id):
     def work(s):
         found = _platform(s, platform_id)
         found.settings = {**(found.settings or {}), SECOND_REVIEWER_SETTING: wanted}
+        audit(s, platform_id=platform_id, kind="console.setting_changed", subject_type="platform",
+              subject_id=platform_id, actor=staff().actor, data={SECOND_REVIEWER_SETTING: wanted})
     return _admin_write(work, "saved", "console.platform", platform_id=platform_id)
 
 
@@ -105,4 +108,6 @@ def channel_enabled(platform_id, channel_id):
         _platform(s, platform_id)
         channel = get_channel(s, platform_id, channel_id)
         update_channel(s, channel, {"enabled": enabled}, rt.settings.secret_key, rt.outbound)
+        audit(s, platform_id=platform_id, kind="console.channel_enabled" if enabled else "console.channel_disabled",
+              subject_type="report_channel", subject_id=channel_id, actor=staff().actor, data={})
     return _admin_write(work, "saved", "console.platform", platform_id=platform_id)

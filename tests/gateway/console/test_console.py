@@ -51,6 +51,16 @@ def merchant(runtime, merchant_id):
         return s.get(Merchant, merchant_id)
 
 
+def audit_kinds(runtime, subject_id=None) -> list[str]:
+    from gateway.audit.models import AuditEntry
+
+    query = select(AuditEntry.kind).order_by(AuditEntry.sequence)
+    if subject_id:
+        query = query.where(AuditEntry.subject_id == subject_id)
+    with runtime.db.read_sessionmaker() as s:
+        return list(s.scalars(query))
+
+
 def decisions(runtime, subject_id):
     with runtime.db.read_sessionmaker() as s:
         return list(s.scalars(select(Decision).where(Decision.subject_id == subject_id).order_by(Decision.decided_at)))
@@ -364,6 +374,8 @@ def test_overturning_a_machine_block_can_need_a_second_reviewer(app, runtime, pl
     assert latest.looked_at["staff"]["proposed_by"] == "a@example.com"
     with runtime.db.read_sessionmaker() as s:
         assert s.scalar(select(PendingOverturn.status)) == "confirmed"
+    kinds = audit_kinds(runtime, case)
+    assert kinds.count("console.overturn_proposed") == 1 and kinds[-1] == "decision.recorded"
     # Confirming a rejection is no overturn: one reviewer suffices.
     other = support.merchant_case(runtime, pid, uscc="914403007152672600", external_id="m2")
     post_form(a, f"/console/cases/merchant/{other}/actions", {"action": "confirm_rejection", "reason": "代码无效"},
@@ -400,6 +412,11 @@ def test_admin_pages_are_for_admins_and_scoped_to_their_platform(app, runtime, p
               f"/console/admin/platforms/{pid}")
     with runtime.db.read_sessionmaker() as s:
         assert s.get(Platform, pid).settings["overturn_requires_second_reviewer"] is True
+    assert audit_kinds(runtime, new.id) == ["console.user_added", "console.signed_in", "console.user_deactivated"]
+    assert "console.setting_changed" in audit_kinds(runtime, pid)
+    from gateway.audit.services import verify_chain
+    with runtime.db.read_sessionmaker() as s:
+        assert verify_chain(s).intact
 
 
 # --- violations (from i12-violations) ------------------------------------------------------------
