@@ -480,3 +480,40 @@ def test_generate_download_and_see_the_receipts_of_a_report(app, client, auth, r
         assert client.get(f"/v1/report-channels/{channel['id']}", headers=auth).get_json()["enabled"] is False
     finally:
         receiver.server.shutdown()
+
+
+# --- a person's judgement stands against re-checks on the same facts ------------------------------
+
+
+def test_a_reviewers_decision_stands_until_the_facts_change(app, client, auth, runtime, platform, registry, reviewer,
+                                                            hooked):
+    from gateway.listings.services import recheck
+    from gateway.merchants.services import reverify
+
+    case = support.merchant_case(runtime, platform[0], name="深圳另一医疗器械有限公司")
+    listing = support.listing_case(runtime, platform[0], support.merchant_case(runtime, platform[0], external_id="ok"))
+    with runtime.db.session() as s:
+        recheck(runtime, s, [listing], "submitted")  # decided by the rules as they stand
+    machine = decisions(runtime, listing)[-1].outcome
+    staff = sign_in(app, "reviewer@example.com")
+    for kind, subject, action in (("merchant", case, "approve"),
+                                  ("listing", listing, "approve" if machine != "allow" else "suspend")):
+        page = f"/console/cases/{kind}/{subject}"
+        post_form(staff, page + "/actions", {"action": action, "reason": "已人工核实"}, page)
+    person = decisions(runtime, listing)[-1].outcome
+    assert person != machine
+    merchant_decisions, listing_decisions = len(decisions(runtime, case)), len(decisions(runtime, listing))
+    flagged = len(deliveries(runtime, "merchant.needs_review"))
+    # The registry changes elsewhere, the merchant is checked again: the rules say what they said.
+    reverify(runtime, case, "registry_snapshot")
+    with runtime.db.session() as s:
+        assert recheck(runtime, s, [listing], "rescreen") == []
+    assert merchant(runtime, case).status == "approved" and len(decisions(runtime, case)) == merchant_decisions
+    assert len(decisions(runtime, listing)) == listing_decisions
+    assert client.get(f"/v1/listings/{listing}", headers=auth).get_json()["decision"]["outcome"] == person
+    assert len(deliveries(runtime, "merchant.needs_review")) == flagged  # no flip back for the platform
+    # New facts are decided afresh: the merchant's name now matches its licences.
+    with runtime.db.session() as s:
+        s.get(Merchant, case).name = "深圳示例医疗器械有限公司"
+    reverify(runtime, case, "updated")
+    assert decisions(runtime, case)[-1].decided_by == "rules" and merchant(runtime, case).status == "approved"
