@@ -366,6 +366,11 @@ def test_overturning_a_machine_block_can_need_a_second_reviewer(app, runtime, pl
     assert merchant(runtime, case).status == "rejected"
     response = post_form(a, page + "/actions", {"action": "approve", "reason": "再次确认"}, page)
     assert "需要另一位审核人员确认" in html(a.get(response.headers["Location"]))
+    # Withdrawn and proposed again: the proposal is the proposer's to take back.
+    assert post_form(b, page + "/overturn/withdraw", {}, page).status_code == 303
+    response = post_form(a, page + "/overturn/withdraw", {}, page)
+    assert "已撤回" in html(a.get(response.headers["Location"]))
+    post_form(a, page + "/actions", {"action": "approve", "reason": "代码为录入错误"}, page)
     assert "待第二审核人确认的推翻" in html(b.get(page))
     post_form(b, page + "/actions", {"action": "approve", "reason": "复核同意"}, page)
     assert merchant(runtime, case).status == "approved"
@@ -373,9 +378,10 @@ def test_overturning_a_machine_block_can_need_a_second_reviewer(app, runtime, pl
     assert latest.decided_by == "staff:b@example.com"
     assert latest.looked_at["staff"]["proposed_by"] == "a@example.com"
     with runtime.db.read_sessionmaker() as s:
-        assert s.scalar(select(PendingOverturn.status)) == "confirmed"
+        assert sorted(s.scalars(select(PendingOverturn.status))) == ["confirmed", "withdrawn"]
     kinds = audit_kinds(runtime, case)
-    assert kinds.count("console.overturn_proposed") == 1 and kinds[-1] == "decision.recorded"
+    assert kinds.count("console.overturn_proposed") == 2 and "console.overturn_withdrawn" in kinds
+    assert kinds[-1] == "decision.recorded"
     # Confirming a rejection is no overturn: one reviewer suffices.
     other = support.merchant_case(runtime, pid, uscc="914403007152672600", external_id="m2")
     post_form(a, f"/console/cases/merchant/{other}/actions", {"action": "confirm_rejection", "reason": "代码无效"},
