@@ -22,6 +22,8 @@ SETTINGS = {
     "report_routing": "seller_municipal (default), platform_provincial, or both",
     "severity": "per reason code, a severity replacing the default: stricter freely, laxer never below "
                 "the code's legal tier (GSP-NET Art 42; see docs/rules.md)",
+    "overturn_requires_second_reviewer": "true: a reviewer's overturn of a machine block (approving what the rules "
+                                         "rejected, blocked or suspended) waits for a second reviewer in the console",
 }
 
 

@@ -17,6 +17,9 @@ class TaskName(StrEnum):
     REGISTRY_REEVALUATE = "registry.reevaluate"
     WEBHOOK_DELIVER = "webhook.deliver"
     CATALOGUE_RESCREEN = "catalogue.rescreen"
+    REPORT_GENERATE = "report.generate"
+    REPORT_DELIVER = "report.deliver"
+    REPORTS_SCHEDULED = "report.scheduled"
     VIOLATIONS_ESCALATE = "violations.escalate"
 
     @property
@@ -25,8 +28,10 @@ class TaskName(StrEnum):
 
 
 #: OCR is slow and gets its own queue, so quick decisions and webhooks never wait behind
-#: a pile of scans; webhooks get theirs so one slow receiver cannot hold up decisions.
-_QUEUES = {TaskName.DOCUMENT_PROCESS: "ocr", TaskName.WEBHOOK_DELIVER: "webhooks"}
+#: a pile of scans; webhooks (and report deliveries, also calls to someone else's server) get
+#: theirs so one slow receiver cannot hold up decisions.
+_QUEUES = {TaskName.DOCUMENT_PROCESS: "ocr", TaskName.WEBHOOK_DELIVER: "webhooks",
+           TaskName.REPORT_DELIVER: "webhooks"}
 QUEUES = ("default", "webhooks", "ocr")
 
 
