@@ -35,15 +35,16 @@ HEAD_ID = 1
 def plain_json(value):
     """``value`` as plain JSON data that reads back the same from SQLite's JSON and PostgreSQL's
     JSONB: dates as ISO text, integral floats as integers (JSONB may print 1e20 as an integer)."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:  # most leaves: every decision passes here
+        return value
     if isinstance(value, dict):
         return {str(k): plain_json(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [plain_json(v) for v in value]
     if isinstance(value, (set, frozenset)):
         return sorted(plain_json(v) for v in value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, date):
+    if isinstance(value, date):  # datetimes too
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
