@@ -11,15 +11,15 @@ because the machines this runs on are shared. The rule evaluation itself is not 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.database import PG_ADMIN_URL, scratch_database  # noqa: E402
 
 LOOKED_AT = {"registry": [{"snapshot_id": "snap_1", "number": "国械注准20203140456", "kind": "registration", "class": 3,
                            "product_name": "一次性使用无菌注射器", "registrant": "示例医疗器械制造有限公司",
@@ -55,11 +55,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--decisions", type=int, default=2000)
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
-    parser.add_argument("--pg-admin-url", default=os.environ.get(
-        "QW_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@localhost:5432/postgres"))
+    parser.add_argument("--pg-admin-url", default=PG_ADMIN_URL)
     args = parser.parse_args(argv)
-
-    from sqlalchemy import create_engine, text
 
     import gateway.violations.services  # noqa: F401 - connects the violations receiver, as every process does
     from gateway import migrations
@@ -69,16 +66,7 @@ def main(argv=None) -> int:
     from gateway.merchants.models import Merchant
     from gateway.tenancy.services import create_platform
 
-    admin = name = None
-    if args.database == "sqlite":
-        url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='qw-bench-audit-')) / 'qingwang.sqlite3'}"
-    else:
-        name = f"qingwang_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(args.pg_admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = args.pg_admin_url.rsplit("/", 1)[0] + f"/{name}"
-    try:
+    with scratch_database(args.database, Path(tempfile.mkdtemp(prefix="qw-bench-audit-")), args.pg_admin_url) as url:
         migrations.upgrade(url)
         db = Database(url)
         with db.session() as session:
@@ -99,11 +87,6 @@ def main(argv=None) -> int:
         print(f"{args.database}: CPU per listing decision written: {with_chain:.3f} ms with the audit chain and "
               f"violations, {without:.3f} ms without")
         db.dispose()
-    finally:
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
     return 0
 
 
