@@ -17,6 +17,7 @@ class TaskName(StrEnum):
     REGISTRY_REEVALUATE = "registry.reevaluate"
     WEBHOOK_DELIVER = "webhook.deliver"
     CATALOGUE_RESCREEN = "catalogue.rescreen"
+    MONITOR_SWEEP = "monitor.sweep"
 
     @property
     def queue(self) -> str:

@@ -1,5 +1,6 @@
 """Signed webhooks to platforms (Standard Webhooks), delivered at least once with backoff."""
 
 EVENTS = ("merchant.approved", "merchant.rejected", "merchant.needs_review", "merchant.suspended",
-          "listing.blocked", "listing.allowed", "listing.needs_review", "violation.reported", "report.delivered",
+          "listing.blocked", "listing.allowed", "listing.needs_review", "licence.expiring",
+          "registration.expiring", "violation.reported", "report.delivered",
           "webhook.test")
