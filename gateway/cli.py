@@ -21,7 +21,7 @@ from gateway.demo import find_samples, run_demo
 from gateway.errors import ServiceError
 from gateway.jobs.outbox import dispatch_after_commit
 from gateway.monitoring import rescreen
-from gateway.monitoring.cli import listings_cli
+from gateway.monitoring.cli import listings_cli, monitor_cli
 from gateway.registry.importer import import_snapshot
 from gateway.tenancy.services import create_platform, create_staff_user, rotate_key
 from workers.pool import run_workers
@@ -199,6 +199,7 @@ def users_create(email, role, platform_id, password_stdin, as_json):
 
 cli.add_command(openapi_cli)
 cli.add_command(listings_cli)
+cli.add_command(monitor_cli)
 
 
 # --- registry ----------------------------------------------------------------------------------------------
