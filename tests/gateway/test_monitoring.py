@@ -302,3 +302,29 @@ def test_months_before_keeps_to_the_calendar():
     assert sweep.months_before(date(2031, 8, 31), 6) == date(2031, 2, 28)
     assert sweep.months_before(date(2031, 3, 15), 6) == date(2030, 9, 15)
     assert sweep.china_today(datetime(2031, 1, 1, 16, 30, tzinfo=timezone.utc)) == date(2031, 1, 2)
+
+
+def test_a_printed_validity_alone_suspends_when_it_runs_out(runtime, platform, client, auth, runner, tmp_path):
+    """The registry still shows the licence in force; the copy on file says it ran out."""
+    registry(runtime, tmp_path, licence_until="2035-12-31", device_until="2035-12-31")
+    merchant_id = approved_merchant(runtime, platform[0], printed_until="2031-05-31")
+    other = approved_merchant(runtime, platform[0], "shop-2", printed_until="2033-05-31")
+    run = monitor(runner, "2031-06-01")
+    assert (run["merchants_seen"], run["merchants_changed"]) == (1, 1)
+    with runtime.db.session() as session:
+        merchant = session.get(Merchant, merchant_id)
+        assert merchant.status == "suspended"
+        reasons = session.get(Decision, merchant.decision_id).reasons
+        assert [r["code"] for r in reasons if r["severity"] == "block"] == ["DOC_EXPIRED"]
+        assert session.get(Merchant, other).status == "approved"
+
+
+def test_monitor_run_speaks_both_languages(runtime, platform, runner, tmp_path):
+    registry(runtime, tmp_path)
+    first = runner.invoke(["monitor", "run", "--date", "2031-01-05"])
+    assert first.exit_code == 0, first.output
+    assert "监测" in first.output and "sweep mon_" in first.output and "(2031-01-05, done)" in first.output
+    again = runner.invoke(["monitor", "run", "--date", "2031-01-05"])
+    assert "已监测过" in again.output and "was already swept" in again.output
+    bad = runner.invoke(["monitor", "run", "--date", "5 January"])
+    assert bad.exit_code == 2
