@@ -270,12 +270,15 @@ def decide(runtime: Runtime, session: Session, listing: Listing, trigger: str,
 def recheck(runtime: Runtime, session: Session, listing_ids: list[str], trigger: str,
             today: date | None = None) -> list:
     tasks = []
-    for listing_id in listing_ids:
-        # Locked (ids come in order, so batches cannot deadlock): two re-checks of one
-        # listing at once would both see the old outcome and both send the webhook.
-        listing = session.get(Listing, listing_id, with_for_update=True)
-        if listing is not None:
-            tasks += decide(runtime, session, listing, trigger, today=today)[1]
+    # The decisions go in one batch at commit, not a flush per listing (each re-check's
+    # queries would otherwise flush the one before: a round trip per row).
+    with session.no_autoflush:
+        for listing_id in listing_ids:
+            # Locked (ids come in order, so batches cannot deadlock): two re-checks of one
+            # listing at once would both see the old outcome and both send the webhook.
+            listing = session.get(Listing, listing_id, with_for_update=True)
+            if listing is not None:
+                tasks += decide(runtime, session, listing, trigger, today=today)[1]
     return tasks
 
 

@@ -66,7 +66,7 @@ THRESHOLDS = (90, 60, 30)
 REVERIFY_MONTHS = 6
 #: Subjects read and evaluated per chunk, and chunks per task before its continuation.
 CHUNK = 200
-CHUNKS_PER_TASK = 10
+CHUNKS_PER_TASK = 5
 #: Merchant standings the expiry re-decision concerns (a rejected or pending one has
 #: nothing to lose; a suspended one is already stopped).
 STANDING = (MerchantStatus.APPROVED, MerchantStatus.NEEDS_REVIEW)
@@ -289,29 +289,32 @@ def _warn(runtime: Runtime, run_id: str, day: date, expiring: list[Expiring]) ->
     the nearest of them; returns the events sent."""
     if not expiring:
         return 0
-    sent = 0
+    tasks, sent = [], 0
     with runtime.db.session() as session:
         done = set(session.execute(select(ExpiryWarning.subject_id, ExpiryWarning.number, ExpiryWarning.valid_until,
                                           ExpiryWarning.threshold)
                                    .where(ExpiryWarning.subject_type == expiring[0].subject_type,
                                           ExpiryWarning.subject_id.in_({e.subject_id for e in expiring}))).all())
-        tasks = []
-        for item in expiring:
-            days_left = (item.valid_until - day).days
-            passed = [t for t in THRESHOLDS if days_left <= t and
-                      (item.subject_id, item.number, item.valid_until, t) not in done]
-            if not passed:
-                continue
-            nearest = min(passed)
-            for threshold in passed:
-                session.add(ExpiryWarning(platform_id=item.platform_id, subject_type=item.subject_type,
-                                          subject_id=item.subject_id, document_kind=item.kind, number=item.number,
-                                          valid_until=item.valid_until, threshold=threshold, days_left=days_left,
-                                          sent=threshold == nearest, run_id=run_id, created_at=utcnow()))
-            tasks += emit(session, item.platform_id, EVENT_FOR_SUBJECT[item.subject_type], {
-                **item.ids, "document_kind": item.kind, "number": item.number,
-                "valid_until": item.valid_until.isoformat(), "days_left": days_left, "threshold": nearest})
-            sent += 1
+        # The new rows go in one batch at commit: a flush per event (each event asks
+        # whether the platform has an endpoint) would cost a round trip per row.
+        with session.no_autoflush:
+            for item in expiring:
+                days_left = (item.valid_until - day).days
+                passed = [t for t in THRESHOLDS if days_left <= t and
+                          (item.subject_id, item.number, item.valid_until, t) not in done]
+                if not passed:
+                    continue
+                nearest = min(passed)
+                for threshold in passed:
+                    session.add(ExpiryWarning(platform_id=item.platform_id, subject_type=item.subject_type,
+                                              subject_id=item.subject_id, document_kind=item.kind,
+                                              number=item.number, valid_until=item.valid_until, threshold=threshold,
+                                              days_left=days_left, sent=threshold == nearest, run_id=run_id,
+                                              created_at=utcnow()))
+                tasks += emit(session, item.platform_id, EVENT_FOR_SUBJECT[item.subject_type], {
+                    **item.ids, "document_kind": item.kind, "number": item.number,
+                    "valid_until": item.valid_until.isoformat(), "days_left": days_left, "threshold": nearest})
+                sent += 1
     dispatch_after_commit(runtime.dispatcher, tasks)
     return sent
 
