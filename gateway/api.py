@@ -17,6 +17,7 @@ from gateway.merchants.views import blp as merchants
 from gateway.problems import CONTENT_TYPE as PROBLEM_TYPE
 from gateway.problems import from_http_exception
 from gateway.registry.views import blp as registry
+from gateway.violations.views import blp as violations
 from gateway.webhooks.views import blp as webhook
 
 SWAGGER_STATIC = "/docs/static"
@@ -91,7 +92,7 @@ API_CONFIG = {
 }
 
 
-BLUEPRINTS = (documents, merchants, listings, registry, webhook, claims)
+BLUEPRINTS = (documents, merchants, listings, registry, webhook, claims, violations)
 
 
 def init_app(app: Flask) -> Api:

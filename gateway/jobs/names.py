@@ -18,6 +18,7 @@ class TaskName(StrEnum):
     WEBHOOK_DELIVER = "webhook.deliver"
     CATALOGUE_RESCREEN = "catalogue.rescreen"
     MONITOR_SWEEP = "monitor.sweep"
+    VIOLATIONS_ESCALATE = "violations.escalate"
 
     @property
     def queue(self) -> str:
