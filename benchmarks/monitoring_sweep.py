@@ -96,7 +96,7 @@ def main(argv=None) -> int:
                             .values(valid_until=day - timedelta(days=1)))
             session.add(MonitorRun(swept_on=day - timedelta(days=1), trigger="benchmark", status="done", stage="done",
                                    merchants_seen=0, merchants_changed=0, listings_seen=0, listings_changed=0,
-                                   merchants_reverified=0, warnings_sent=0, started_at=utcnow(),
+                                   merchants_reverified=0, warnings_sent=0, violations_escalated=0, started_at=utcnow(),
                                    finished_at=utcnow()))
         runtime.registry.invalidate()
 

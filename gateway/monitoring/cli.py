@@ -55,6 +55,7 @@ def run_summary(run: MonitorRun) -> dict:
             "merchants_seen": run.merchants_seen, "merchants_changed": run.merchants_changed,
             "listings_seen": run.listings_seen, "listings_changed": run.listings_changed,
             "merchants_reverified": run.merchants_reverified, "warnings_sent": run.warnings_sent,
+            "violations_escalated": run.violations_escalated,
             "started_at": run.started_at.isoformat(), "finished_at": run.finished_at.isoformat() if run.finished_at else None}
 
 
@@ -66,7 +67,8 @@ def run_summary(run: MonitorRun) -> dict:
 @click.option("--json", "as_json", is_flag=True, help="print the run as JSON")
 def monitor_run(day, wait, as_json):
     """到期监测与定期复核 / Sweep for DATE: re-decide what expired since the last sweep,
-    re-verify sellers not verified for 6 months, send 90/60/30-day pre-warnings.
+    re-verify sellers not verified for 6 months, send 90/60/30-day pre-warnings, report
+    violations not corrected by their deadline.
 
     The worker runs the same sweep on its schedule; a date already swept is not swept again.
     """
@@ -85,7 +87,7 @@ def monitor_run(day, wait, as_json):
                    f"{out['swept_on']} was already swept ({out['id']}, {out['status']})")
     click.echo(f"监测 {out['id']}（{out['swept_on']}，{out['status']}）：商户变更 {out['merchants_changed']} 个，"
                f"商品变更 {out['listings_changed']} 个，定期复核 {out['merchants_reverified']} 个，"
-               f"到期预警 {out['warnings_sent']} 条\n"
+               f"到期预警 {out['warnings_sent']} 条，逾期未整改上报 {out['violations_escalated']} 起\n"
                f"sweep {out['id']} ({out['swept_on']}, {out['status']}): {out['merchants_changed']} merchants and "
                f"{out['listings_changed']} listings changed, {out['merchants_reverified']} merchants re-verified, "
-               f"{out['warnings_sent']} pre-warnings sent")
+               f"{out['warnings_sent']} pre-warnings sent, {out['violations_escalated']} overdue violations reported")

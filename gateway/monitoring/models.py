@@ -52,7 +52,8 @@ class MonitorRun(Base):
     trigger: Mapped[str] = mapped_column(String(40))
     #: running -> done
     status: Mapped[str] = mapped_column(String(16), default="running")
-    #: The stage now running: expiry_merchants, expiry_listings, reverify, warnings, done.
+    #: The stage now running: expiry_merchants, expiry_listings, reverify, warn_merchants,
+    #: warn_listings, escalate, then done.
     stage: Mapped[str] = mapped_column(String(32), default="expiry_merchants")
     merchants_seen: Mapped[int] = mapped_column(Integer, default=0)
     merchants_changed: Mapped[int] = mapped_column(Integer, default=0)
@@ -60,6 +61,8 @@ class MonitorRun(Base):
     listings_changed: Mapped[int] = mapped_column(Integer, default=0)
     merchants_reverified: Mapped[int] = mapped_column(Integer, default=0)
     warnings_sent: Mapped[int] = mapped_column(Integer, default=0)
+    #: Correct-then-report violations reported because their rectification deadline passed.
+    violations_escalated: Mapped[int] = mapped_column(Integer, default=0)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

@@ -17,6 +17,8 @@ another):
 4. ``warn_merchants`` / ``warn_listings``: 90, 60 and 30 days before a licence or filing
    of an approved merchant, or the registration of an allowed listing, expires, a
    ``licence.expiring`` / ``registration.expiring`` event; each threshold once.
+5. ``escalate``: correct-then-report violations whose rectification deadline passed
+   uncorrected are reported (GSP-NET Art 42 ¶1; gateway.violations.services.escalate_overdue).
 
 Only what changed is written (a new decision, its webhook, and through the decision hook
 its violation): a sweep run again for the same date finds its run and does nothing, and
@@ -53,6 +55,7 @@ from gateway.monitoring.models import ExpiryWarning, MonitorRun
 from gateway.monitoring.rescreen import differing
 from gateway.registry.models import RegistryDevice, RegistryEnterprise
 from gateway.runtime import Runtime
+from gateway.violations.services import escalate_overdue
 from gateway.webhooks.services import emit
 from verifiers.rules.model import ListingOutcome, MerchantStatus
 
@@ -101,7 +104,7 @@ def start(runtime: Runtime, day: date | None = None, trigger: str = "manual") ->
                                .order_by(MonitorRun.swept_on.desc()).limit(1))
         run = MonitorRun(swept_on=day, since=since, trigger=trigger, status="running", stage=STAGES[0],
                          merchants_seen=0, merchants_changed=0, listings_seen=0, listings_changed=0,
-                         merchants_reverified=0, warnings_sent=0, started_at=utcnow())
+                         merchants_reverified=0, warnings_sent=0, violations_escalated=0, started_at=utcnow())
         try:
             with session.begin_nested():
                 session.add(run)
@@ -319,11 +322,28 @@ def _warn(runtime: Runtime, run_id: str, day: date, expiring: list[Expiring]) ->
     return sent
 
 
+# --- overdue rectifications --------------------------------------------------------------------------------
+
+
+def _escalate(runtime: Runtime, run_id: str, day: date, since: date | None, after: str,
+              counts: Counter) -> list[str]:
+    """Report up to a chunk of the correct-then-report violations overdue on ``day`` (now,
+    or the start of ``day`` in China when that is later: a sweep run ahead of time)."""
+    now = max(utcnow(), datetime.combine(day, time.min, CHINA))
+    reported: list[str] = []
+    with runtime.db.session() as session:
+        tasks = escalate_overdue(session, now, limit=CHUNK, reported=reported)
+    dispatch_after_commit(runtime.dispatcher, tasks)
+    counts["violations_escalated"] += len(reported)
+    return reported
+
+
 STAGE_WORK: dict[str, Callable[..., list[str]]] = {
     "expiry_merchants": _expiry_merchants,
     "expiry_listings": _expiry_listings,
     "reverify": _reverify,
     "warn_merchants": _warn_merchants,
     "warn_listings": _warn_listings,
+    "escalate": _escalate,
 }
 STAGES = tuple(STAGE_WORK)

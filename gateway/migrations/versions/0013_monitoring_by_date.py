@@ -2,7 +2,7 @@
 registry validity indexed
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0008
 Create Date: 2026-12-03 05:40:00
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import gateway.db
 
 revision = '0013'
-down_revision = '0011'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
@@ -30,6 +30,7 @@ def upgrade():
     sa.Column('listings_changed', sa.Integer(), nullable=False),
     sa.Column('merchants_reverified', sa.Integer(), nullable=False),
     sa.Column('warnings_sent', sa.Integer(), nullable=False),
+    sa.Column('violations_escalated', sa.Integer(), nullable=False),
     sa.Column('started_at', gateway.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('finished_at', gateway.db.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_monitor_runs')),
