@@ -6,7 +6,7 @@ are re-verified every six months (GSP-NET Art 39), and a date swept twice change
 The documents are stored as read (their OCR is tested elsewhere); the registry, the
 database and the webhook receiver are real."""
 import json
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select, update
@@ -177,6 +177,10 @@ def test_a_merchant_whose_licence_expires_is_suspended_and_its_listings_blocked(
         assert "MERCHANT_SUSPENDED" in {r["code"] for r in session.get(Decision, row.decision_id).reasons}
     suspended = events(runtime, "merchant.suspended")
     assert len(suspended) == 1 and "LICENCE_EXPIRED" in suspended[0]["data"]["reason_codes"]
+    # The suspension is a violation (the decision hook): an expired licence is stop-and-report.
+    [reported] = events(runtime, "violation.reported")
+    assert (reported["data"]["merchant_id"], reported["data"]["tier"]) == (merchant_id, "stop_and_report")
+    assert "LICENCE_EXPIRED" in reported["data"]["reason_codes"]
     assert [e["data"]["listing_id"] for e in events(runtime, "listing.blocked")] == [listing["id"]]
 
 
@@ -328,3 +332,33 @@ def test_monitor_run_speaks_both_languages(runtime, platform, runner, tmp_path):
     assert "已监测过" in again.output and "was already swept" in again.output
     bad = runner.invoke(["monitor", "run", "--date", "5 January"])
     assert bad.exit_code == 2
+
+
+def test_the_sweep_reports_what_was_not_corrected_in_time(runtime, platform, client, auth, runner, tmp_path):
+    """In real time: the copy of the licence on file runs out today (DOC_EXPIRED, correct then
+    report). Tomorrow's sweep suspends the merchant and opens a violation with a deadline; a
+    sweep after the deadline, the merchant still uncorrected, reports it."""
+    from gateway.violations.models import Violation
+
+    set_hook(client, auth, "http://127.0.0.1:1/nothing-listens")
+    today = sweep.china_today()
+    registry(runtime, tmp_path, licence_until=str(today + timedelta(days=2000)),
+             device_until=str(today + timedelta(days=2000)))
+    merchant_id = approved_merchant(runtime, platform[0], printed_until=today.isoformat())
+
+    first = monitor(runner, (today + timedelta(days=1)).isoformat())
+    assert (first["merchants_changed"], first["violations_escalated"]) == (1, 0)
+    with runtime.db.session() as session:
+        [violation] = session.scalars(select(Violation).where(Violation.merchant_id == merchant_id)).all()
+        assert (violation.status, violation.tier, violation.action) == \
+            ("open", "correct_then_report", "rectification_ordered")
+        assert violation.codes == ["DOC_EXPIRED"] and violation.rectification_deadline is not None
+        decision = session.get(Decision, session.get(Merchant, merchant_id).decision_id)
+        assert decision.id in violation.decision_ids and decision.trigger == "expiry"
+
+    later = monitor(runner, (today + timedelta(days=3)).isoformat())
+    assert later["violations_escalated"] == 1
+    with runtime.db.session() as session:
+        assert session.get(Violation, violation.id).status == "reported"
+    assert [e["data"]["violation_id"] for e in events(runtime, "violation.reported")] == [violation.id]
+    assert monitor(runner, (today + timedelta(days=4)).isoformat())["violations_escalated"] == 0
