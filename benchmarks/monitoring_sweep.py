@@ -22,15 +22,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.catalogue_rescreen import fill  # noqa: E402
-from benchmarks.listing_decisions import prepare  # noqa: E402
+from benchmarks.catalogue_rescreen import add_common_arguments, scratch_database, set_up_catalogue  # noqa: E402
 from benchmarks.registry_import import machine  # noqa: E402
 
 
@@ -39,30 +37,13 @@ def main(argv=None) -> int:
     parser.add_argument("--listings", type=int, default=1_000_000)
     parser.add_argument("--devices", type=int, default=100_000)
     parser.add_argument("--expiring", type=int, default=50, help="registrations (of the 5,000 products) that expire")
-    parser.add_argument("--processes", type=int, default=2)
-    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
-    parser.add_argument("--pg-admin-url", default=os.environ.get(
-        "QW_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@localhost:5432/postgres"))
-    parser.add_argument("--redis-url", default=os.environ.get("QW_TEST_REDIS_URL", "redis://localhost:6379/15"))
-    parser.add_argument("--json")
+    add_common_arguments(parser)
     args = parser.parse_args(argv)
 
-    from redis import Redis
-    from sqlalchemy import create_engine, delete, func, select, text, update
+    from sqlalchemy import func, select, update
 
     work = Path(tempfile.mkdtemp(prefix="qw-bench-monitor-"))
-    admin = name = None
-    if args.database == "sqlite":
-        url = f"sqlite:///{work / 'data' / 'qingwang.sqlite3'}"
-    else:
-        name = f"qingwang_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(args.pg_admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = args.pg_admin_url.rsplit("/", 1)[0] + f"/{name}"
-    Redis.from_url(args.redis_url).flushdb()
-    try:
-        from gateway.config import Settings
+    with scratch_database(args, work) as url:
         from gateway.db import utcnow
         from gateway.jobs.models import Task
         from gateway.listings.models import Listing
@@ -70,25 +51,12 @@ def main(argv=None) -> int:
         from gateway.monitoring import sweep
         from gateway.monitoring.models import ExpiryWarning, MonitorRun
         from gateway.registry.models import RegistryDevice
-        from gateway.runtime import Runtime
-        from gateway.tenancy.models import Platform
 
-        env, _key = prepare(work, args.devices, url)
-        env = dict(env, REDIS_URL=args.redis_url)
-        runtime = Runtime(Settings.from_mapping({k.lower(): v for k, v in env.items()}))
+        runtime, env = set_up_catalogue(args, work, url)
         day = sweep.china_today() + timedelta(days=30)
         with runtime.db.session() as session:
-            session.execute(delete(Task))  # the set-up's own follow-ups are not measured
             # Verified today: the six-monthly re-verification is not due within the month.
             session.execute(update(Merchant).values(verified_at=utcnow()))
-            platform_id = session.scalar(select(Platform.id))
-        bodies = [json.loads(line) for line in (work / "bodies.txt").read_text(encoding="utf-8").splitlines()]
-        for i, body in enumerate(bodies):
-            body["external_id"] = f"real-{i}"
-        started = time.perf_counter()
-        fill(runtime, platform_id, bodies, args.listings)
-        print(f"{args.listings} listings in place in {time.perf_counter() - started:.0f} s", flush=True)
-        with runtime.db.session() as session:
             keys = session.scalars(select(Listing.registration_key).where(Listing.outcome == "allow")
                                    .group_by(Listing.registration_key).order_by(Listing.registration_key)
                                    .limit(args.expiring)).all()
@@ -121,10 +89,6 @@ def main(argv=None) -> int:
                       "sweep_tasks": session.scalar(select(func.count()).select_from(Task).where(
                           Task.kind == "monitor.sweep"))}
         runtime.close()
-    finally:
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     print(json.dumps(result, ensure_ascii=False))
     if args.json:
         Path(args.json).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")

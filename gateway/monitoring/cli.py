@@ -56,7 +56,8 @@ def run_summary(run: MonitorRun) -> dict:
             "listings_seen": run.listings_seen, "listings_changed": run.listings_changed,
             "merchants_reverified": run.merchants_reverified, "warnings_sent": run.warnings_sent,
             "violations_escalated": run.violations_escalated,
-            "started_at": run.started_at.isoformat(), "finished_at": run.finished_at.isoformat() if run.finished_at else None}
+            "started_at": run.started_at.isoformat(),
+            "finished_at": run.finished_at.isoformat() if run.finished_at else None}
 
 
 @monitor_cli.command("run")

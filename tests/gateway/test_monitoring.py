@@ -66,7 +66,8 @@ def approved_merchant(runtime, platform_id, external_id="shop-1", printed_until=
     """A merchant whose two documents were read, verified through the ordinary path."""
     with runtime.db.session() as session:
         docs = [Document(platform_id=platform_id, status="processed", type="business_licence",
-                         sha256=f"{external_id}-bl".ljust(64, "0"), fields={"name": _field(NAME), "uscc": _field(USCC)}),
+                         sha256=f"{external_id}-bl".ljust(64, "0"),
+                         fields={"name": _field(NAME), "uscc": _field(USCC)}),
                 Document(platform_id=platform_id, status="processed", type="device_business_licence",
                          sha256=f"{external_id}-dl".ljust(64, "0"),
                          fields={"number": _field(LICENCE["number"]), "name": _field(NAME), "uscc": _field(USCC),
@@ -225,7 +226,8 @@ def test_a_missed_day_is_caught_up(runtime, platform, client, auth, runner, tmp_
         assert session.get(Listing, listing["id"]).outcome == "review"
 
 
-def test_pre_warnings_go_out_once_per_threshold(runtime, platform, client, auth, runner, tmp_path, receiver):  # noqa: F811
+def test_pre_warnings_go_out_once_per_threshold(runtime, platform, client, auth, runner, tmp_path,
+                                                receiver):  # noqa: F811
     secret = set_hook(client, auth, receiver.url)["secret"]
     registry(runtime, tmp_path, licence_until="2031-12-31", device_until="2032-03-01")
     merchant_id = approved_merchant(runtime, platform[0], printed_until="2031-12-31")
@@ -242,7 +244,8 @@ def test_pre_warnings_go_out_once_per_threshold(runtime, platform, client, auth,
     received = [e for e in receiver.events(secret) if e["type"].endswith(".expiring")]
     licence = [e["data"] for e in received if e["type"] == "licence.expiring"]
     assert [(d["threshold"], d["days_left"]) for d in licence] == [(90, 90), (60, 60), (30, 30)]
-    assert licence[0] == {"merchant_id": merchant_id, "external_id": "shop-1", "document_kind": "device_business_licence",
+    assert licence[0] == {"merchant_id": merchant_id, "external_id": "shop-1",
+                          "document_kind": "device_business_licence",
                           "number": LICENCE["number"], "valid_until": "2031-12-31", "days_left": 90, "threshold": 90}
     [registration] = [e["data"] for e in received if e["type"] == "registration.expiring"]
     assert registration["listing_id"] == listing["id"] and registration["document_kind"] == "registration"
@@ -283,7 +286,8 @@ def test_six_monthly_reverification_picks_an_old_approval(runtime, platform, cli
             merchant = session.get(Merchant, merchant_id)
             assert merchant.reverified_on == date(2031, 7, 10) and merchant.status == "approved"
             decision = session.get(Decision, merchant.decision_id)
-            assert (decision.trigger, decision.outcome, decision.decided_by) == ("periodic_reverify", "approved", "rules")
+            assert (decision.trigger, decision.outcome, decision.decided_by) == \
+                ("periodic_reverify", "approved", "rules")
             assert decision.registry_version == runtime.registry.version()
         assert session.get(Merchant, recent).reverified_on is None
     assert monitor(runner, "2031-07-11")["merchants_reverified"] == 0  # done for six months

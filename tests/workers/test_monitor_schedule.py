@@ -13,20 +13,10 @@ from sqlalchemy import select
 from gateway.jobs.models import Task
 from gateway.monitoring.models import MonitorRun
 from gateway.monitoring.sweep import china_today
-from gateway.runtime import Runtime
-from tests.conftest import empty_all_tables, make_settings
 from tests.workers.test_faults import _wait
-from tests.workers.test_rq_workers import worker_env
+from tests.workers.test_rq_workers import rq_runtime, worker_env  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def rq_runtime(database_url, tmp_path, redis_url):
-    runtime = Runtime(make_settings(database_url, tmp_path, redis_url=redis_url))
-    yield runtime
-    runtime.close()
-    empty_all_tables(runtime)
 
 
 def runs(runtime):
@@ -34,7 +24,7 @@ def runs(runtime):
         return [(r.swept_on, r.trigger, r.status) for r in session.scalars(select(MonitorRun))]
 
 
-def test_the_worker_pool_starts_the_days_sweep_on_its_schedule(rq_runtime, tmp_path):
+def test_the_worker_pool_starts_the_days_sweep_on_its_schedule(rq_runtime, tmp_path):  # noqa: F811
     env = worker_env(rq_runtime, LOG_LEVEL="INFO", MONITOR_INTERVAL_S=2)
     log = tmp_path / "worker.log"
     pools = [subprocess.Popen([sys.executable, "-m", "gateway", "worker"], env=env, start_new_session=True,
