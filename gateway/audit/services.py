@@ -207,6 +207,27 @@ def register_subject_check(kind: str, check: SubjectCheck) -> None:
     SUBJECT_CHECKS[kind] = check
 
 
+def hashed_rows_check(model, id_key: str, hash_of: Callable[[object], str], name_zh: str,
+                      name_en: str) -> SubjectCheck:
+    """A subject check for entries whose ``data`` names a row (``data[id_key]``) and its content
+    hash (``data["sha256"]``): the row must still exist and still hash the same."""
+
+    def check(session: Session, entries: list[AuditEntry]) -> dict[int, tuple[str, str]]:
+        ids = [e.data.get(id_key) for e in entries]
+        found = {row.id: row for row in session.scalars(select(model).where(model.id.in_(ids)))}
+        problems = {}
+        for entry in entries:
+            ident = entry.data.get(id_key)
+            row = found.get(ident)
+            if row is None:
+                problems[entry.sequence] = (f"{name_zh} {ident} 已被删除", f"{name_en} {ident} was deleted")
+            elif hash_of(row) != entry.data.get("sha256"):
+                problems[entry.sequence] = (f"{name_zh} {ident} 被修改", f"{name_en} {ident} was changed")
+        return problems
+
+    return check
+
+
 def _break(sequence: int, entry_id: str | None, problem: str, detail: tuple[str, str] | None = None) -> ChainBreak:
     zh, en = PROBLEMS[problem]
     if detail:
@@ -221,7 +242,13 @@ def verify_chain(session: Session, *, batch: int = 5000, max_problems: int = 100
     entry (a gap in the sequence, or the end short of the chain head), entries reordered or
     replaced (an entry's ``prev_hash`` is not its predecessor's hash), and, through the
     registered subject checks, a covered record (evidence) changed after it was entered.
+
+    The walk reads one snapshot: on PostgreSQL a fresh ``session`` is put in REPEATABLE READ
+    (under READ COMMITTED, entries committed during a long walk would not match the head read
+    at its start); SQLite's read transaction is a snapshot already.
     """
+    if not session.in_transaction() and session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     head = session.get(AuditChainHead, HEAD_ID)
     problems: list[ChainBreak] = []
     expected, prev_hash, count, last = 1, GENESIS, 0, None
@@ -251,6 +278,8 @@ def verify_chain(session: Session, *, batch: int = 5000, max_problems: int = 100
     head_sequence = head.sequence if head else 0
     head_hash = head.hash if head else GENESIS
     last_sequence = last.sequence if last else 0
+    if head is None and last is not None:
+        problems.append(_break(last_sequence, last.id, "head_mismatch"))
     if head is not None and len(problems) < max_problems:
         if head_sequence > last_sequence:
             problems.append(_break(last_sequence + 1, None, "truncated"))

@@ -28,8 +28,9 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
-from gateway.audit.services import append, content_hash, plain_json, register_subject_check
+from gateway.audit.services import append, content_hash, hashed_rows_check, plain_json, register_subject_check
 from gateway.db import utcnow
 from gateway.decisions.models import Decision
 from gateway.decisions.signals import decision_recorded
@@ -327,22 +328,8 @@ def freeze_evidence(session: Session, violation: Violation, decision: Decision, 
     return evidence
 
 
-def _check_evidence(session: Session, entries: list) -> dict[int, tuple[str, str]]:
-    """Audit subject check: each ``evidence.frozen`` entry's evidence still hashes the same."""
-    ids = [e.data.get("evidence_id") for e in entries]
-    found = {ev.id: ev for ev in session.scalars(select(Evidence).where(Evidence.id.in_(ids)))}
-    problems = {}
-    for entry in entries:
-        evidence = found.get(entry.data.get("evidence_id"))
-        if evidence is None:
-            problems[entry.sequence] = (f"证据 {entry.data.get('evidence_id')} 已被删除",
-                                        f"evidence {entry.data.get('evidence_id')} was deleted")
-        elif content_hash(evidence_content(evidence)) != entry.data.get("sha256"):
-            problems[entry.sequence] = (f"证据 {evidence.id} 被修改", f"evidence {evidence.id} was changed")
-    return problems
-
-
-register_subject_check("evidence.frozen", _check_evidence)
+register_subject_check("evidence.frozen", hashed_rows_check(
+    Evidence, "evidence_id", lambda evidence: content_hash(evidence_content(evidence)), "证据", "evidence"))
 
 
 
@@ -377,7 +364,14 @@ def webhook_payload(violation: Violation) -> dict:
 def correct_for_subject(session: Session, decision: Decision) -> list:
     """A later decision allowed the listing or approved the merchant: its open violations are
     corrected, and reported ones closed (the bureau already has them; the correction is recorded)."""
-    with session.no_autoflush:  # the hot path: one indexed look-up, no flush of the caller's rows
+    if decision.subject_type == "listing":
+        # The listing hot path: a listing whose last outcome was allow has nothing open (that
+        # allow corrected it), so most decisions need no look-up at all. record_decision runs
+        # before the caller sets the new outcome, so ``outcome`` here is the previous one.
+        listing = session.identity_map.get(identity_key(Listing, decision.subject_id))
+        if listing is not None and listing.outcome == "allow":
+            return []
+    with session.no_autoflush:  # one indexed look-up, no flush of the caller's rows
         violations = _unresolved(session, decision.subject_type, decision.subject_id)
     for violation in violations:
         now = decision.decided_at or utcnow()
