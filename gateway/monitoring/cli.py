@@ -7,6 +7,7 @@ import json
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
 
 from gateway.monitoring import sweep
 from gateway.monitoring.models import MonitorRun, ScreeningRun
@@ -92,3 +93,24 @@ def monitor_run(day, wait, as_json):
                f"sweep {out['id']} ({out['swept_on']}, {out['status']}): {out['merchants_changed']} merchants and "
                f"{out['listings_changed']} listings changed, {out['merchants_reverified']} merchants re-verified, "
                f"{out['warnings_sent']} pre-warnings sent, {out['violations_escalated']} overdue violations reported")
+
+
+@monitor_cli.command("runs")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(min=1), help="how many, newest date first")
+@click.option("--json", "as_json", is_flag=True, help="print the runs as JSON lines")
+def monitor_runs(limit, as_json):
+    """监测记录 / The latest sweeps: the date each swept, since when, and what it changed."""
+    runtime = current_app.extensions["qingwang"]
+    with runtime.db.session() as session:
+        runs = [run_summary(r) for r in session.scalars(
+            select(MonitorRun).order_by(MonitorRun.swept_on.desc()).limit(limit))]
+    if not runs and not as_json:
+        click.echo("尚无监测记录 / no sweep has run yet")
+    for out in runs:
+        if as_json:
+            click.echo(json.dumps(out, ensure_ascii=False))
+        else:
+            click.echo(f"{out['swept_on']}  {out['status']:<7} {out['trigger']:<8} since {out['since'] or '—'}  "
+                       f"merchants {out['merchants_changed']}, listings {out['listings_changed']}, "
+                       f"re-verified {out['merchants_reverified']}, warnings {out['warnings_sent']}, "
+                       f"escalated {out['violations_escalated']}")

@@ -336,6 +336,11 @@ def test_monitor_run_speaks_both_languages(runtime, platform, runner, tmp_path):
     assert "已监测过" in again.output and "was already swept" in again.output
     bad = runner.invoke(["monitor", "run", "--date", "5 January"])
     assert bad.exit_code == 2
+    monitor(runner, "2031-01-07")
+    listed = runner.invoke(["monitor", "runs", "--json"])
+    assert [json.loads(line)["swept_on"] for line in listed.output.splitlines()] == ["2031-01-07", "2031-01-05"]
+    assert json.loads(listed.output.splitlines()[0])["since"] == "2031-01-05"
+    assert "2031-01-07  done" in runner.invoke(["monitor", "runs"]).output
 
 
 def test_the_sweep_reports_what_was_not_corrected_in_time(runtime, platform, client, auth, runner, tmp_path):
