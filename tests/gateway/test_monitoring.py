@@ -371,3 +371,27 @@ def test_the_sweep_reports_what_was_not_corrected_in_time(runtime, platform, cli
         assert session.get(Violation, violation.id).status == "reported"
     assert [e["data"]["violation_id"] for e in events(runtime, "violation.reported")] == [violation.id]
     assert monitor(runner, (today + timedelta(days=4)).isoformat())["violations_escalated"] == 0
+
+
+def test_two_starts_of_one_date_make_one_run(runtime, platform, tmp_path):
+    """Two pools (or a pool and cron) starting the same date at once: one run, one set of tasks."""
+    import threading
+
+    registry(runtime, tmp_path)
+    barrier = threading.Barrier(4)
+    results = []
+
+    def start():
+        barrier.wait()
+        results.append(sweep.start(runtime, date(2031, 2, 1), "schedule"))
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert runtime.dispatcher.wait_idle(60)
+    assert len({run.id for run, _ in results}) == 1 and [started for _, started in results].count(True) == 1
+    with runtime.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(MonitorRun)) == 1
+        assert session.scalar(select(MonitorRun.status)) == "done"
