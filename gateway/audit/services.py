@@ -88,6 +88,8 @@ def append(session: Session, *, platform_id: str | None, kind: str, subject_type
     """
     entry = AuditEntry(id=new_id("aud"), platform_id=platform_id, kind=kind, subject_type=subject_type,
                        subject_id=subject_id, actor=actor, data=plain_json(data), created_at=utcnow())
+    if session.get_transaction() is None:
+        session.connection()  # begin now: the entry belongs to this transaction, and ends with it
     transaction = session.get_nested_transaction() or session.get_transaction()
     session.info.setdefault(_PENDING, []).append((entry, transaction))
     return entry
@@ -143,6 +145,14 @@ def _drop_rolled_back(session: Session, previous: SessionTransaction) -> None:
         session.info.pop(_PENDING, None)
         return
     session.info[_PENDING] = [(e, t) for e, t in pending if not _inside(t, previous)]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_at_end(session: Session, transaction: SessionTransaction) -> None:
+    # A transaction that ended without its commit sealing the entries (closed, rolled back):
+    # they never happened, and must not ride along with the session's next transaction.
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 def _inside(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
