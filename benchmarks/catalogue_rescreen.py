@@ -22,6 +22,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,22 +73,23 @@ def fill(runtime, platform_id: str, bodies: list[dict], total: int) -> None:
         assert session.scalar(select(Listing.id).where(Listing.external_id == f"copy-{total - 1}")) is not None
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--listings", type=int, default=1_000_000)
-    parser.add_argument("--devices", type=int, default=100_000)
+def add_common_arguments(parser: argparse.ArgumentParser) -> None:
+    """--processes, --database, --pg-admin-url, --redis-url and --json, as the catalogue benchmarks take them."""
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--pg-admin-url", default=os.environ.get(
         "QW_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@localhost:5432/postgres"))
     parser.add_argument("--redis-url", default=os.environ.get("QW_TEST_REDIS_URL", "redis://localhost:6379/15"))
     parser.add_argument("--json")
-    args = parser.parse_args(argv)
 
+
+@contextmanager
+def scratch_database(args: argparse.Namespace, work: Path) -> Iterator[str]:
+    """A fresh database for one run (a SQLite file under ``work``, or a PostgreSQL database
+    dropped afterwards) and a flushed Redis database; yields the database URL."""
     from redis import Redis
     from sqlalchemy import create_engine, text
 
-    work = Path(tempfile.mkdtemp(prefix="qw-bench-rescreen-"))
     admin = name = None
     if args.database == "sqlite":
         url = f"sqlite:///{work / 'data' / 'qingwang.sqlite3'}"
@@ -98,31 +101,55 @@ def main(argv=None) -> int:
         url = args.pg_admin_url.rsplit("/", 1)[0] + f"/{name}"
     Redis.from_url(args.redis_url).flushdb()
     try:
-        from gateway.claims.services import import_file
-        from sqlalchemy import delete
+        yield url
+    finally:
+        if admin is not None:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
-        from gateway.config import Settings
-        from gateway.jobs.models import Task
+
+def set_up_catalogue(args: argparse.Namespace, work: Path, url: str):
+    """The registry, the approved merchant and ``args.listings`` listings in the database at
+    ``url``; returns the runtime (on Redis) and the environment a worker needs."""
+    from sqlalchemy import delete
+
+    from gateway.config import Settings
+    from gateway.jobs.models import Task
+    from gateway.runtime import Runtime
+    from gateway.tenancy.models import Platform
+
+    env, _key = prepare(work, args.devices, url)
+    env = dict(env, REDIS_URL=args.redis_url)
+    runtime = Runtime(Settings.from_mapping({k.lower(): v for k, v in env.items()}))
+    with runtime.db.session() as session:
+        # The set-up's own follow-ups (the registry import's re-evaluation would re-verify
+        # the document-less bench merchant) are not what is measured here.
+        session.execute(delete(Task))
+    bodies = [json.loads(line) for line in (work / "bodies.txt").read_text(encoding="utf-8").splitlines()]
+    for i, body in enumerate(bodies):
+        body["external_id"] = f"real-{i}"
+    with runtime.db.session() as session:
+        platform_id = session.query(Platform.id).scalar()
+    started = time.perf_counter()
+    fill(runtime, platform_id, bodies, args.listings)
+    print(f"{args.listings} listings in place in {time.perf_counter() - started:.0f} s", flush=True)
+    return runtime, env
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--listings", type=int, default=1_000_000)
+    parser.add_argument("--devices", type=int, default=100_000)
+    add_common_arguments(parser)
+    args = parser.parse_args(argv)
+
+    work = Path(tempfile.mkdtemp(prefix="qw-bench-rescreen-"))
+    with scratch_database(args, work) as url:
+        from gateway.claims.services import import_file
         from gateway.monitoring import rescreen
         from gateway.monitoring.models import ScreeningRun
-        from gateway.runtime import Runtime
-        from gateway.tenancy.models import Platform
 
-        env, _key = prepare(work, args.devices, url)
-        env = dict(env, REDIS_URL=args.redis_url)
-        runtime = Runtime(Settings.from_mapping({k.lower(): v for k, v in env.items()}))
-        with runtime.db.session() as session:
-            # The set-up's own follow-ups (the registry import's re-evaluation would re-verify
-            # the document-less bench merchant) are not what is measured here.
-            session.execute(delete(Task))
-        bodies = [json.loads(line) for line in (work / "bodies.txt").read_text(encoding="utf-8").splitlines()]
-        for i, body in enumerate(bodies):
-            body["external_id"] = f"real-{i}"
-        with runtime.db.session() as session:
-            platform_id = session.query(Platform.id).scalar()
-        started = time.perf_counter()
-        fill(runtime, platform_id, bodies, args.listings)
-        print(f"{args.listings} listings in place in {time.perf_counter() - started:.0f} s", flush=True)
+        runtime, env = set_up_catalogue(args, work, url)
         (work / "claims.json").write_text(json.dumps(NEW_LIST, ensure_ascii=False), encoding="utf-8")
         import_file(runtime.db, work / "claims.json")
         runtime.claims.invalidate()
@@ -143,10 +170,6 @@ def main(argv=None) -> int:
                       "seen": done.listings_seen, "changed": done.listings_changed, "status": done.status,
                       "worker_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)}
         runtime.close()
-    finally:
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     print(json.dumps(result, ensure_ascii=False))
     if args.json:
         Path(args.json).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")

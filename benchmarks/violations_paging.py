@@ -15,19 +15,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.database import PG_ADMIN_URL, scratch_database  # noqa: E402
 from benchmarks.registry_import import machine  # noqa: E402
 
 REGIONS = [f"{p}{c:02d}{d:02d}" for p in ("11", "31", "32", "33", "35", "37", "42", "44", "50", "51")
@@ -104,12 +103,11 @@ def main(argv=None) -> int:
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--requests", type=int, default=200, help="pages asked for per scenario")
     parser.add_argument("--page-size", type=int, default=50)
-    parser.add_argument("--pg-admin-url", default=os.environ.get(
-        "QW_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@localhost:5432/postgres"))
+    parser.add_argument("--pg-admin-url", default=PG_ADMIN_URL)
     parser.add_argument("--json")
     args = parser.parse_args(argv)
 
-    from sqlalchemy import create_engine, select, text
+    from sqlalchemy import select, text
 
     from gateway import migrations
     from gateway.app import create_app
@@ -120,16 +118,7 @@ def main(argv=None) -> int:
     from gateway.violations.services import _encode_cursor
 
     work = Path(tempfile.mkdtemp(prefix="qw-bench-violations-"))
-    admin = name = None
-    if args.database == "sqlite":
-        url = f"sqlite:///{work / 'qingwang.sqlite3'}"
-    else:
-        name = f"qingwang_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(args.pg_admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = args.pg_admin_url.rsplit("/", 1)[0] + f"/{name}"
-    try:
+    with scratch_database(args.database, work, args.pg_admin_url) as url:
         migrations.upgrade(url)
         runtime = Runtime(Settings.from_mapping({"database_url": url, "storage_url": (work / "files").as_uri(),
                                                  "secret_key": "bench", "data_dir": str(work),
@@ -178,11 +167,6 @@ def main(argv=None) -> int:
         if args.json:
             Path(args.json).write_text(json.dumps(out, indent=2, ensure_ascii=False), encoding="utf-8")
         runtime.close()
-    finally:
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
     return 0
 
 

@@ -22,7 +22,7 @@ from gateway.demo import find_samples, run_demo
 from gateway.errors import ServiceError
 from gateway.jobs.outbox import dispatch_after_commit
 from gateway.monitoring import rescreen
-from gateway.monitoring.cli import listings_cli
+from gateway.monitoring.cli import listings_cli, monitor_cli
 from gateway.registry.importer import import_snapshot
 from gateway.reports.cli import reports_cli
 from gateway.tenancy.services import create_platform, create_staff_user, rotate_key
@@ -203,6 +203,7 @@ def users_create(email, role, platform_id, password_stdin, as_json):
 cli.add_command(openapi_cli)
 cli.add_command(listings_cli)
 cli.add_command(reports_cli)
+cli.add_command(monitor_cli)
 cli.add_command(audit_cli)
 cli.add_command(violations_cli)
 

@@ -60,6 +60,9 @@ class Settings:
     ocr_threads: int = field(default_factory=lambda: _env("OCR_THREADS", 2, int))
     worker_max_jobs: int = field(default_factory=lambda: _env("WORKER_MAX_JOBS", 200, int))
     worker_max_rss_mb: int = field(default_factory=lambda: _env("WORKER_MAX_RSS_MB", 1500, int))
+    #: Seconds between the worker's checks that today's monitoring sweep has run (rq's
+    #: CronScheduler in ``qingwang worker``; the first check at start); 0: no schedule.
+    monitor_interval_s: int = field(default_factory=lambda: _env("MONITOR_INTERVAL_S", 3600, int))
     inprocess_threads: int = field(default_factory=lambda: _env("INPROCESS_JOB_THREADS", 2, int))
     #: Seconds an in-process task's lease lasts unless renewed (renewed every third of it
     #: while the task runs): the tasks of a server that died are taken over after this.

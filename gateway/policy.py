@@ -20,8 +20,12 @@ SETTINGS = {
     "min_confidence": "OCR confidence below which a field goes to review (default 0.85)",
     "retail": "listings are retail (the retail notice applies); default true",
     "report_routing": "seller_municipal (default), platform_provincial, or both",
+    "rectification_hours": "hours a merchant has to correct a correct-then-report violation before it is reported "
+                           "to the bureau (GSP-NET Art 42 ¶1; default 24)",
     "severity": "per reason code, a severity replacing the default: stricter freely, laxer never below "
                 "the code's legal tier (GSP-NET Art 42; see docs/rules.md)",
+    "overturn_requires_second_reviewer": "true: a reviewer's overturn of a machine block (approving what the rules "
+                                         "rejected, blocked or suspended) waits for a second reviewer in the console",
 }
 
 

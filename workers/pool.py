@@ -6,6 +6,12 @@ sweeps the task table every few seconds, so work whose worker died, whose dispat
 lost, or that arrived while Redis was down reaches the queues again: accepted work is
 delayed by an outage, never dropped.
 
+It also keeps the schedule: rq's own :class:`rq.cron.CronScheduler`, driven from the
+pool's loop rather than a loop of its own, enqueues :func:`workers.job.monitor_sweep`
+at start and then every ``MONITOR_INTERVAL_S`` (an hour): the job starts the day's
+monitoring sweep unless that date was swept, so a worker down at midnight catches up
+when it comes back, and several pools on several hosts sweep a date once.
+
 ``--burst`` runs rounds of rq's own burst pool until the task table has nothing left to
 run, waiting out the leases of jobs whose worker died, so a burst ends with every task
 finished or buried.
@@ -16,6 +22,7 @@ import logging
 import time
 
 from redis import Redis
+from rq.cron import CronScheduler
 from rq.worker_pool import WorkerData, WorkerPool
 from sqlalchemy.pool import NullPool
 
@@ -24,6 +31,7 @@ from gateway.db import Database
 from gateway.jobs import outbox
 from gateway.jobs.rq_dispatch import RQDispatcher
 from gateway.observability import configure_logging
+from workers.job import monitor_sweep
 from workers.worker import QingwangWorker
 
 log = logging.getLogger("qingwang.worker")
@@ -39,6 +47,31 @@ class QingwangPool(WorkerPool):
         self.db = Database(settings.database_url, poolclass=NullPool)
         self.dispatcher = RQDispatcher(settings.redis_url, job_timeout=settings.job_timeout)
         self._last_sweep = 0.0
+        self.cron: CronScheduler | None = None
+        if settings.monitor_interval_s > 0:
+            self.cron = CronScheduler(connection=redis, logging_level=settings.log_level.upper())
+            self.cron.register(monitor_sweep, queue_name="default", interval=settings.monitor_interval_s,
+                               job_timeout=settings.job_timeout, name="qingwang.monitor_sweep")
+
+    def start_schedule(self) -> None:
+        if self.cron is not None:
+            self.cron.register_birth()
+
+    def stop_schedule(self) -> None:
+        if self.cron is not None:
+            try:
+                self.cron.register_death()
+            except Exception:  # noqa: BLE001 - Redis gone at shutdown: its entry expires by itself
+                log.warning("could not unregister the scheduler")
+
+    def schedule(self) -> None:
+        """Enqueue the scheduled jobs that are due (rq's CronScheduler, one step of its loop)."""
+        try:
+            if self.cron.enqueue_jobs():
+                self.cron.save()
+            self.cron.heartbeat()
+        except Exception:  # noqa: BLE001 - Redis down: the job is enqueued on a later step
+            log.exception("schedule failed")
 
     def sweep(self) -> int:
         self._last_sweep = time.monotonic()
@@ -51,6 +84,8 @@ class QingwangPool(WorkerPool):
     def check_workers(self, respawn: bool = True) -> None:
         if time.monotonic() - self._last_sweep >= SWEEP_INTERVAL_S and self.status != self.Status.STOPPED:
             self.sweep()
+        if self.cron is not None and not self._burst and self.status != self.Status.STOPPED:
+            self.schedule()
         super().check_workers(respawn=respawn)
 
     def handle_dead_worker(self, worker_data: WorkerData) -> None:
@@ -85,5 +120,9 @@ def run_workers(queues: list[str], processes: int, burst: bool) -> int:
         pool.run_burst(settings.log_level.upper())
     else:
         pool.sweep()
-        pool.start(burst=False, logging_level=settings.log_level.upper())
+        pool.start_schedule()
+        try:
+            pool.start(burst=False, logging_level=settings.log_level.upper())
+        finally:
+            pool.stop_schedule()
     return 0

@@ -35,15 +35,16 @@ HEAD_ID = 1
 def plain_json(value):
     """``value`` as plain JSON data that reads back the same from SQLite's JSON and PostgreSQL's
     JSONB: dates as ISO text, integral floats as integers (JSONB may print 1e20 as an integer)."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:  # most leaves: every decision passes here
+        return value
     if isinstance(value, dict):
         return {str(k): plain_json(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [plain_json(v) for v in value]
     if isinstance(value, (set, frozenset)):
         return sorted(plain_json(v) for v in value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, date):
+    if isinstance(value, date):  # datetimes too
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
@@ -88,6 +89,8 @@ def append(session: Session, *, platform_id: str | None, kind: str, subject_type
     """
     entry = AuditEntry(id=new_id("aud"), platform_id=platform_id, kind=kind, subject_type=subject_type,
                        subject_id=subject_id, actor=actor, data=plain_json(data), created_at=utcnow())
+    if session.get_transaction() is None:
+        session.connection()  # begin now: the entry belongs to this transaction, and ends with it
     transaction = session.get_nested_transaction() or session.get_transaction()
     session.info.setdefault(_PENDING, []).append((entry, transaction))
     return entry
@@ -143,6 +146,14 @@ def _drop_rolled_back(session: Session, previous: SessionTransaction) -> None:
         session.info.pop(_PENDING, None)
         return
     session.info[_PENDING] = [(e, t) for e, t in pending if not _inside(t, previous)]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_at_end(session: Session, transaction: SessionTransaction) -> None:
+    # A transaction that ended without its commit sealing the entries (closed, rolled back):
+    # they never happened, and must not ride along with the session's next transaction.
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 def _inside(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:

@@ -20,6 +20,7 @@ class TaskName(StrEnum):
     REPORT_GENERATE = "report.generate"
     REPORT_DELIVER = "report.deliver"
     REPORTS_SCHEDULED = "report.scheduled"
+    MONITOR_SWEEP = "monitor.sweep"
     VIOLATIONS_ESCALATE = "violations.escalate"
 
     @property

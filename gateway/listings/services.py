@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import ContextManager
 
 from sqlalchemy import select
@@ -11,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.decisions.models import Decision
-from gateway.decisions.services import record_decision
+from gateway.decisions.services import record_decision, standing_staff_decision
 from gateway.documents.models import Document
 from gateway.documents.services import document_facts, platform_documents
 from gateway.documents.signals import document_read
@@ -44,20 +45,22 @@ def _claim(fields) -> ListingClaim:
 
 
 def evaluate_stored(runtime: Runtime, session: Session, listing: Listing, merchant: Merchant,
-                    documents: list[Document], holdings: list[Holding] | None = None):
+                    documents: list[Document], holdings: list[Holding] | None = None, today: date | None = None):
     """What the rules in force say of a stored listing now (nothing is written). ``holdings``:
-    the merchant's, when the caller already looked them up (a catalogue re-screen)."""
-    return _evaluate(runtime, session, listing.platform_id, _claim(listing), merchant, documents, holdings)
+    the merchant's, when the caller already looked them up (a catalogue re-screen); ``today``:
+    the date validity is judged on (default today; the monitoring sweep passes its date)."""
+    return _evaluate(runtime, session, listing.platform_id, _claim(listing), merchant, documents, holdings, today)
 
 
-def merchant_holdings(runtime: Runtime, session: Session, merchant: Merchant) -> list[Holding]:
+def merchant_holdings(runtime: Runtime, session: Session, merchant: Merchant, today: date | None = None
+                      ) -> list[Holding]:
     """The licences and filings in force that the merchant's credit code holds today."""
-    return holdings_of(merchant.uscc, runtime.registry, runtime.policies.get(session, merchant.platform_id))[0]
+    return holdings_of(merchant.uscc, runtime.registry, runtime.policies.get(session, merchant.platform_id, today))[0]
 
 
 def _evaluate(runtime: Runtime, session: Session, platform_id: str, claim: ListingClaim, merchant: Merchant,
-              documents: list[Document], holdings: list[Holding] | None = None):
-    policy = runtime.policies.get(session, platform_id)
+              documents: list[Document], holdings: list[Holding] | None = None, today: date | None = None):
+    policy = runtime.policies.get(session, platform_id, today)
     if holdings is None:
         holdings, _, _ = holdings_of(merchant.uscc, runtime.registry, policy)
     return evaluate_listing(claim, merchant_status=merchant.status, merchant_uscc=merchant.uscc, holdings=holdings,
@@ -240,13 +243,19 @@ def listing_documents(session: Session, listing_id: str) -> list[Document]:
 
 
 def decide(runtime: Runtime, session: Session, listing: Listing, trigger: str,
-           notify: bool = True) -> tuple[Decision, list]:
+           notify: bool = True, today: date | None = None) -> tuple[Decision, list]:
     """Evaluate the listing against the current registry and merchant standing.
 
-    ``notify``: send a webhook when the outcome changes.
+    ``notify``: send a webhook when the outcome changes. ``today``: the date validity is
+    judged on (default today).
     """
     merchant = session.get(Merchant, listing.merchant_id)
-    evaluation = evaluate_stored(runtime, session, listing, merchant, listing_documents(session, listing.id))
+    evaluation = evaluate_stored(runtime, session, listing, merchant, listing_documents(session, listing.id),
+                                 today=today)
+    standing = standing_staff_decision(session, listing.decision_id, listing.outcome, evaluation.outcome,
+                                       evaluation.reasons)
+    if standing is not None:
+        return standing, []  # a reviewer already judged exactly this (the staff console)
     decision = record_decision(session, platform_id=listing.platform_id, subject_type="listing", subject_id=listing.id,
                                outcome=evaluation.outcome, reasons=evaluation.reasons,
                                registry_version=evaluation.registry_version, looked_at=evaluation.looked_at,
@@ -262,14 +271,18 @@ def decide(runtime: Runtime, session: Session, listing: Listing, trigger: str,
     return decision, tasks
 
 
-def recheck(runtime: Runtime, session: Session, listing_ids: list[str], trigger: str) -> list:
+def recheck(runtime: Runtime, session: Session, listing_ids: list[str], trigger: str,
+            today: date | None = None) -> list:
     tasks = []
-    for listing_id in listing_ids:
-        # Locked (ids come in order, so batches cannot deadlock): two re-checks of one
-        # listing at once would both see the old outcome and both send the webhook.
-        listing = session.get(Listing, listing_id, with_for_update=True)
-        if listing is not None:
-            tasks += decide(runtime, session, listing, trigger)[1]
+    # The decisions go in one batch at commit, not a flush per listing (each re-check's
+    # queries would otherwise flush the one before: a round trip per row).
+    with session.no_autoflush:
+        for listing_id in listing_ids:
+            # Locked (ids come in order, so batches cannot deadlock): two re-checks of one
+            # listing at once would both see the old outcome and both send the webhook.
+            listing = session.get(Listing, listing_id, with_for_update=True)
+            if listing is not None:
+                tasks += decide(runtime, session, listing, trigger, today=today)[1]
     return tasks
 
 

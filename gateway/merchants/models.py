@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.db import Base, JSONType, UTCDateTime, utcnow
@@ -37,6 +37,9 @@ class Merchant(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The monitoring sweep's date of its last six-monthly re-verification (GSP-NET Art 39):
+    #: the sweep's own date, so a sweep run for a date ahead (--date) is not repeated.
+    reverified_on: Mapped[date | None] = mapped_column(Date())
     note: Mapped[str | None] = mapped_column(Text)
 
 

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.db import utcnow
-from gateway.decisions.services import record_decision
+from gateway.decisions.models import Decision
+from gateway.decisions.services import record_decision, standing_staff_decision
 from gateway.documents.models import Document
 from gateway.documents.services import document_facts, platform_documents
 from gateway.documents.signals import document_read
@@ -105,18 +107,23 @@ EVENT_FOR_STATUS = {MerchantStatus.APPROVED: "merchant.approved", MerchantStatus
                     MerchantStatus.NEEDS_REVIEW: "merchant.needs_review", MerchantStatus.SUSPENDED: "merchant.suspended"}
 
 
-def verify(runtime: Runtime, session: Session, merchant: Merchant, trigger: str) -> list:
+def verify(runtime: Runtime, session: Session, merchant: Merchant, trigger: str, today: date | None = None,
+           only_if_changed: bool = False) -> list:
     """Decide on a merchant now (documents all read); returns tasks to dispatch.
 
     A merchant in good standing whose re-check now fails is suspended, not merely
     rejected: the platform must stop its service (GSP-NET Arts 42, 46). A suspension a
     person imposed is lifted only by a person.
+
+    ``today``: the date validity is judged on (default: today; the monitoring sweep
+    passes the date it sweeps). ``only_if_changed``: write nothing when the outcome and
+    its reasons (codes and severities) are those of the current decision.
     """
     documents = merchant_documents(session, merchant.id)
     if any(d.status == DocumentStatus.PROCESSING for d in documents):
         return []  # decided when the last document is read (see on_document_read)
     platform = session.get(Platform, merchant.platform_id)
-    policy = policy_for(platform)
+    policy = policy_for(platform, today)
     claim = MerchantClaim(name=merchant.name, uscc=merchant.uscc,
                           online_sales_filing_number=merchant.online_sales_filing_number,
                           device_classes=tuple(merchant.device_classes or ()))
@@ -125,8 +132,21 @@ def verify(runtime: Runtime, session: Session, merchant: Merchant, trigger: str)
     status = evaluation.outcome
     if previous in (MerchantStatus.APPROVED, MerchantStatus.SUSPENDED) and status == MerchantStatus.REJECTED:
         status = MerchantStatus.SUSPENDED
+    # The machine decision a reviewer overrode said "rejected" or, for a merchant in good
+    # standing then, "suspended": either way the same finding.
+    if any(standing_staff_decision(session, merchant.decision_id, previous, said, evaluation.reasons) is not None
+           for said in {evaluation.outcome, status}):
+        # A reviewer already judged exactly this (the staff console): the standing stays theirs.
+        merchant.reverifying = False
+        merchant.verified_at = utcnow()
+        return []
     if previous == MerchantStatus.SUSPENDED and (merchant.suspended_by or SUSPENDED_BY_RULES) != SUSPENDED_BY_RULES:
         status = MerchantStatus.SUSPENDED
+    if only_if_changed and merchant.decision_id:
+        current = session.get(Decision, merchant.decision_id)
+        if current is not None and signature(previous, current.reasons) == signature(
+                status, [r.as_dict() for r in evaluation.reasons]):
+            return []
     decision = record_decision(session, platform_id=merchant.platform_id, subject_type="merchant",
                                subject_id=merchant.id, outcome=status, reasons=evaluation.reasons,
                                registry_version=evaluation.registry_version, looked_at=evaluation.looked_at,
@@ -147,20 +167,32 @@ def verify(runtime: Runtime, session: Session, merchant: Merchant, trigger: str)
         tasks += emit(session, merchant.platform_id, EVENT_FOR_STATUS[status],
                       {"merchant_id": merchant.id, "external_id": merchant.external_id, "status": status,
                        "decision_id": decision.id, "reason_codes": sorted({r.code for r in evaluation.reasons})})
-        tasks.append(outbox.enqueue(session, TaskName.MERCHANT_LISTINGS_RECHECK,
-                                    {"merchant_id": merchant.id, "trigger": "merchant_status"}))
+        payload = {"merchant_id": merchant.id, "trigger": "merchant_status"}
+        if today is not None:
+            payload["as_of"] = today.isoformat()  # its listings judged on the same date
+        tasks.append(outbox.enqueue(session, TaskName.MERCHANT_LISTINGS_RECHECK, payload))
     log.info("merchant decided", extra={"merchant_id": merchant.id, "status": status, "trigger": trigger})
     return tasks
 
 
-def reverify(runtime: Runtime, merchant_id: str, trigger: str) -> None:
-    """Decide one merchant in its own short transaction, then dispatch what it raised."""
+def signature(outcome: str, reasons: list[dict]) -> tuple:
+    """What makes two decisions the same: the outcome and the reasons' codes and severities."""
+    return outcome, tuple(sorted((r["code"], r["severity"]) for r in reasons))
+
+
+def reverify(runtime: Runtime, merchant_id: str, trigger: str, today: date | None = None,
+             only_if_changed: bool = False) -> bool:
+    """Decide one merchant in its own short transaction, then dispatch what it raised.
+    Returns whether a new decision was written."""
     with runtime.db.session() as session:
         # Locked: two verifications of one merchant at once would both see the old
         # status and both send the webhook for the change.
         merchant = session.get(Merchant, merchant_id, with_for_update=True)
-        tasks = verify(runtime, session, merchant, trigger) if merchant else []
+        before = merchant.decision_id if merchant else None
+        tasks = verify(runtime, session, merchant, trigger, today, only_if_changed) if merchant else []
+        decided = merchant is not None and merchant.decision_id != before
     dispatch_after_commit(runtime.dispatcher, tasks)
+    return decided
 
 
 @document_read.connect

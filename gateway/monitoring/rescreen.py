@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -32,6 +33,7 @@ from gateway.jobs.outbox import dispatch_after_commit
 from gateway.listings.models import Listing
 from gateway.listings.services import evaluate_stored, listings_documents, merchant_holdings, recheck
 from gateway.merchants.models import Merchant
+from gateway.merchants.services import signature
 from gateway.monitoring.models import ScreeningRun
 from gateway.runtime import Runtime
 
@@ -121,10 +123,6 @@ def screen_part(runtime: Runtime, payload: dict) -> None:
     dispatch_after_commit(runtime.dispatcher, tasks)
 
 
-def _signature(outcome: str, reasons: list) -> tuple:
-    return outcome, tuple(sorted((r["code"], r["severity"]) for r in reasons))
-
-
 def _screen_chunk(runtime: Runtime, platform_id: str | None, after: str,
                   until: str | None) -> tuple[list[str], list[str]]:
     """Evaluate one chunk; (the ids read, those whose decision would change)."""
@@ -133,20 +131,26 @@ def _screen_chunk(runtime: Runtime, platform_id: str | None, after: str,
         if until is not None:
             query = query.where(Listing.id <= until)
         listings = list(reader.scalars(query))
-        if not listings:
-            return [], []
-        merchants = {m.id: m for m in reader.scalars(
-            select(Merchant).where(Merchant.id.in_({li.merchant_id for li in listings})))}
-        current = dict(reader.execute(select(Decision.id, Decision.reasons).where(
-            Decision.id.in_([li.decision_id for li in listings if li.decision_id]))).all())
-        documents = listings_documents(reader, [li.id for li in listings])
-        holdings = {m.id: merchant_holdings(runtime, reader, m) for m in merchants.values()}
-        different = []
-        for listing in listings:
-            evaluation = evaluate_stored(runtime, reader, listing, merchants[listing.merchant_id],
-                                         documents.get(listing.id, []), holdings[listing.merchant_id])
-            before = _signature(listing.outcome or "", current.get(listing.decision_id, []))
-            after_ = _signature(evaluation.outcome, [r.as_dict() for r in evaluation.reasons])
-            if before != after_:
-                different.append(listing.id)
-    return [li.id for li in listings], different
+        return [li.id for li in listings], differing(runtime, reader, listings)
+
+
+def differing(runtime: Runtime, reader: Session, listings: list[Listing], today: date | None = None) -> list[str]:
+    """The ids of the listings whose decision the rules in force (on ``today``) would change:
+    a different outcome, or different reason codes or severities. Nothing is written."""
+    if not listings:
+        return []
+    merchants = {m.id: m for m in reader.scalars(
+        select(Merchant).where(Merchant.id.in_({li.merchant_id for li in listings})))}
+    current = dict(reader.execute(select(Decision.id, Decision.reasons).where(
+        Decision.id.in_([li.decision_id for li in listings if li.decision_id]))).all())
+    documents = listings_documents(reader, [li.id for li in listings])
+    holdings = {m.id: merchant_holdings(runtime, reader, m, today) for m in merchants.values()}
+    different = []
+    for listing in listings:
+        evaluation = evaluate_stored(runtime, reader, listing, merchants[listing.merchant_id],
+                                     documents.get(listing.id, []), holdings[listing.merchant_id], today)
+        before = signature(listing.outcome or "", current.get(listing.decision_id, []))
+        after = signature(evaluation.outcome, [r.as_dict() for r in evaluation.reasons])
+        if before != after:
+            different.append(listing.id)
+    return different

@@ -9,6 +9,7 @@ from gateway.listings.tasks import recheck_in_batches
 from gateway.merchants.services import reverify
 from gateway.monitoring.rescreen import screen_part
 from gateway.monitoring.services import touched_by_snapshot
+from gateway.monitoring.sweep import sweep_step
 from gateway.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -32,3 +33,9 @@ def reevaluate_after_snapshot(runtime: Runtime, payload: dict) -> None:
 @task(TaskName.CATALOGUE_RESCREEN)
 def rescreen_catalogue_part(runtime: Runtime, payload: dict) -> None:
     screen_part(runtime, payload)
+
+
+@task(TaskName.MONITOR_SWEEP)
+def monitoring_sweep(runtime: Runtime, payload: dict) -> None:
+    """One slice of the daily sweep (gateway.monitoring.sweep)."""
+    sweep_step(runtime, payload)

@@ -371,6 +371,8 @@ def correct_for_subject(session: Session, decision: Decision) -> list:
         listing = session.identity_map.get(identity_key(Listing, decision.subject_id))
         if listing is not None and listing.outcome == "allow":
             return []
+        if listing is None and any(type(o) is Listing and o.id == decision.subject_id for o in session.new):
+            return []  # created in this transaction: nothing can be open against it yet
     with session.no_autoflush:  # one indexed look-up, no flush of the caller's rows
         violations = _unresolved(session, decision.subject_type, decision.subject_id)
     for violation in violations:

@@ -205,3 +205,15 @@ def test_a_deleted_chain_head_is_detected(runtime):
     _append(runtime, 2)
     _tamper(runtime, "DELETE FROM audit_chain_head")
     assert [(p.sequence, p.problem) for p in _verify(runtime).problems] == [(2, "head_mismatch")]
+
+
+def test_a_session_closed_without_commit_leaves_nothing_behind(runtime):
+    session = runtime.db.sessionmaker()
+    append(session, platform_id=None, kind="test.abandoned", subject_type="x", subject_id="1", actor="rules",
+           data={})
+    session.close()
+    append(session, platform_id=None, kind="test.kept", subject_type="x", subject_id="2", actor="rules", data={})
+    session.commit()
+    session.close()
+    with runtime.db.session() as s:
+        assert s.scalars(select(AuditEntry.kind)).all() == ["test.kept"]

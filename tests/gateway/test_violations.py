@@ -260,3 +260,28 @@ def test_staff_suspension_without_a_rule_is_recorded_without_a_report(runtime, c
     with runtime.db.session() as session:
         actors = session.scalars(select(AuditEntry.actor).where(AuditEntry.subject_id == violation.id)).all()
     assert actors == ["staff:reviewer@example.com"]
+
+
+def test_the_platform_sets_the_rectification_deadline(runtime, platform, reported):
+    from gateway.listings.models import Listing
+    from gateway.tenancy.models import Platform
+
+    with runtime.db.session() as session:
+        session.get(Platform, platform[0]).settings = {"rectification_hours": 48}
+        merchant = Merchant(platform_id=platform[0], external_id="m", name="深圳示例医疗器械有限公司",
+                            uscc="9144030071526726XG", status="approved", region="440305")
+        session.add(merchant)
+        session.flush()
+        listing = Listing(platform_id=platform[0], merchant_id=merchant.id, external_id="sku", title="注射器",
+                          description="专家推荐")
+        session.add(listing)
+        session.flush()
+        decision = record_decision(session, platform_id=platform[0], subject_type="listing", subject_id=listing.id,
+                                   outcome="block", reasons=[{"code": "BANNED_CLAIM", "severity": "block",
+                                                              "message": "含违规宣传用语", "message_en": "Banned claim"}],
+                                   registry_version=None, looked_at={}, trigger="submitted")
+    [violation] = _violations(runtime)
+    assert violation.tier == "correct_then_report" and violation.decision_ids == [decision.id]
+    assert violation.rectification_deadline == violation.detected_at + timedelta(hours=48)
+    assert violation.bureau_code == "440300" and violation.province == "440000" and violation.prefecture == "440300"
+    assert reported == []

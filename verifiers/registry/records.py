@@ -162,7 +162,8 @@ class DeviceRecord(_Record):
     models: tuple[str, ...] = record_field("list")
     category_code: str | None = record_field("short", length=4)
     approved_on: date | None = record_field("date")
-    valid_until: date | None = record_field("date")
+    #: Indexed: the monitoring sweep asks what expires between two dates.
+    valid_until: date | None = record_field("date", indexed=True)
     status: str = record_field("short", length=16, description="active, cancelled or revoked")
     issuer: str | None = record_field("text")
 
@@ -179,7 +180,8 @@ class EnterpriseRecord(_Record):
     region: str | None = record_field("short", length=6)
     scope: tuple[tuple[int, str], ...] = record_field("scope", exclusions="excluded")
     issued_on: date | None = record_field("date")
-    valid_until: date | None = record_field("date")
+    #: Indexed: the monitoring sweep asks what expires between two dates.
+    valid_until: date | None = record_field("date", indexed=True)
     issuer: str | None = record_field("text")
     status: str = record_field("short", length=16)
     address: str | None = record_field("text")
