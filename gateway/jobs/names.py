@@ -17,6 +17,9 @@ class TaskName(StrEnum):
     REGISTRY_REEVALUATE = "registry.reevaluate"
     WEBHOOK_DELIVER = "webhook.deliver"
     CATALOGUE_RESCREEN = "catalogue.rescreen"
+    LEAD_MATCH = "lead.match"
+    LEADS_OVERDUE = "lead.overdue_sweep"
+    LEAD_ANSWER = "lead.answer"
 
     @property
     def queue(self) -> str:

@@ -2,4 +2,4 @@
 
 EVENTS = ("merchant.approved", "merchant.rejected", "merchant.needs_review", "merchant.suspended",
           "listing.blocked", "listing.allowed", "listing.needs_review", "violation.reported", "report.delivered",
-          "webhook.test")
+          "lead.received", "lead.overdue", "webhook.test")
