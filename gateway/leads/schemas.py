@@ -89,7 +89,7 @@ class LeadListArgsSchema(ma.Schema):
 
     state = ma.fields.String(validate=ma.validate.OneOf(STATES))
     source = ma.fields.String(validate=ma.validate.OneOf(SOURCES))
-    region = ma.fields.String(validate=ma.validate.Regexp(r"^\d{2}(\d{2}(\d{2})?)?$"),
+    region = ma.fields.String(validate=ma.validate.Regexp(r"^\d{6}$"),
                               metadata={"description": "a division code; a province (440000) covers its cities"})
     overdue = ma.fields.Boolean(metadata={"description": "true: open leads past their deadline"})
     match_status = ma.fields.String(validate=ma.validate.OneOf(("pending", "matched", "candidates", "unmatched",

@@ -203,12 +203,6 @@ def _dispose(session: Session, lead: Lead, body: dict, actor: str, now: datetime
 # --- overdue ----------------------------------------------------------------------------------
 
 
-def region_prefix(code: str) -> str:
-    """The division-code prefix a region covers: a province (440000) its cities and counties."""
-    code = code.ljust(6, "0")
-    return code[:2] if code.endswith("0000") else code[:4] if code.endswith("00") else code
-
-
 def overdue_condition(now: datetime):
     return Lead.state.in_(OPEN_STATES) & (Lead.due_at <= now)
 

@@ -14,10 +14,11 @@ from gateway.leads.models import Lead
 from gateway.leads.schemas import (AnswerFileArgsSchema, LeadCreateSchema, LeadListArgsSchema, LeadSchema,
                                    LeadSummarySchema, LeadTransitionSchema)
 from gateway.leads.services import (create_lead, get_lead, lead_document_ids, lead_events, lead_matches,
-                                    overdue_condition, region_prefix, transition)
+                                    overdue_condition, transition)
 from gateway.listings.models import Listing
 from gateway.merchants.models import Merchant
 from gateway.pagination import paginate
+from verifiers.reports.routing import region_prefix
 
 blp = Blueprint("leads", __name__, url_prefix="/v1/leads",
                 description="监管线索 / Leads from the bureaus: intake, matching, handling and the answer")
