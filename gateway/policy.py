@@ -20,6 +20,7 @@ SETTINGS = {
     "min_confidence": "OCR confidence below which a field goes to review (default 0.85)",
     "retail": "listings are retail (the retail notice applies); default true",
     "report_routing": "seller_municipal (default), platform_provincial, or both",
+    "lead_due_days": "days to answer a lead that came without the bureau's deadline (default 15; gateway/leads)",
     "severity": "per reason code, a severity replacing the default: stricter freely, laxer never below "
                 "the code's legal tier (GSP-NET Art 42; see docs/rules.md)",
 }
