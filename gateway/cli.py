@@ -15,6 +15,7 @@ from flask_smorest.spec import openapi_cli
 
 from gateway import migrations
 from gateway.app import create_app
+from gateway.audit.cli import audit_cli
 from gateway.claims.services import import_file
 from gateway.config import Settings
 from gateway.demo import find_samples, run_demo
@@ -25,6 +26,7 @@ from gateway.monitoring import rescreen
 from gateway.monitoring.cli import listings_cli
 from gateway.registry.importer import import_snapshot
 from gateway.tenancy.services import create_platform, create_staff_user, rotate_key
+from gateway.violations.cli import violations_cli
 from workers.pool import run_workers
 
 
@@ -201,6 +203,8 @@ def users_create(email, role, platform_id, password_stdin, as_json):
 cli.add_command(openapi_cli)
 cli.add_command(listings_cli)
 cli.add_command(leads_cli)
+cli.add_command(audit_cli)
+cli.add_command(violations_cli)
 
 
 # --- registry ----------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Every table, imported in one place so Alembic and tests see the whole schema."""
 from gateway.db import Base  # noqa: F401
+from gateway.audit.models import AuditChainHead, AuditEntry  # noqa: F401
 from gateway.claims.models import ClaimEntry, ClaimListVersion  # noqa: F401
 from gateway.decisions.models import Decision  # noqa: F401
 from gateway.documents.models import Document  # noqa: F401
@@ -12,3 +13,4 @@ from gateway.monitoring.models import ScreeningRun  # noqa: F401
 from gateway.registry.models import RegistryDevice, RegistryEnterprise, RegistrySnapshot  # noqa: F401
 from gateway.tenancy.models import ApiKey, Platform, StaffUser  # noqa: F401
 from gateway.webhooks.models import WebhookDelivery, WebhookEndpoint  # noqa: F401
+from gateway.violations.models import Evidence, Violation, ViolationCode  # noqa: F401

@@ -9,3 +9,4 @@ import gateway.listings.tasks  # noqa: F401
 import gateway.merchants.tasks  # noqa: F401
 import gateway.monitoring.tasks  # noqa: F401
 import gateway.webhooks.tasks  # noqa: F401
+import gateway.violations.tasks  # noqa: F401

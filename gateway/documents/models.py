@@ -46,3 +46,6 @@ class Document(Base):
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     processing_ms: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(Text)
+    #: Evidence of a violation refers to this file: neither the row nor the stored bytes may be
+    #: deleted before this moment (domain.md §1.5; 9999-12-31 for implantables: forever).
+    retain_until: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -20,6 +20,7 @@ class TaskName(StrEnum):
     LEAD_MATCH = "lead.match"
     LEADS_OVERDUE = "lead.overdue_sweep"
     LEAD_ANSWER = "lead.answer"
+    VIOLATIONS_ESCALATE = "violations.escalate"
 
     @property
     def queue(self) -> str:

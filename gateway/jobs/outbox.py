@@ -31,6 +31,14 @@ def enqueue(session: Session, kind: str, payload: dict, *, delay: float = 0,
     return task
 
 
+def leave_to_sweeper(tasks: list[Task]) -> None:
+    """Tasks whose maker cannot dispatch them after commit (a signal receiver deep inside a
+    caller that dispatches only its own tasks): the next sweep dispatches them, instead of
+    the sweep after ``REDISPATCH_AFTER``."""
+    for task in tasks:
+        task.dispatched_at = None
+
+
 def dispatch_after_commit(dispatcher: Dispatcher, tasks: list[Task]) -> None:
     """Hand committed tasks to the dispatcher; an outage is logged and left to the sweeper."""
     for task in tasks:

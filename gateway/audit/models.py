@@ -1,0 +1,58 @@
+"""Audit entries and the one-row chain head that serialises appends."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gateway.audit.append_only import protect
+from gateway.db import Base, JSONType, UTCDateTime, utcnow
+
+#: The ``prev_hash`` of the first entry.
+GENESIS = "0" * 64
+
+
+@protect
+class AuditEntry(Base):
+    """One fact that happened, never changed or removed afterwards.
+
+    ``hash`` is SHA-256 over the canonical JSON of the entry's fields and ``prev_hash`` (the
+    hash of the entry before it), so changing, deleting or reordering any entry breaks every
+    link after it. ``sequence`` is dense from 1; a gap is a deleted entry. No foreign key on
+    ``platform_id``: deleting a platform must not take its audit trail with it.
+    """
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_entries_subject", "subject_type", "subject_id", "sequence"),)
+
+    sequence: Mapped[int] = mapped_column(BigInteger, primary_key=True,
+                                          autoincrement=False)
+    id: Mapped[str] = mapped_column(String(40), unique=True)
+    platform_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    #: What happened: decision.recorded, violation.recorded, evidence.frozen, violation.reported …
+    kind: Mapped[str] = mapped_column(String(40))
+    subject_type: Mapped[str] = mapped_column(String(24))
+    subject_id: Mapped[str] = mapped_column(String(40))
+    #: "rules", "staff:<email>", "system:<what>".
+    actor: Mapped[str] = mapped_column(String(120))
+    data: Mapped[dict] = mapped_column(JSONType(), default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditChainHead(Base):
+    """The last sequence number and hash of the chain, in one row (``id`` 1).
+
+    Appends lock it (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's single writer does the
+    same), so concurrent transactions add their entries one after another and the chain
+    stays a line. It also lets verification notice entries deleted from the end.
+    """
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    sequence: Mapped[int] = mapped_column(BigInteger, default=0)
+    hash: Mapped[str] = mapped_column(String(64), default=GENESIS)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

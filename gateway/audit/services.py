@@ -1,0 +1,265 @@
+"""Appending to the audit chain and verifying it.
+
+Appends are sealed when the transaction commits: :func:`append` queues the entry on the
+session, and just before the commit the chain head is locked, each queued entry gets the
+next sequence number, the previous hash and its own hash, and the head moves on. Taking
+the head lock last and holding it only for the commit keeps the chain linear under
+concurrent writers without a lock-order deadlock against the rows a transaction locked
+before (a listing re-check locks listings one by one). An entry appended inside a savepoint
+that is rolled back is dropped with it.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+from sqlalchemy import event, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, SessionTransaction
+
+from gateway.audit.models import GENESIS, AuditChainHead, AuditEntry
+from gateway.db import utcnow
+from gateway.ids import new_id
+
+_PENDING = "qingwang.audit.pending"
+HEAD_ID = 1
+
+
+# --- canonical form and hashing ----------------------------------------------------------------
+
+def plain_json(value):
+    """``value`` as plain JSON data that reads back the same from SQLite's JSON and PostgreSQL's
+    JSONB: dates as ISO text, integral floats as integers (JSONB may print 1e20 as an integer)."""
+    if isinstance(value, dict):
+        return {str(k): plain_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain_json(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted(plain_json(v) for v in value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if hasattr(value, "as_dict"):
+        return plain_json(value.as_dict())
+    return value
+
+
+def canonical_json(value) -> bytes:
+    """The one byte form hashed: sorted keys, no spaces, UTF-8."""
+    return json.dumps(plain_json(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def _moment(value: datetime) -> str:
+    return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def entry_hash(entry: AuditEntry, prev_hash: str) -> str:
+    """SHA-256 over the canonical JSON of the entry's fields and ``prev_hash``."""
+    body = {"sequence": entry.sequence, "id": entry.id, "platform_id": entry.platform_id, "kind": entry.kind,
+            "subject_type": entry.subject_type, "subject_id": entry.subject_id, "actor": entry.actor,
+            "data": entry.data, "created_at": _moment(entry.created_at), "prev_hash": prev_hash}
+    return hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+def content_hash(value) -> str:
+    """SHA-256 of any JSON-able value's canonical form (evidence records use it)."""
+    return hashlib.sha256(canonical_json(value)).hexdigest()
+
+
+# --- appending -----------------------------------------------------------------------------------
+
+def append(session: Session, *, platform_id: str | None, kind: str, subject_type: str, subject_id: str,
+           actor: str, data: dict) -> AuditEntry:
+    """Add an entry to the chain in ``session``'s transaction.
+
+    The entry is sealed (``sequence``, ``prev_hash``, ``hash``) and written when the
+    transaction commits, or earlier by :func:`seal`; if the transaction (or the savepoint it
+    was appended in) rolls back, it never existed.
+    """
+    entry = AuditEntry(id=new_id("aud"), platform_id=platform_id, kind=kind, subject_type=subject_type,
+                       subject_id=subject_id, actor=actor, data=plain_json(data), created_at=utcnow())
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_PENDING, []).append((entry, transaction))
+    return entry
+
+
+def seal(session: Session) -> list[AuditEntry]:
+    """Give the entries queued on ``session`` their place in the chain now (normally done at
+    commit). Locks the chain head until the transaction ends."""
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return []
+    head = _locked_head(session)
+    sealed = []
+    for entry, _ in pending:
+        entry.sequence = head.sequence + 1
+        entry.prev_hash = head.hash
+        entry.hash = entry_hash(entry, entry.prev_hash)
+        session.add(entry)
+        head.sequence, head.hash, head.updated_at = entry.sequence, entry.hash, utcnow()
+        sealed.append(entry)
+    session.flush()
+    return sealed
+
+
+def _locked_head(session: Session) -> AuditChainHead:
+    query = (select(AuditChainHead).where(AuditChainHead.id == HEAD_ID).with_for_update()
+             .execution_options(populate_existing=True))
+    head = session.scalars(query).first()
+    if head is None:  # a fresh database (or one emptied by tests): create the row, once
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(insert(AuditChainHead).values(id=HEAD_ID, sequence=0, hash=GENESIS, updated_at=utcnow())
+                        .on_conflict_do_nothing(index_elements=["id"]))
+        head = session.scalars(query).one()
+    return head
+
+
+@event.listens_for(Session, "before_commit")
+def _seal_before_commit(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint: the outer transaction seals
+    seal(session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, previous: SessionTransaction) -> None:
+    pending = session.info.get(_PENDING)
+    if not pending:
+        return
+    if previous.parent is None:
+        session.info.pop(_PENDING, None)
+        return
+    session.info[_PENDING] = [(e, t) for e, t in pending if not _inside(t, previous)]
+
+
+def _inside(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+# --- verification --------------------------------------------------------------------------------------
+
+PROBLEMS = {
+    "edited": ("内容与哈希不符（被修改）", "its content does not match its hash (edited)"),
+    "missing": ("序号缺失（被删除）", "its sequence number is missing (deleted)"),
+    "relinked": ("与前一条的链接断开（顺序被改动或前一条被替换）",
+                 "it does not link to the entry before it (reordered, or the one before was replaced)"),
+    "truncated": ("链尾条目缺失（被删除）", "entries at the end of the chain are missing (deleted)"),
+    "head_mismatch": ("链头记录与最后一条不符", "the chain head does not match the last entry"),
+    "subject": ("所记录对象的内容与审计记录不符", "the record it covers no longer matches it"),
+}
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    """One place where the chain is broken."""
+
+    sequence: int
+    entry_id: str | None  # None where the entry is gone
+    problem: str  # a PROBLEMS key
+    message: str
+    message_en: str
+
+
+@dataclass
+class ChainVerification:
+    intact: bool
+    entries: int
+    head_sequence: int
+    head_hash: str
+    problems: list[ChainBreak] = field(default_factory=list)
+
+    @property
+    def first_broken(self) -> ChainBreak | None:
+        return self.problems[0] if self.problems else None
+
+    def as_dict(self) -> dict:
+        return {"intact": self.intact, "entries": self.entries, "head_sequence": self.head_sequence,
+                "head_hash": self.head_hash,
+                "first_broken": asdict(self.first_broken) if self.first_broken else None,
+                "problems": [asdict(p) for p in self.problems]}
+
+
+#: Checks of what an entry covers beyond itself, by entry kind (e.g. the evidence record an
+#: ``evidence.frozen`` entry hashed): ``check(session, entries) -> {entry sequence: problem text}``
+#: for the entries whose subject no longer matches. Areas above register theirs.
+SubjectCheck = Callable[[Session, list[AuditEntry]], dict[int, tuple[str, str]]]
+SUBJECT_CHECKS: dict[str, SubjectCheck] = {}
+
+
+def register_subject_check(kind: str, check: SubjectCheck) -> None:
+    SUBJECT_CHECKS[kind] = check
+
+
+def _break(sequence: int, entry_id: str | None, problem: str, detail: tuple[str, str] | None = None) -> ChainBreak:
+    zh, en = PROBLEMS[problem]
+    if detail:
+        zh, en = f"{zh}：{detail[0]}", f"{en}: {detail[1]}"
+    return ChainBreak(sequence, entry_id, problem, f"第 {sequence} 条：{zh}", f"entry {sequence}: {en}")
+
+
+def verify_chain(session: Session, *, batch: int = 5000, max_problems: int = 100) -> ChainVerification:
+    """Walk the whole chain in order and report every break (the first is ``first_broken``).
+
+    Detected: an entry whose fields were edited (its hash no longer matches), a deleted
+    entry (a gap in the sequence, or the end short of the chain head), entries reordered or
+    replaced (an entry's ``prev_hash`` is not its predecessor's hash), and, through the
+    registered subject checks, a covered record (evidence) changed after it was entered.
+    """
+    head = session.get(AuditChainHead, HEAD_ID)
+    problems: list[ChainBreak] = []
+    expected, prev_hash, count, last = 1, GENESIS, 0, None
+    after = 0
+    while len(problems) < max_problems:
+        rows = session.scalars(select(AuditEntry).where(AuditEntry.sequence > after)
+                               .order_by(AuditEntry.sequence).limit(batch)).all()
+        if not rows:
+            break
+        by_kind: dict[str, list[AuditEntry]] = {}
+        for entry in rows:
+            count += 1
+            if entry.sequence != expected:
+                problems.append(_break(expected, None, "missing"))
+            if entry_hash(entry, entry.prev_hash) != entry.hash:
+                problems.append(_break(entry.sequence, entry.id, "edited"))
+            elif entry.prev_hash != prev_hash and entry.sequence == expected:
+                problems.append(_break(entry.sequence, entry.id, "relinked"))
+            if entry.kind in SUBJECT_CHECKS:
+                by_kind.setdefault(entry.kind, []).append(entry)
+            expected, prev_hash, last = entry.sequence + 1, entry.hash, entry
+        for kind, entries in by_kind.items():
+            for sequence, detail in sorted(SUBJECT_CHECKS[kind](session, entries).items()):
+                entry = next(e for e in entries if e.sequence == sequence)
+                problems.append(_break(sequence, entry.id, "subject", detail))
+        after = rows[-1].sequence  # keyset paging; the identity map holds rows weakly, so memory stays flat
+    head_sequence = head.sequence if head else 0
+    head_hash = head.hash if head else GENESIS
+    last_sequence = last.sequence if last else 0
+    if head is not None and len(problems) < max_problems:
+        if head_sequence > last_sequence:
+            problems.append(_break(last_sequence + 1, None, "truncated"))
+        elif last is not None and (head_sequence != last_sequence or head_hash != last.hash):
+            problems.append(_break(last_sequence, last.id, "head_mismatch"))
+    problems.sort(key=lambda p: p.sequence)
+    return ChainVerification(intact=not problems, entries=count, head_sequence=head_sequence, head_hash=head_hash,
+                             problems=problems[:max_problems])
+
+
+def entries_for(session: Session, subject_type: str, subject_id: str) -> list[AuditEntry]:
+    """The entries about one subject, oldest first."""
+    return list(session.scalars(select(AuditEntry).where(AuditEntry.subject_type == subject_type,
+                                                         AuditEntry.subject_id == subject_id)
+                                .order_by(AuditEntry.sequence)))
