@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway.audit.services import append
 from gateway.db import utcnow
 from gateway.documents.services import platform_documents
 from gateway.errors import Conflict, NotFound, field_error
@@ -23,6 +24,7 @@ from gateway.leads.models import Lead, LeadDocument, LeadEvent, LeadMatch
 from gateway.listings.models import Listing
 from gateway.merchants.models import Merchant
 from gateway.tenancy.models import Platform
+from gateway.violations.models import Violation
 from gateway.webhooks.services import emit
 from verifiers.identifiers import lookup_key
 from verifiers.leads.matching import (CERTAIN, SUBJECT_FIELDS, ListingCandidate, MerchantCandidate, match_status,
@@ -108,10 +110,14 @@ def _event_data(lead: Lead) -> dict:
 
 
 def add_event(session: Session, lead: Lead, kind: str, actor: str, from_state: str | None, to_state: str | None,
-           reason: str | None = None, detail: dict | None = None, at: datetime | None = None) -> LeadEvent:
+              reason: str | None = None, detail: dict | None = None, at: datetime | None = None) -> LeadEvent:
+    """Record a step of the lead's history, and enter it in the audit chain (``lead.<kind>``)."""
     event = LeadEvent(lead_id=lead.id, kind=kind, actor=actor, from_state=from_state, to_state=to_state,
                       reason=reason, detail=detail or {}, at=at or utcnow())
     session.add(event)
+    append(session, platform_id=lead.platform_id, kind=f"lead.{kind}", subject_type="lead", subject_id=lead.id,
+           actor=actor, data={"from": from_state, "to": to_state, "reason": reason, "detail": event.detail,
+                              "at": event.at.isoformat()})
     return event
 
 
@@ -189,6 +195,13 @@ def _dispose(session: Session, lead: Lead, body: dict, actor: str, now: datetime
             entry["note"] = action["note"].strip()
         recorded.append(entry)
     violation_ids = list(dict.fromkeys(body.get("violation_ids") or []))
+    known = set(session.scalars(select(Violation.id).where(Violation.id.in_(violation_ids),
+                                                           Violation.platform_id == lead.platform_id))) \
+        if violation_ids else set()
+    unknown = [i for i in violation_ids if i not in known]
+    if unknown:
+        raise field_error("json", "violation_ids", f"违法违规记录不存在：{', '.join(unknown)}",
+                          f"Unknown violations: {', '.join(unknown)}", [f"unknown violation {i}" for i in unknown])
     if violation_ids and any(a["kind"] == NO_VIOLATION for a in actions):
         raise field_error("json", "violation_ids", "“未发现违法违规”的处置不能关联违法行为",
                           "A no_violation disposal links no violations")

@@ -7,7 +7,14 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from openpyxl import load_workbook
 
+from sqlalchemy import select
+
+from gateway.audit.models import AuditEntry
+from gateway.audit.services import verify_chain
+from gateway.decisions.services import record_decision
 from gateway.leads.services import lead_facts
+from gateway.merchants.models import Merchant
+from gateway.violations.models import Violation
 from tests.conftest import make_settings
 from tests.gateway.test_errors_and_auth import assert_problem
 from tests.gateway.test_webhooks import Receiver, set_hook
@@ -83,13 +90,14 @@ def test_the_whole_loop_to_the_answer(client, auth, runtime, catalogue, receiver
     assert best["confidence"] >= 0.99
     assert all(m["merchant_id"] != catalogue["other"] for m in lead["matches"])
 
+    violation_id = suspend(runtime, catalogue["merchant"])
     steps = [dict(to="assigned", reason="分办至合规部", reviewer="张三"),
              dict(to="verifying", reason="开始核查", by="张三"),
              dict(to="disposed", reason="核查属实：注册证信息不一致", by="张三",
                   actions=[{"kind": "listing_removed"},
                            {"kind": "rectification_ordered", "deadline": (NOW + timedelta(days=7)).isoformat(),
                             "note": "限期更正商品信息"}],
-                  violation_ids=["vio_example"], key_case=True),
+                  violation_ids=[violation_id], key_case=True),
              dict(to="answered", reason="向国家局反馈", by="李四")]
     for step in steps:
         response = move(client, auth, lead["id"], **step)
@@ -97,7 +105,7 @@ def test_the_whole_loop_to_the_answer(client, auth, runtime, catalogue, receiver
         assert response.get_json()["state"] == step["to"]
     assert runtime.dispatcher.wait_idle(60)
     lead = client.get(f"/v1/leads/{lead['id']}", headers=auth).get_json()
-    assert lead["reviewer"] == "张三" and lead["key_case"] is True and lead["violation_ids"] == ["vio_example"]
+    assert lead["reviewer"] == "张三" and lead["key_case"] is True and lead["violation_ids"] == [violation_id]
     assert [a["kind"] for a in lead["disposal"]["actions"]] == ["listing_removed", "rectification_ordered"]
     assert [e["to_state"] for e in lead["events"] if e["kind"] == "transition"] == [
         "received", "assigned", "verifying", "disposed", "answered"]
@@ -113,7 +121,7 @@ def test_the_whole_loop_to_the_answer(client, auth, runtime, catalogue, receiver
     assert [s["to"] for s in data["steps"] if s["kind"] == "transition"][-1] == "answered"
     fields = {f["key"]: f["value"] for s in data["sections"] for f in s["fields"]}
     assert fields["source"] == "国家药监局移送线索" and "商品下架" in fields["actions"]
-    assert "vio_example" in fields["violations"] and "张三" in fields["steps"]
+    assert violation_id in fields["violations"] and "张三" in fields["steps"]
 
     xlsx = client.get(f"/v1/leads/{lead['id']}/answer?format=xlsx", headers=auth)
     values = [c.value for row in load_workbook(io.BytesIO(xlsx.data)).active.iter_rows() for c in row]
@@ -136,6 +144,27 @@ def test_the_whole_loop_to_the_answer(client, auth, runtime, catalogue, receiver
     assert form.value("nmpa_transfer", "key_cases") == f"1件：{lead['id']}"
     assert form.value("provincial_monitoring", "leads") == 0
 
+    # Every step is in the audit chain, and the chain is intact.
+    with runtime.db.session() as session:
+        kinds = session.scalars(select(AuditEntry.kind).where(AuditEntry.subject_id == lead["id"])
+                                .order_by(AuditEntry.sequence)).all()
+        assert verify_chain(session).intact
+    assert kinds.count("lead.transition") == 6 and "lead.matched" in kinds and "lead.answer_generated" in kinds
+
+
+def suspend(runtime, merchant_id):
+    """What a verification that finds no licence does: suspend the seller (a violation follows)."""
+    with runtime.db.session() as session:
+        merchant = session.get(Merchant, merchant_id)
+        record_decision(session, platform_id=merchant.platform_id, subject_type="merchant", subject_id=merchant.id,
+                        outcome="suspended", reasons=[{"code": "LICENCE_NOT_FOUND", "severity": "block",
+                                                       "message": "未查到医疗器械经营许可证",
+                                                       "message_en": "no device business licence on record"}],
+                        registry_version=None, looked_at={}, trigger="lead_verification",
+                        decided_by="staff:zhangsan@example.com")
+    with runtime.db.session() as session:
+        return session.scalars(select(Violation.id).where(Violation.merchant_id == merchant_id)).one()
+
 
 def lead_platform(runtime, lead_id):
     from gateway.leads.models import Lead
@@ -157,6 +186,9 @@ def test_illegal_transitions_answer_409(client, auth, runtime, catalogue):
                                actions=[{"kind": "no_violation"}, {"kind": "listing_removed"}]), 422)
     assert "actions" in body["errors"]["json"]
     assert_problem(move(client, auth, lead["id"], to="disposed", reason="x"), 422)  # no actions
+    body = assert_problem(move(client, auth, lead["id"], to="disposed", reason="x", actions=[
+        {"kind": "listing_removed"}], violation_ids=["vio_nowhere"]), 422)
+    assert "violation_ids" in body["errors"]["json"]
     assert move(client, auth, lead["id"], to="assigned", reason="转交", reviewer="赵六").get_json()["reviewer"] == "赵六"
     assert_problem(move(client, auth, lead["id"], to="received", reason="退回"), 409)
     assert_problem(move(client, auth, lead["id"], to="sideways", reason="x"), 422)
