@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, redirect
 
-from gateway import api, auth, idempotency, input_guard, observability, problems, web
+from gateway import api, auth, console, idempotency, input_guard, observability, problems, web
 from gateway.config import Settings
 from gateway.documents.views import uploads
 from gateway.jobs import handlers
@@ -35,6 +35,7 @@ def create_app(test_config: dict | None = None, runtime: Runtime | None = None) 
     input_guard.init_app(app)
     idempotency.init_app(app)
     api.init_app(app)
+    console.init_app(app)
     app.register_blueprint(uploads)
     # Jobs this app dispatches may run in-process (the embedded default).
     handlers.load(settings.task_modules)

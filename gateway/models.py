@@ -2,6 +2,7 @@
 from gateway.db import Base  # noqa: F401
 from gateway.audit.models import AuditChainHead, AuditEntry  # noqa: F401
 from gateway.claims.models import ClaimEntry, ClaimListVersion  # noqa: F401
+from gateway.console.models import CaseClaim, ConsoleSession, LoginThrottle, PendingOverturn  # noqa: F401
 from gateway.decisions.models import Decision  # noqa: F401
 from gateway.documents.models import Document  # noqa: F401
 from gateway.idempotency import IdempotencyRecord  # noqa: F401

@@ -23,6 +23,8 @@ SETTINGS = {
     "lead_due_days": "days to answer a lead that came without the bureau's deadline (default 15; gateway/leads)",
     "severity": "per reason code, a severity replacing the default: stricter freely, laxer never below "
                 "the code's legal tier (GSP-NET Art 42; see docs/rules.md)",
+    "overturn_requires_second_reviewer": "true: a reviewer's overturn of a machine block (approving what the rules "
+                                         "rejected, blocked or suspended) waits for a second reviewer in the console",
 }
 
 
