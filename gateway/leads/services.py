@@ -32,6 +32,7 @@ from verifiers.leads.matching import (CERTAIN, SUBJECT_FIELDS, ListingCandidate,
 from verifiers.leads.states import NO_VIOLATION, OPEN_STATES, TransitionNotAllowed, check_disposal, check_transition
 from verifiers.reports.model import LEAD_STATES, ActionFacts, LeadFacts
 from verifiers.reports.periods import CHINA_TZ
+from verifiers.reports.routing import region_prefix
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +135,54 @@ def lead_matches(session: Session, lead_id: str) -> list[LeadMatch]:
 def lead_document_ids(session: Session, lead_id: str) -> list[str]:
     return list(session.scalars(select(LeadDocument.document_id).where(LeadDocument.lead_id == lead_id)
                                 .order_by(LeadDocument.document_id)))
+
+
+def describe(session: Session, lead: Lead, now: datetime | None = None) -> dict:
+    """The lead as GET /v1/leads/{id} and the console show it: its matches with the names of
+    what they name, its history, its documents, its answer (storage keys left out)."""
+    matches = []
+    for m in lead_matches(session, lead.id):
+        merchant = session.get(Merchant, m.merchant_id)
+        listing = session.get(Listing, m.listing_id) if m.listing_id else None
+        matches.append({"kind": m.kind, "merchant_id": m.merchant_id, "listing_id": m.listing_id,
+                        "merchant_external_id": merchant.external_id if merchant else None,
+                        "merchant_name": merchant.name if merchant else None,
+                        "listing_external_id": listing.external_id if listing else None,
+                        "listing_title": listing.title if listing else None,
+                        "confidence": m.confidence, "evidence": m.evidence})
+    answer = dict(lead.answer) if lead.answer else None
+    if answer and "files" in answer:
+        answer["files"] = {fmt: {k: v for k, v in f.items() if k != "key"} for fmt, f in answer["files"].items()}
+    return {**summary(lead, now), **{c: getattr(lead, c) for c in ("description", "key_case", "disposal",
+                                                                    "violation_ids", "answered_at", "closed_at",
+                                                                    "origin")},
+            "document_ids": lead_document_ids(session, lead.id), "matches": matches,
+            "events": lead_events(session, lead.id), "answer": answer}
+
+
+SUMMARY_FIELDS = ("id", "reference", "source", "region", "state", "reviewer", "received_at", "due_at", "due_source",
+                  "match_status", "merchant_id", "subject", "created_at", "updated_at")
+
+
+def summary(lead: Lead, now: datetime | None = None) -> dict:
+    return {**{c: getattr(lead, c) for c in SUMMARY_FIELDS}, "overdue": lead.overdue(now or utcnow()),
+            "platform_id": lead.platform_id}
+
+
+def list_query(args: dict, now: datetime):
+    """The leads matching the list filters (state, source, region, overdue, match_status), earliest
+    deadline first; the caller limits it to the platforms it may see."""
+    query = select(Lead)
+    for name in ("state", "source", "match_status"):
+        if args.get(name):
+            query = query.where(getattr(Lead, name) == args[name])
+    if args.get("region"):
+        query = query.where(Lead.region.startswith(region_prefix(args["region"])))
+    if args.get("overdue") is True:
+        query = query.where(overdue_condition(now))
+    elif args.get("overdue") is False:
+        query = query.where(~overdue_condition(now))
+    return query.order_by(Lead.due_at, Lead.id)
 
 
 # --- transitions ------------------------------------------------------------------------------
