@@ -8,7 +8,7 @@ little vanilla JavaScript that the pages do not need to be read.
 from __future__ import annotations
 
 #: Modules whose views make up the console; another area's pages are added here.
-PAGES = ("gateway.console.views", "gateway.console.admin_views")
+PAGES = ("gateway.console.views", "gateway.console.admin_views", "gateway.console.leads_views")
 
 
 def init_app(app) -> None:
