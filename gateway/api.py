@@ -18,6 +18,9 @@ from gateway.merchants.views import blp as merchants
 from gateway.problems import CONTENT_TYPE as PROBLEM_TYPE
 from gateway.problems import from_http_exception
 from gateway.registry.views import blp as registry
+from gateway.reports.views import blp as reports
+from gateway.reports.views import channels_blp as report_channels
+from gateway.reports.views import schedules_blp as report_schedules
 from gateway.webhooks.views import blp as webhook
 
 SWAGGER_STATIC = "/docs/static"
@@ -92,7 +95,8 @@ API_CONFIG = {
 }
 
 
-BLUEPRINTS = (documents, merchants, listings, registry, webhook, claims, leads)
+BLUEPRINTS = (documents, merchants, listings, registry, webhook, claims, reports, report_channels, report_schedules,
+              leads)
 
 
 def init_app(app: Flask) -> Api:

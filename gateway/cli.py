@@ -25,6 +25,7 @@ from gateway.leads.cli import leads_cli
 from gateway.monitoring import rescreen
 from gateway.monitoring.cli import listings_cli
 from gateway.registry.importer import import_snapshot
+from gateway.reports.cli import reports_cli
 from gateway.tenancy.services import create_platform, create_staff_user, rotate_key
 from gateway.violations.cli import violations_cli
 from workers.pool import run_workers
@@ -203,6 +204,7 @@ def users_create(email, role, platform_id, password_stdin, as_json):
 cli.add_command(openapi_cli)
 cli.add_command(listings_cli)
 cli.add_command(leads_cli)
+cli.add_command(reports_cli)
 cli.add_command(audit_cli)
 cli.add_command(violations_cli)
 

@@ -14,4 +14,5 @@ from gateway.monitoring.models import ScreeningRun  # noqa: F401
 from gateway.registry.models import RegistryDevice, RegistryEnterprise, RegistrySnapshot  # noqa: F401
 from gateway.tenancy.models import ApiKey, Platform, StaffUser  # noqa: F401
 from gateway.webhooks.models import WebhookDelivery, WebhookEndpoint  # noqa: F401
+from gateway.reports.models import Report, ReportChannel, ReportDelivery, ReportSchedule  # noqa: F401
 from gateway.violations.models import Evidence, Violation, ViolationCode  # noqa: F401

@@ -10,3 +10,4 @@ import gateway.merchants.tasks  # noqa: F401
 import gateway.monitoring.tasks  # noqa: F401
 import gateway.webhooks.tasks  # noqa: F401
 import gateway.violations.tasks  # noqa: F401
+import gateway.reports.tasks  # noqa: F401

@@ -20,6 +20,9 @@ class TaskName(StrEnum):
     LEAD_MATCH = "lead.match"
     LEADS_OVERDUE = "lead.overdue_sweep"
     LEAD_ANSWER = "lead.answer"
+    REPORT_GENERATE = "report.generate"
+    REPORT_DELIVER = "report.deliver"
+    REPORTS_SCHEDULED = "report.scheduled"
     VIOLATIONS_ESCALATE = "violations.escalate"
 
     @property
@@ -28,8 +31,10 @@ class TaskName(StrEnum):
 
 
 #: OCR is slow and gets its own queue, so quick decisions and webhooks never wait behind
-#: a pile of scans; webhooks get theirs so one slow receiver cannot hold up decisions.
-_QUEUES = {TaskName.DOCUMENT_PROCESS: "ocr", TaskName.WEBHOOK_DELIVER: "webhooks"}
+#: a pile of scans; webhooks (and report deliveries, also calls to someone else's server) get
+#: theirs so one slow receiver cannot hold up decisions.
+_QUEUES = {TaskName.DOCUMENT_PROCESS: "ocr", TaskName.WEBHOOK_DELIVER: "webhooks",
+           TaskName.REPORT_DELIVER: "webhooks"}
 QUEUES = ("default", "webhooks", "ocr")
 
 

@@ -107,3 +107,30 @@ def parse_period(text: str) -> Period:
         return Period(f"{year}-Q{quarter}", "quarter", start, end, f"{year}年{_QUARTERS_ZH[quarter - 1]}",
                       f"Q{quarter} {year}")
     return Period(str(year), "year", date(year, 1, 1), date(year + 1, 1, 1), f"{year}年度", str(year))
+
+
+_KIND_OF_CADENCE = {"monthly": "month", "quarterly": "quarter", "yearly": "year"}
+
+
+def period_containing(kind: str, day: date) -> Period:
+    """The ``month``, ``quarter`` or ``year`` (or cadence: ``monthly`` …) that ``day`` falls in."""
+    kind = _KIND_OF_CADENCE.get(kind, kind)
+    if kind == "month":
+        return parse_period(f"{day.year}-{day.month:02d}")
+    if kind == "quarter":
+        return parse_period(f"{day.year}-Q{(day.month - 1) // 3 + 1}")
+    if kind == "year":
+        return parse_period(str(day.year))
+    raise ValueError(f"unknown period kind {kind!r}")
+
+
+def last_complete_period(kind: str, day: date) -> Period:
+    """The latest period of ``kind`` that ended before ``day`` (Beijing date): on 2026-12-03 the
+    month is 2026-11, the quarter 2026-Q3, the year 2025."""
+    current = period_containing(kind, day)
+    return period_containing(current.kind, current.start - timedelta(days=1))
+
+
+def following_period(period: Period) -> Period:
+    """The period of the same kind right after ``period``."""
+    return period_containing(period.kind, period.end)

@@ -36,15 +36,15 @@ _HEADING = FontFace(fill_color=(235, 235, 235))
 _PRODUCER = "Qingwang (清网) report renderer"
 #: The PDF case list's columns: heading zh, heading en, width in mm on landscape A4 (277 mm in all).
 _PDF_CASE_COLUMNS = (
-    ("序号", "No.", 11),
-    ("案件编号", "Case", 24),
-    ("发现时间", "Detected", 25),
-    ("企业名称", "Seller", 44),
-    ("统一社会信用代码", "Credit code", 31),
+    ("序号", "No.", 8),
+    ("案件编号", "Case", 48),  # a whole gateway id (vio_ + 26 characters): a bureau quotes it back
+    ("发现时间", "Detected", 23),
+    ("企业名称", "Seller", 34),
+    ("统一社会信用代码", "Credit code", 28),
     ("产品名称（注册证/备案编号）", "Product (number)", 48),
-    ("违法违规类型", "Type", 40),
+    ("违法违规类型", "Type", 36),
     ("处置分级", "Tier", 21),
-    ("已采取措施", "Actions", 33),
+    ("已采取措施", "Actions", 31),
 )
 
 

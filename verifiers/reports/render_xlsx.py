@@ -27,7 +27,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from verifiers.reports.forms import CASE_COLUMNS, CASE_INDEX, ENUM_LABELS, Form, PeriodicReport
+from verifiers.reports.forms import CASE_COLUMNS, CASE_INDEX, ENUM_LABELS, Form, ImmediateReport, PeriodicReport
 from verifiers.reports.periods import date_zh
 
 LANGS = ("zh", "bilingual")
@@ -64,6 +64,42 @@ def render_periodic_report(report: PeriodicReport, *, lang: str = "zh") -> bytes
     buffer = io.BytesIO()
     workbook.save(buffer)
     return splice_rows(buffer.getvalue(), CASE_SHEET, _display_rows(report.cases), CASE_FIRST_ROW)
+
+
+IMMEDIATE_SHEET = "违法行为报告"
+
+
+def render_immediate_report(report: ImmediateReport, *, lang: str = "zh") -> bytes:
+    """The immediate report as one sheet of (section, item, content) rows, the same fields as its PDF
+    and JSON, for a bureau that files spreadsheets. A field the platform has nothing for stays an
+    empty cell."""
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {LANGS}, not {lang!r}")
+    workbook = Workbook()
+    ws = workbook.active
+    ws.title = IMMEDIATE_SHEET
+    ws.merge_cells("A1:C1")
+    title = ws.cell(1, 1, _text(report.title_zh, report.title_en, lang))
+    title.font, title.alignment = _TITLE, _CENTER
+    ws.row_dimensions[1].height = 30 if lang == "zh" else 48
+    for index, (zh, en) in enumerate((("栏目", "Section"), ("项目", "Item"), ("内容", "Content")), 1):
+        cell = ws.cell(2, index, _text(zh, en, lang))
+        cell.font, cell.alignment, cell.border = _BOLD, _CENTER, _BORDER
+    row = 3
+    for section in report.sections:
+        for item in section.fields:
+            values = (_text(section.zh, section.en, lang), _text(item.zh, item.en, lang),
+                      _clean(item.value) if item.value is not None else None)
+            for column, value in enumerate(values, 1):
+                cell = ws.cell(row, column, value)
+                cell.font, cell.border = _FONT, _BORDER
+                cell.alignment = _LEFT if column == 3 else _CENTER
+            row += 1
+    for letter, width in zip("ABC", (26, 26, 90)):
+        ws.column_dimensions[letter].width = width
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
 
 def _write_form(ws: Worksheet, form: Form, report: PeriodicReport, lang: str) -> None:

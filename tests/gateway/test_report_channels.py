@@ -1,0 +1,191 @@
+"""The three report channels against real servers: moto's S3 over HTTP, aiosmtpd, a local HTTP
+receiver. No database: a transport only sends and answers. Receivers listen on 127.0.0.1, so the
+outbound client here allows private networks, except where refusing them is the point."""
+from __future__ import annotations
+
+import email
+import hashlib
+import json
+import threading
+from email import policy
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import boto3
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from standardwebhooks import Webhook
+
+from gateway.outbound import OutboundClient, OutboundRefused
+from gateway.reports.channels import HttpsPost, Parcel, ParcelFile, S3Drop, SmtpMail, check_destination
+from gateway.webhooks.signing import new_secret
+from tests.conftest import free_port
+
+PRIVATE_OK = OutboundClient(allow_private=True)
+PUBLIC_ONLY = OutboundClient(allow_private=False)
+
+
+def parcel() -> Parcel:
+    files = []
+    for name, media_type, data in (("报告.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                    b"PK\x03\x04 not really a workbook"),
+                                   ("报告.pdf", "application/pdf", b"%PDF-1.7 sample"),
+                                   ("报告.json", "application/json", '{"标题": "报告"}'.encode())):
+        files.append(ParcelFile(name, media_type, data, hashlib.sha256(data).hexdigest()))
+    return Parcel("rdl_test", "report", "rep_test", "医疗器械网络交易监测处置情况报告 440300 2026-11", "正文 / body",
+                  tuple(files), {"region": "440300", "period": "2026-11"})
+
+
+# --- S3 -------------------------------------------------------------------------------------------
+
+def test_s3_drop_puts_every_file_and_a_manifest(s3_endpoint):
+    s3 = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
+    s3.create_bucket(Bucket="bureau-drop")
+    answer = S3Drop(PRIVATE_OK, bucket="bureau-drop", prefix="qingwang/", endpoint_url=s3_endpoint,
+                    region="us-east-1").send(parcel())
+    assert answer.ok, answer
+    keys = [o["key"] for o in answer.detail["objects"]]
+    assert keys == ["qingwang/rep_test/报告.xlsx", "qingwang/rep_test/报告.pdf", "qingwang/rep_test/报告.json",
+                    "qingwang/rep_test/manifest.json"]
+    for item in parcel().files:
+        stored = s3.get_object(Bucket="bureau-drop", Key=f"qingwang/rep_test/{item.filename}")
+        assert stored["Body"].read() == item.data
+        assert stored["Metadata"]["sha256"] == item.sha256
+    manifest = json.loads(s3.get_object(Bucket="bureau-drop", Key="qingwang/rep_test/manifest.json")["Body"].read())
+    assert manifest["region"] == "440300" and [f["sha256"] for f in manifest["files"]] == [
+        f.sha256 for f in parcel().files]
+    assert all(o["etag"] for o in answer.detail["objects"])
+
+
+def test_s3_drop_reports_a_missing_bucket_as_a_category(s3_endpoint):
+    answer = S3Drop(PRIVATE_OK, bucket="no-such-bucket", endpoint_url=s3_endpoint, region="us-east-1").send(parcel())
+    assert not answer.ok and answer.error == "S3 NoSuchBucket"
+
+
+def test_s3_drop_refuses_a_private_endpoint(s3_endpoint):
+    answer = S3Drop(PUBLIC_ONLY, bucket="bureau-drop", endpoint_url=s3_endpoint, region="us-east-1").send(parcel())
+    assert not answer.ok and answer.error == "forbidden_address"
+
+
+# --- SMTP -----------------------------------------------------------------------------------------
+
+class Mailbox:
+    def __init__(self):
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 2.0.0 Ok: queued as QW123"
+
+
+@pytest.fixture
+def smtp_server():
+    mailbox = Mailbox()
+
+    def authenticate(server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and auth_data.login == b"platform" and auth_data.password == b"pw"
+        return AuthResult(success=ok)
+
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port(), authenticator=authenticate,
+                            auth_require_tls=False)
+    controller.start()
+    yield controller, mailbox
+    controller.stop()
+
+
+def test_smtp_mail_carries_every_file_and_keeps_the_server_reply(smtp_server):
+    controller, mailbox = smtp_server
+    mail = SmtpMail(PRIVATE_OK, host="127.0.0.1", port=controller.port, security="none", sender="reports@platform.cn",
+                    recipients=["jianguan@bureau.gov.cn"], username="platform", password="pw")
+    answer = mail.send(parcel())
+    assert answer.ok, answer
+    assert answer.detail["reply"] == "250 2.0.0 Ok: queued as QW123"
+    assert answer.detail["accepted"] == ["jianguan@bureau.gov.cn"]
+    [envelope] = mailbox.envelopes
+    assert envelope.rcpt_tos == ["jianguan@bureau.gov.cn"]
+    message = email.message_from_bytes(envelope.content, policy=policy.default)
+    assert message["Subject"] == parcel().title
+    assert message["Message-ID"] == answer.detail["message_id"]
+    attachments = {part.get_filename(): part.get_content() for part in message.iter_attachments()}
+    assert attachments == {f.filename: f.data for f in parcel().files}
+    body = message.get_body(("plain",)).get_content()
+    assert all(f.sha256 in body for f in parcel().files)
+
+
+def test_smtp_wrong_password_is_an_auth_failure(smtp_server):
+    controller, mailbox = smtp_server
+    answer = SmtpMail(PRIVATE_OK, host="127.0.0.1", port=controller.port, security="none", sender="r@platform.cn",
+                      recipients=["b@bureau.gov.cn"], username="platform", password="wrong").send(parcel())
+    assert not answer.ok and answer.error == "auth" and not mailbox.envelopes
+
+
+def test_smtp_nobody_listening_is_refused():
+    answer = SmtpMail(PRIVATE_OK, host="127.0.0.1", port=free_port(), security="none", sender="r@platform.cn",
+                      recipients=["b@bureau.gov.cn"]).send(parcel())
+    assert not answer.ok and answer.error == "refused"
+
+
+def test_smtp_to_a_private_host_is_refused_without_permission(smtp_server):
+    controller, mailbox = smtp_server
+    answer = SmtpMail(PUBLIC_ONLY, host="127.0.0.1", port=controller.port, security="none", sender="r@platform.cn",
+                      recipients=["b@bureau.gov.cn"]).send(parcel())
+    assert not answer.ok and answer.error == "forbidden_address" and not mailbox.envelopes
+
+
+# --- HTTPS ----------------------------------------------------------------------------------------
+
+class Receiver:
+    def __init__(self, status=200):
+        self.requests, self.status = [], status
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                self.send_response(receiver.status)
+                self.end_headers()
+                self.wfile.write(b'{"receipt": "BUREAU-2026-0001"}')
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}/reports"
+
+
+@pytest.fixture
+def receiver():
+    r = Receiver()
+    yield r
+    r.server.shutdown()
+
+
+def test_https_post_is_signed_like_a_webhook_and_carries_the_files(receiver):
+    secret = new_secret()
+    answer = HttpsPost(PRIVATE_OK, url=receiver.url, secret=secret).send(parcel())
+    assert answer.ok and answer.detail["status_code"] == 200
+    assert "BUREAU-2026-0001" in answer.detail["body"]
+    [(headers, body)] = receiver.requests
+    payload = Webhook(secret).verify(body, headers)  # the spec's own library checks the signature
+    assert payload["id"] == "rdl_test" and payload["subject_id"] == "rep_test" and payload["period"] == "2026-11"
+    import base64
+    assert [base64.b64decode(f["content_base64"]) for f in payload["files"]] == [f.data for f in parcel().files]
+    assert [f["sha256"] for f in payload["files"]] == [f.sha256 for f in parcel().files]
+
+
+def test_https_non_2xx_is_a_failed_attempt(receiver):
+    receiver.status = 503
+    answer = HttpsPost(PRIVATE_OK, url=receiver.url, secret=new_secret()).send(parcel())
+    assert not answer.ok and answer.error == "HTTP 503"
+
+
+def test_destinations_are_checked_when_a_channel_is_set(receiver):
+    with pytest.raises(OutboundRefused):
+        check_destination(PUBLIC_ONLY, "https", {"url": receiver.url})
+    with pytest.raises(OutboundRefused):
+        check_destination(PUBLIC_ONLY, "smtp", {"host": "127.0.0.1", "port": 25})
+    with pytest.raises(OutboundRefused):
+        check_destination(PRIVATE_OK, "https", {"url": "ftp://bureau.example/drop"})
+    check_destination(PRIVATE_OK, "https", {"url": receiver.url})
