@@ -23,6 +23,7 @@ from gateway.jobs.names import TaskName
 from gateway.leads.models import Lead, LeadDocument, LeadEvent, LeadMatch
 from gateway.listings.models import Listing
 from gateway.merchants.models import Merchant
+from gateway.reports.signals import collect_leads
 from gateway.tenancy.models import Platform
 from gateway.violations.models import Violation
 from gateway.webhooks.services import emit
@@ -357,6 +358,12 @@ def match_lead(db, lead_id: str) -> str | None:
                detail={"status": status, "matches": len(matches),
                        "best": matches[0].confidence if matches else None})
     return status
+
+
+@collect_leads.connect
+def leads_for_report(platform_id: str, session: Session, period) -> list[LeadFacts]:
+    """The reports area building 附件2 asks for the platform's leads of ``period``."""
+    return lead_facts(session, platform_id, period.start_at, period.end_at)
 
 
 # --- the 附件2 form -------------------------------------------------------------------------------
