@@ -272,13 +272,17 @@ def overdue_condition(now: datetime):
 
 def flag_overdue(session: Session, now: datetime | None = None, platform_id: str | None = None) -> tuple[list[str], list]:
     """Send ``lead.overdue`` for every open lead past its deadline not yet flagged (once each);
-    returns their ids and the tasks raised."""
+    returns their ids and the tasks raised.
+
+    The rows are locked, waiting for a lock another task holds (matching writes the lead too):
+    skipping locked rows would leave such a lead unflagged until the next sweep. Two sweeps at
+    once serialise, and the second no longer sees the leads the first flagged."""
     now = now or utcnow()
     query = select(Lead).where(overdue_condition(now), Lead.overdue_notified_at.is_(None))
     if platform_id:
         query = query.where(Lead.platform_id == platform_id)
     tasks, flagged = [], []
-    for lead in session.scalars(query.order_by(Lead.due_at, Lead.id).with_for_update(skip_locked=True)):
+    for lead in session.scalars(query.order_by(Lead.due_at, Lead.id).with_for_update()):
         lead.overdue_notified_at = now
         add_event(session, lead, "overdue", "system", lead.state, lead.state,
                reason="超过办理期限未反馈 / past its deadline without an answer",
