@@ -10,20 +10,19 @@ receipt is copied onto the lead and the step enters its history and the audit ch
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from gateway.db import utcnow
+from gateway.documents.models import Document
 from gateway.errors import NotFound
+from gateway.jobs.outbox import dispatch_after_commit
 from gateway.leads.models import Lead
 from gateway.leads.services import add_event, lead_document_ids, lead_events, lead_matches
 from gateway.listings.models import Listing
 from gateway.merchants.models import Merchant
-from gateway.documents.models import Document
-from gateway.jobs.outbox import dispatch_after_commit
 from gateway.reports import delivery as report_delivery
 from gateway.reports.facts import platform_facts, violations_facts
 from gateway.reports.models import MEDIA_TYPES

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.db import Base, JSONType, UTCDateTime, utcnow
 from gateway.ids import new_id
+from verifiers.leads.states import OPEN_STATES
 
 
 class Lead(Base):
@@ -59,7 +60,7 @@ class Lead(Base):
 
     def overdue(self, now: datetime) -> bool:
         """Past its deadline without an answer to the bureau."""
-        return self.state in ("received", "assigned", "verifying", "disposed") and self.due_at <= now
+        return self.state in OPEN_STATES and self.due_at <= now
 
 
 class LeadMatch(Base):

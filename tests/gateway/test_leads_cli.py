@@ -4,12 +4,10 @@ import csv
 import json
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from openpyxl import Workbook
 
-from tests.conftest import make_settings
-from tests.gateway.test_leads_api import MERCHANT, move
-from tests.gateway.test_webhooks import Receiver, set_hook
+from tests.gateway.test_leads_api import MERCHANT, move, receiver, settings  # noqa: F401 (fixtures)
+from tests.gateway.test_webhooks import set_hook
 
 TODAY = datetime.now(timezone.utc).astimezone(timezone(timedelta(hours=8))).date()
 HEADER = ["序号", "线索编号", "线索来源", "地区代码", "移送日期", "办理期限", "店铺名称", "统一社会信用代码", "商品链接",
@@ -45,18 +43,6 @@ def write_xlsx(path):
         sheet.append(row)
     workbook.save(path)
     return path
-
-
-@pytest.fixture
-def settings(database_url, tmp_path):
-    return make_settings(database_url, tmp_path, webhook_allow_private_networks=True)
-
-
-@pytest.fixture
-def receiver():
-    r = Receiver()
-    yield r
-    r.server.shutdown()
 
 
 def test_import_xlsx_reports_bad_rows_and_the_loop_continues(client, auth, platform, runtime, runner, tmp_path,

@@ -10,17 +10,11 @@ from sqlalchemy import select
 from standardwebhooks import Webhook
 
 from gateway.audit.models import AuditEntry
-from tests.conftest import make_settings
-from tests.gateway.test_leads_api import MERCHANT, lead_body, move, suspend
+from tests.gateway.test_leads_api import MERCHANT, lead_body, move, settings, suspend  # noqa: F401 (fixture)
 from tests.gateway.test_report_channels import Receiver
 from tests.gateway.test_reports import this_month
 
 NOW = datetime.now(timezone.utc)
-
-
-@pytest.fixture
-def settings(database_url, tmp_path):
-    return make_settings(database_url, tmp_path, webhook_allow_private_networks=True)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ whether the answer came in time. The same sections render in every format.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 import orjson
@@ -106,7 +106,7 @@ class LeadAnswerFacts:
 class LeadAnswer:
     platform: PlatformFacts
     facts: LeadAnswerFacts
-    sections: tuple[ReportSection, ...] = field(default=())
+    sections: tuple[ReportSection, ...] = ()
     title_zh: str = TITLE[0]
     title_en: str = TITLE[1]
 
