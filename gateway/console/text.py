@@ -81,6 +81,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "lead.reason_required": ("请填写理由。", "A reason is required."), "lead.bad_date": ("日期格式应为 YYYY-MM-DD。",
                                                                                  "Dates are YYYY-MM-DD."),
     "lead.empty": ("没有符合条件的线索。", "No leads match."), "lead.count": ("条", "leads"),
+    "lead.event.overdue": ("超期提醒", "overdue"), "lead.event.matched": ("比对", "matched"),
+    "lead.event.answer_generated": ("生成反馈", "answer generated"),
+    "lead.event.answer_delivered": ("反馈送达", "answer delivered"),
     "lead.download": ("下载", "Download"), "lead.delivered": ("送达", "Delivered"),
 }
 
