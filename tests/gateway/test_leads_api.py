@@ -258,6 +258,11 @@ def test_intake_validation_duplicates_and_tenancy(client, auth, other_auth, runt
     assert client.get("/v1/leads", headers=other_auth).get_json() == []
     body = assert_problem(client.get(f"/v1/leads/{lead['id']}/answer", headers=auth), 404)
     assert body["type"].endswith("answer-not-ready")
+    # A retry with the same Idempotency-Key gets the first answer, not a 409.
+    keyed = {**auth, "Idempotency-Key": "lead-retry-1"}
+    first = client.post("/v1/leads", headers=keyed, json=lead_body(reference="IK-1"))
+    again = client.post("/v1/leads", headers=keyed, json=lead_body(reference="IK-1"))
+    assert first.status_code == again.status_code == 201 and first.get_json()["id"] == again.get_json()["id"]
     # A time without an offset is Beijing time.
     naive = create(client, auth, runtime, reference="BJ-1", received_at="2026-11-30T09:00:00", due_at=None)
     assert datetime.fromisoformat(naive["received_at"]) == datetime(2026, 11, 30, 1, tzinfo=timezone.utc)
