@@ -23,7 +23,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 #: The subject fields of a lead (design §5), and ``enterprise_name`` (企业名称), which bureaus'
 #: spreadsheets carry beside the shop name.
@@ -113,14 +113,11 @@ def combine(confidences: Iterable[float]) -> float:
     return round(1.0 - miss, 4)
 
 
-def _name_agreement(field_name: str, wanted: str, *names: str | None) -> Agreement | None:
-    if not wanted:
-        return None
-    best = 0.0
-    for name in names:
-        have = normalise_name(name)
-        if have:
-            best = max(best, 100.0 if have == wanted else fuzz.ratio(wanted, have))
+def _name_score(wanted: str, have: str) -> float:
+    return 100.0 if have == wanted else fuzz.ratio(wanted, have)
+
+
+def _agreement_for_score(field_name: str, best: float) -> Agreement | None:
     if best >= 100.0:
         return Agreement(field_name, "exact", 1.0, _WEIGHTS[field_name])
     if best >= NAME_THRESHOLD:
@@ -130,20 +127,43 @@ def _name_agreement(field_name: str, wanted: str, *names: str | None) -> Agreeme
     return None
 
 
-def merchant_agreements(subject: dict, merchant: MerchantCandidate) -> list[Agreement]:
-    """What of the subject agrees with this merchant's file."""
-    found = []
+def _name_agreement(field_name: str, wanted: str, *names: str | None) -> Agreement | None:
+    if not wanted:
+        return None
+    scores = [_name_score(wanted, have) for have in map(normalise_name, names) if have]
+    return _agreement_for_score(field_name, max(scores, default=0.0))
+
+
+def merchant_evidence(subject: dict, merchants: list[MerchantCandidate]) -> dict[str, list[Agreement]]:
+    """What of the subject agrees with each merchant's file, for the merchants something agrees
+    with. Names are compared in bulk (rapidfuzz's C loop): a platform may have 100,000 sellers."""
+    found: dict[str, list[Agreement]] = {}
     uscc = normalise_code(subject.get("uscc"))
-    if uscc and uscc == normalise_code(merchant.uscc):
-        found.append(Agreement("uscc", "exact", 1.0, _WEIGHTS["uscc"]))
+    if uscc:
+        for m in merchants:
+            if m.uscc and normalise_code(m.uscc) == uscc:
+                found.setdefault(m.id, []).append(Agreement("uscc", "exact", 1.0, _WEIGHTS["uscc"]))
     shop_url = normalise_url(subject.get("shop_url"))
-    if shop_url and shop_url == normalise_url(merchant.shop_url):
-        found.append(Agreement("shop_url", "exact", 1.0, _WEIGHTS["shop_url"]))
-    for field_name in ("shop_name", "enterprise_name"):
-        agreement = _name_agreement(field_name, normalise_name(subject.get(field_name)), merchant.shop_name,
-                                    merchant.name)
-        if agreement:
-            found.append(agreement)
+    if shop_url:
+        for m in merchants:
+            if m.shop_url and normalise_url(m.shop_url) == shop_url:
+                found.setdefault(m.id, []).append(Agreement("shop_url", "exact", 1.0, _WEIGHTS["shop_url"]))
+    wanted = {f: normalise_name(subject.get(f)) for f in ("shop_name", "enterprise_name")}
+    if any(wanted.values()):
+        columns = [[normalise_name(m.shop_name) for m in merchants], [normalise_name(m.name) for m in merchants]]
+        for field_name, text in wanted.items():
+            if not text:
+                continue
+            best: dict[int, float] = {}
+            for column in columns:
+                for _, score, index in process.extract(text, column, scorer=fuzz.ratio, processor=None,
+                                                       score_cutoff=NAME_THRESHOLD, limit=None):
+                    score = 100.0 if column[index] == text else score
+                    best[index] = max(best.get(index, 0.0), score)
+            for index in sorted(best):
+                agreement = _agreement_for_score(field_name, best[index])
+                if agreement:
+                    found.setdefault(merchants[index].id, []).append(agreement)
     return found
 
 
@@ -175,18 +195,14 @@ def match_subject(subject: dict, merchants: Iterable[MerchantCandidate], listing
     listing when something of the listing agrees, and its merchant's agreement adds to it. A
     product name alone never makes a match: it only strengthens a listing found otherwise.
     """
-    merchant_evidence = {}
-    for merchant in merchants:
-        found = merchant_agreements(subject, merchant)
-        if found:
-            merchant_evidence[merchant.id] = found
+    by_merchant = merchant_evidence(subject, list(merchants))
     matches = [Match("merchant", mid, None, combine(a.confidence for a in found), tuple(found))
-               for mid, found in merchant_evidence.items()]
+               for mid, found in by_merchant.items()]
     for listing in listings:
         own = listing_agreements(subject, listing, registration_key)
-        if not own or all(a.field == "product_name" for a in own) and listing.merchant_id not in merchant_evidence:
+        if not own or all(a.field == "product_name" for a in own) and listing.merchant_id not in by_merchant:
             continue
-        found = own + merchant_evidence.get(listing.merchant_id, [])
+        found = own + by_merchant.get(listing.merchant_id, [])
         matches.append(Match("listing", listing.merchant_id, listing.id, combine(a.confidence for a in found),
                              tuple(found)))
     matches.sort(key=lambda m: (-m.confidence, m.kind != "listing", m.listing_id or m.merchant_id))
