@@ -168,5 +168,8 @@ def test_the_answer_renders_in_three_formats():
     sheet = load_workbook(io.BytesIO(render_xlsx(answer))).active
     values = [c.value for row in sheet.iter_rows() for c in row]
     assert values[0] == "线索核查处置情况反馈" and "二、线索情况" in values and "GJ-1" in values
+    hostile = load_workbook(io.BytesIO(render_xlsx(build_answer(PLATFORM, facts(description="=HYPERLINK(\"x\")\x07")))))
+    cell = next(c for row in hostile.active.iter_rows() for c in row if c.value and str(c.value).startswith("="))
+    assert cell.data_type == "s" and cell.value == '=HYPERLINK("x")'  # text, not a formula; BEL dropped
     pdf = render_pdf(answer)
     assert pdf.startswith(b"%PDF") and len(pdf) > 1000

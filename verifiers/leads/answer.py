@@ -16,6 +16,7 @@ from datetime import datetime
 
 import orjson
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 
 from verifiers.leads.states import DISPOSAL_ACTIONS
@@ -25,6 +26,7 @@ from verifiers.reports.periods import CHINA_TZ
 from verifiers.reports.render_pdf import render_sections
 
 SCHEMA = "qingwang.lead-answer/1"
+CELL_LIMIT = 32767  # Excel's characters in one cell
 TITLE = ("线索核查处置情况反馈", "Answer to the bureau: verification and disposal of a lead")
 SUBJECT_LABELS = {
     "shop_name": "店铺名称", "shop_url": "店铺链接", "uscc": "统一社会信用代码", "enterprise_name": "企业名称",
@@ -240,6 +242,15 @@ def render_json(answer: LeadAnswer) -> bytes:
     return orjson.dumps(answer_dict(answer), option=orjson.OPT_INDENT_2)
 
 
+def _text_cell(ws, row: int, column: int, value: str | None):
+    """A cell holding ``value`` as text, whatever it looks like: a bureau's description starting
+    with ``=`` is not a formula, and characters XML cannot hold are dropped."""
+    cell = ws.cell(row, column, ILLEGAL_CHARACTERS_RE.sub("", value)[:CELL_LIMIT] if value else None)
+    if value:
+        cell.data_type = "s"
+    return cell
+
+
 def render_xlsx(answer: LeadAnswer) -> bytes:
     """One sheet, 反馈: the title, then each section's label-value rows (blank values stay blank)."""
     workbook = Workbook()
@@ -247,16 +258,17 @@ def render_xlsx(answer: LeadAnswer) -> bytes:
     ws.title = "反馈"
     ws.column_dimensions["A"].width = 24
     ws.column_dimensions["B"].width = 90
-    ws.append([answer.title_zh])
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=2)
-    ws.cell(1, 1).font = Font(name="宋体", size=16, bold=True)
-    ws.cell(1, 1).alignment = Alignment(horizontal="center")
+    title = _text_cell(ws, 1, 1, answer.title_zh)
+    title.font, title.alignment = Font(name="宋体", size=16, bold=True), Alignment(horizontal="center")
+    row = 2
     for section in answer.sections:
-        ws.append([section.zh])
-        ws.cell(ws.max_row, 1).font = Font(name="宋体", size=12, bold=True)
+        _text_cell(ws, row, 1, section.zh).font = Font(name="宋体", size=12, bold=True)
+        row += 1
         for f in section.fields:
-            ws.append([f.zh, f.value])
-            ws.cell(ws.max_row, 2).alignment = Alignment(wrap_text=True, vertical="top")
+            _text_cell(ws, row, 1, f.zh)
+            _text_cell(ws, row, 2, f.value).alignment = Alignment(wrap_text=True, vertical="top")
+            row += 1
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
