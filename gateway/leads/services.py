@@ -217,6 +217,9 @@ def transition(session: Session, lead: Lead, body: dict, actor: str = "api") -> 
     elif target == "disposed":
         detail.update(_dispose(session, lead, body, actor, now))
     tasks: list = []
+    if target in ("assigned", "verifying") and lead.match_status != "confirmed":
+        # Sellers and listings registered since the lead arrived may be the ones it is about.
+        tasks.append(outbox.enqueue(session, TaskName.LEAD_MATCH, {"lead_id": lead.id}))
     if target == "answered":
         lead.answered_at = now
         lead.answer = {"status": "pending", "requested_at": now.isoformat(), "by": actor}
@@ -349,8 +352,13 @@ def match_lead(db, lead_id: str) -> str | None:
         lead = session.get(Lead, lead_id, with_for_update=True)
         if lead is None:
             return None
-        for old in session.scalars(select(LeadMatch).where(LeadMatch.lead_id == lead_id)):
-            session.delete(old)
+        old = list(session.scalars(select(LeadMatch).where(LeadMatch.lead_id == lead_id)))
+        if lead.match_status != "pending" and sorted((m.kind, m.merchant_id, m.listing_id or "", m.confidence)
+                                                     for m in old) == \
+                sorted((m.kind, m.merchant_id, m.listing_id or "", m.confidence) for m in matches):
+            return lead.match_status  # matched again, nothing changed: no new rows, no new step
+        for stale in old:
+            session.delete(stale)
         for match in matches:
             session.add(LeadMatch(lead_id=lead_id, kind=match.kind, merchant_id=match.merchant_id,
                                   listing_id=match.listing_id, confidence=match.confidence,
@@ -359,8 +367,8 @@ def match_lead(db, lead_id: str) -> str | None:
             lead.match_status = status
             lead.merchant_id = matches[0].merchant_id if matches and matches[0].confidence >= CERTAIN else None
         add_event(session, lead, "matched", "system", None, None,
-               detail={"status": status, "matches": len(matches),
-                       "best": matches[0].confidence if matches else None})
+                  detail={"status": status, "matches": len(matches),
+                          "best": matches[0].confidence if matches else None})
     return status
 
 

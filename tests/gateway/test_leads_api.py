@@ -244,6 +244,21 @@ def test_unmatched_and_candidate_leads_stay_visible(client, auth, runtime, catal
     assert confirmed["match_status"] == "confirmed" and confirmed["merchant_id"] == catalogue["merchant"]
 
 
+def test_a_seller_registered_after_the_lead_is_found_when_work_starts(client, auth, runtime):
+    early = create(client, auth, runtime, reference="E-1", subject={"shop_name": "后来入驻的器械店"})
+    assert early["match_status"] == "unmatched"
+    merchant = client.post("/v1/merchants", headers=auth, json={**OTHER, "shop_name": "后来入驻的器械店"}).get_json()
+    assert move(client, auth, early["id"], to="assigned", reason="分办", reviewer="张三").status_code == 200
+    assert runtime.dispatcher.wait_idle(60)
+    lead = client.get(f"/v1/leads/{early['id']}", headers=auth).get_json()
+    assert lead["match_status"] == "matched" and lead["merchant_id"] == merchant["id"]
+    # Matching again with nothing new adds no step.
+    assert move(client, auth, early["id"], to="verifying", reason="核查").status_code == 200
+    assert runtime.dispatcher.wait_idle(60)
+    again = client.get(f"/v1/leads/{early['id']}", headers=auth).get_json()
+    assert [e["kind"] for e in again["events"]].count("matched") == 2  # on arrival, and once the seller existed
+
+
 def test_intake_validation_duplicates_and_tenancy(client, auth, other_auth, runtime):
     body = assert_problem(client.post("/v1/leads", headers=auth, json=lead_body(subject={}, source="newspaper",
                                                                                 region="44")), 422)
