@@ -21,6 +21,7 @@ from gateway.registry.views import blp as registry
 from gateway.reports.views import blp as reports
 from gateway.reports.views import channels_blp as report_channels
 from gateway.reports.views import schedules_blp as report_schedules
+from gateway.violations.views import blp as violations
 from gateway.webhooks.views import blp as webhook
 
 SWAGGER_STATIC = "/docs/static"
@@ -95,8 +96,8 @@ API_CONFIG = {
 }
 
 
-BLUEPRINTS = (documents, merchants, listings, registry, webhook, claims, reports, report_channels, report_schedules,
-              leads)
+BLUEPRINTS = (documents, merchants, listings, registry, webhook, claims, violations, reports, report_channels,
+              report_schedules, leads)
 
 
 def init_app(app: Flask) -> Api:

@@ -3,7 +3,9 @@
 It imports the sample regulator snapshot, registers the sample platform, uploads each
 demo merchant's rendered licences, waits for them to be read and the merchants
 verified, submits the demo listings, and prints every decision with its reasons next
-to the outcome the sample data expects. A summary is written beside the database.
+to the outcome the sample data expects. A summary is written beside the database. It ends
+with the regulator reports the demo's violations owe (the immediate ones and this month's
+periodic report), written under ``<data dir>/reports`` and printed with their paths.
 """
 from __future__ import annotations
 
@@ -16,11 +18,18 @@ from pathlib import Path
 
 import click
 
+from sqlalchemy import select
+
 from gateway.app import create_app
 from gateway.jobs.outbox import dispatch_after_commit
 from gateway.registry.importer import import_snapshot
+from gateway.reports.cli import generate_now, write_files
+from gateway.reports.models import Report
 from gateway.runtime import Runtime
+from gateway.tenancy.models import Platform
 from gateway.tenancy.services import create_platform
+from gateway.violations.models import Violation
+from verifiers.reports.periods import CHINA_TZ, period_containing
 
 STATUS_ZH = {"approved": "通过", "rejected": "驳回", "needs_review": "待人工复核", "suspended": "暂停", "pending": "核验中"}
 OUTCOME_ZH = {"allow": "允许上架", "block": "拦截", "review": "待人工复核"}
@@ -136,4 +145,44 @@ def run_demo(runtime: Runtime, samples: Path, lang: str = "zh") -> dict:
                f"用时 {summary['seconds']} 秒。汇总已写入 {out}",
          f"5. Done: merchants {merchants.matched}/{merchants.total}, listings {listings.matched}/{listings.total} "
          f"as expected in {summary['seconds']} s. Summary written to {out}")
+    summary["reports"] = sample_reports(runtime, platform.id, spec, lang)
+    out.write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
     return summary
+
+
+def sample_reports(runtime: Runtime, platform_id: str, spec: dict, lang: str) -> list[dict]:
+    """The reports the demo's violations owe: the immediate ones (raised by the stop-and-report
+    violations as they were found) and this month's periodic report of each province the sellers
+    are in, written under ``<data dir>/reports/<platform>`` and printed with their paths."""
+    with runtime.db.session() as session:
+        platform = session.get(Platform, platform_id)
+        platform.settings = {**(platform.settings or {}), "uscc": spec.get("uscc"),
+                             "contact_person": spec.get("contact_person", "合规负责人")}
+        provinces = sorted({r[:2] + "0000" for r in session.scalars(
+            select(Violation.region).where(Violation.platform_id == platform_id)) if r}) or [spec["region"][:2] + "0000"]
+    period = period_containing("month", datetime.now(CHINA_TZ).date()).key
+    for region in provinces:
+        generate_now(runtime, platform_id, region, period, requested_by="demo")
+    runtime.dispatcher.wait_idle(timeout=600)
+    directory = runtime.settings.data_dir / "reports" / platform_id
+    with runtime.db.session() as session:
+        reports = session.scalars(select(Report).where(Report.platform_id == platform_id)
+                                  .order_by(Report.kind.desc(), Report.created_at)).all()
+        rows = [{"id": r.id, "kind": r.kind, "region": r.region, "period": r.period, "violation_id": r.violation_id,
+                 "status": r.status, "cases": r.case_count, "bureaus": [b["name_zh"] for b in r.bureaus]}
+                for r in reports]
+    immediate = sum(1 for r in rows if r["kind"] == "immediate")
+    _say(lang, f"⑥ 监管报告：{len(rows) - immediate} 份定期报告（{period}），{immediate} 份立即报告（立即停止并报告类违规），"
+               f"文件在 {directory}",
+         f"6. Regulator reports: {len(rows) - immediate} periodic ({period}), {immediate} immediate "
+         f"(stop-and-report violations); files in {directory}")
+    for row in rows:
+        row["paths"] = write_files(runtime, row["id"], directory) if row["status"] == "generated" else {}
+        what = (f"定期报告 {row['region']} {row['period']}（{row['cases']} 件）" if row["kind"] == "periodic"
+                else f"立即报告 {row['violation_id']}")
+        what_en = (f"periodic {row['region']} {row['period']} ({row['cases']} cases)" if row["kind"] == "periodic"
+                   else f"immediate {row['violation_id']}")
+        _say(lang, f"   {what} → {'、'.join(row['bureaus'])}：{row['status']}", f"   {what_en}: {row['status']}")
+        for path in row["paths"].values():
+            click.echo(f"      {path}")
+    return rows

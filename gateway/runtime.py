@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import functools
 import threading
+from datetime import datetime
+
+from sqlalchemy import func, select
 
 from gateway.claims.services import ClaimListCache
 from gateway.config import Settings
-from gateway.db import Database
+from gateway.db import Base, Database
 from gateway.jobs.dispatch import Dispatcher
 from gateway.jobs.inprocess import InProcessDispatcher
 from gateway.jobs.rq_dispatch import RQDispatcher
@@ -20,6 +23,7 @@ from gateway.outbound import OutboundClient
 from gateway.policy import PolicyCache
 from gateway.registry.lookup import RegistryLookup
 from gateway.storage import FileStorage, storage_from_url
+from gateway.storage.retention import RetainingStorage
 from verifiers.documents.ocr import OcrEngine, create_engine
 
 
@@ -45,7 +49,18 @@ class Runtime:
     @functools.cached_property
     def storage(self) -> FileStorage:
         s = self.settings
-        return storage_from_url(s.storage_url, endpoint_url=s.s3_endpoint_url, region=s.s3_region)
+        backend = storage_from_url(s.storage_url, endpoint_url=s.s3_endpoint_url, region=s.s3_region)
+        return RetainingStorage(backend, self.retained_until)
+
+    def retained_until(self, key: str) -> datetime | None:
+        """Until when stored ``key`` must be kept (the latest ``retain_until`` of the documents
+        stored under it), or None. Read from the table by name: the documents area sits above
+        the runtime, and the storage guard must not depend on which areas a process imported."""
+        table = Base.metadata.tables.get("documents")
+        if table is None or "retain_until" not in table.c:
+            return None
+        with self.db.read_sessionmaker() as session:
+            return session.scalar(select(func.max(table.c.retain_until)).where(table.c.storage_key == key))
 
     @functools.cached_property
     def registry(self) -> RegistryLookup:

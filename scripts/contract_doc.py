@@ -32,6 +32,9 @@ from gateway.leads import SOURCES as LEAD_SOURCES
 from gateway.leads import STATES as LEAD_STATES
 from gateway.listings import OUTCOMES
 from gateway.merchants import STATUSES as MERCHANT_STATUSES
+from gateway.violations import ACTIONS as VIOLATION_ACTIONS
+from gateway.violations import STATUSES as VIOLATION_STATUSES
+from gateway.violations import TIERS as VIOLATION_TIERS
 from gateway.webhooks import EVENTS
 from verifiers.registry.records import DEVICE_KINDS, DEVICE_STATUSES, ENTERPRISE_KINDS, ENTERPRISE_STATUSES
 from verifiers.rules.codes import CODES, DOC_NAMES
@@ -148,6 +151,9 @@ def status_sections() -> list[str]:
     rows = [("merchant `status`", values(MERCHANT_STATUSES), "gateway.merchants.STATUSES"),
             ("listing decision `outcome`", values(OUTCOMES), "gateway.listings.OUTCOMES"),
             ("reason `severity`", values(SEVERITIES), "verifiers.rules.model.SEVERITIES"),
+            ("violation `status`", values(VIOLATION_STATUSES), "gateway.violations.STATUSES"),
+            ("violation `tier`", values(VIOLATION_TIERS), "gateway.violations.TIERS"),
+            ("violation `action`", values(VIOLATION_ACTIONS), "gateway.violations.ACTIONS"),
             ("registry device `kind`", values(DEVICE_KINDS), "verifiers.registry.records.DEVICE_KINDS"),
             ("registry device `status`", values(DEVICE_STATUSES), "verifiers.registry.records.DEVICE_STATUSES"),
             ("registry enterprise `kind`", values(ENTERPRISE_KINDS), "verifiers.registry.records.ENTERPRISE_KINDS"),

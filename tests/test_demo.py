@@ -24,3 +24,12 @@ def test_demo_runs_end_to_end_on_the_embedded_defaults(tmp_path):
     summary = json.loads(summary_path.read_text(encoding="utf-8"))
     assert summary["merchants"]["as_expected"] == summary["merchants"]["total"] == 7
     assert summary["listings"]["as_expected"] == summary["listings"]["total"] == 16
+    # It ends with the sample reports, printed with where they are.
+    assert "⑥ 监管报告" in result.stdout
+    reports = summary["reports"]
+    assert [r["status"] for r in reports] == ["generated"] * len(reports)
+    assert any(r["kind"] == "periodic" for r in reports) and any(r["kind"] == "immediate" for r in reports)
+    for report in reports:
+        assert sorted(report["paths"]) == ["json", "pdf", "xlsx"]
+        for path in report["paths"].values():
+            assert Path(path).is_file() and Path(path).stat().st_size > 0 and path in result.stdout

@@ -99,6 +99,9 @@ def seal(session: Session) -> list[AuditEntry]:
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return []
+    # The caller's own rows first: their row locks are taken before the chain head's, never
+    # after it, so two committing transactions cannot each hold what the other waits for.
+    session.flush()
     head = _locked_head(session)
     sealed = []
     for entry, _ in pending:

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from gateway.audit.services import append as audit
 from gateway.console.models import LoginThrottle
 from gateway.console.sessions import end_user_sessions
 from gateway.db import Database, utcnow
@@ -64,7 +65,7 @@ class Staff:
         return self.platform_id is None or self.platform_id == platform_id
 
     @classmethod
-    def of(cls, user: StaffUser) -> "Staff":
+    def of(cls, user: StaffUser) -> Staff:
         return cls(user.id, user.email, user.role, user.platform_id)
 
 
@@ -90,6 +91,8 @@ def sign_in(db: Database, email: str, password: str) -> Staff:
         if ok:
             if throttle is not None:
                 writer.delete(throttle)
+            audit(writer, platform_id=user.platform_id, kind="console.signed_in", subject_type="staff_user",
+                  subject_id=user.id, actor=f"staff:{user.email}", data={})
             return Staff.of(user)
         if throttle is None:
             throttle = LoginThrottle(email=email, failures=0)
@@ -100,6 +103,10 @@ def sign_in(db: Database, email: str, password: str) -> Staff:
         locked = throttle.failures >= MAX_FAILURES
         if locked:
             throttle.locked_until, throttle.failures, throttle.first_failure_at = now + LOCKOUT, 0, None
+            # The address is recorded only when it belongs to a user (no stranger's typing is kept).
+            if user is not None:
+                audit(writer, platform_id=user.platform_id, kind="console.locked_out", subject_type="staff_user",
+                      subject_id=user.id, actor="system:console", data={"until": throttle.locked_until.isoformat()})
     if locked:
         raise _locked(LOCKOUT)
     raise SignInFailed("邮箱或密码不正确", "Wrong email address or password")
@@ -146,7 +153,10 @@ def add_user(session: Session, staff: Staff, email: str, role: str, password: st
         raise Invalid("角色无效", "Unknown role")
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise Invalid(f"密码至少 {MIN_PASSWORD_LENGTH} 个字符", f"The password needs at least {MIN_PASSWORD_LENGTH} characters")
-    return create_staff_user(session, email.strip(), role, password, platform_id or None)
+    user = create_staff_user(session, email.strip(), role, password, platform_id or None)
+    audit(session, platform_id=user.platform_id, kind="console.user_added", subject_type="staff_user",
+          subject_id=user.id, actor=staff.actor, data={"email": user.email, "role": role})
+    return user
 
 
 def set_active(session: Session, staff: Staff, user_id: str, active: bool) -> StaffUser:
@@ -159,6 +169,8 @@ def set_active(session: Session, staff: Staff, user_id: str, active: bool) -> St
     user.active = active
     if not active:
         end_user_sessions(session, user.id)
+    audit(session, platform_id=user.platform_id, kind="console.user_activated" if active else "console.user_deactivated",
+          subject_type="staff_user", subject_id=user.id, actor=staff.actor, data={})
     return user
 
 

@@ -13,8 +13,16 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from gateway.audit.services import append as audit
 from gateway.console.accounts import Staff
-from gateway.console.cases import ACTIONS, ensure_free_for, get_subject, pending_overturn, release_claim, state_of
+from gateway.console.cases import (
+    ACTIONS,
+    ensure_free_for,
+    get_subject,
+    pending_overturn,
+    release_claim,
+    state_of,
+)
 from gateway.console.models import PendingOverturn
 from gateway.db import utcnow
 from gateway.decisions.models import Decision
@@ -98,6 +106,9 @@ def act(session: Session, staff: Staff, kind: str, subject_id: str, action: str,
                                         action=action, reason=reason, decision_id=subject.decision_id,
                                         proposed_by=staff.email, proposed_at=utcnow(), status="pending"))
             session.flush()
+            audit(session, platform_id=subject.platform_id, kind="console.overturn_proposed", subject_type=kind,
+                  subject_id=subject_id, actor=staff.actor,
+                  data={"action": action, "reason": reason, "decision_id": subject.decision_id})
             return ActionResult("proposed", None, [])
         if proposal.proposed_by == staff.email:
             raise Conflict("推翻系统拦截需要另一位审核人员确认", "Overturning a machine block needs a second reviewer",
@@ -165,3 +176,5 @@ def withdraw_overturn(session: Session, staff: Staff, kind: str, subject_id: str
     if proposal.proposed_by != staff.email and not staff.is_admin:
         raise Conflict("只有提议人或管理员可以撤回", "Only the proposer or an administrator can withdraw it")
     proposal.status, proposal.decided_by, proposal.decided_at = "withdrawn", staff.email, utcnow()
+    audit(session, platform_id=proposal.platform_id, kind="console.overturn_withdrawn", subject_type=kind,
+          subject_id=subject_id, actor=staff.actor, data={"proposal_id": proposal.id})

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from flask import request
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from gateway.audit.services import append as audit
 from gateway.console import accounts
 from gateway.console.actions import SECOND_REVIEWER_SETTING
-from gateway.console.web import admin_required, back_to, bp, lang, render, runtime, staff, t
+from gateway.console.web import admin_required, back_to, bp, lang, page_of, render, runtime, staff, t
 from gateway.errors import NotFound, ServiceError
+from gateway.reports.delivery import get_channel, list_channels, update_channel
 from gateway.tenancy.models import Platform
 from gateway.webhooks.models import WebhookDelivery, WebhookEndpoint
 
@@ -70,18 +72,16 @@ def _platform(session, platform_id: str) -> Platform:
 @bp.get("/admin/platforms/<platform_id>")
 @admin_required
 def platform(platform_id):
-    page = max(1, request.args.get("page", type=int) or 1)
     with runtime().db.read_sessionmaker() as reader:
         found = _platform(reader, platform_id)
         endpoint = reader.get(WebhookEndpoint, platform_id)
-        total = reader.scalar(select(func.count()).select_from(WebhookDelivery)
-                              .where(WebhookDelivery.platform_id == platform_id))
-        pages = max(1, -(-total // DELIVERIES_PER_PAGE))
-        page = min(page, pages)
-        deliveries = list(reader.scalars(select(WebhookDelivery).where(WebhookDelivery.platform_id == platform_id)
-                                         .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc())
-                                         .offset((page - 1) * DELIVERIES_PER_PAGE).limit(DELIVERIES_PER_PAGE)))
+        deliveries, total, page, pages = page_of(
+            reader, select(WebhookDelivery).where(WebhookDelivery.platform_id == platform_id)
+            .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc()),
+            request.args.get("page", type=int), DELIVERIES_PER_PAGE)
+        channels = list_channels(reader, platform_id)
     return render("console/platform.html", platform=found, endpoint=endpoint, deliveries=deliveries, page=page,
+                  channels=channels,
                   pages=pages, total=total, second_reviewer=bool((found.settings or {}).get(SECOND_REVIEWER_SETTING)))
 
 
@@ -93,4 +93,21 @@ def platform_settings(platform_id):
     def work(s):
         found = _platform(s, platform_id)
         found.settings = {**(found.settings or {}), SECOND_REVIEWER_SETTING: wanted}
+        audit(s, platform_id=platform_id, kind="console.setting_changed", subject_type="platform",
+              subject_id=platform_id, actor=staff().actor, data={SECOND_REVIEWER_SETTING: wanted})
+    return _admin_write(work, "saved", "console.platform", platform_id=platform_id)
+
+
+@bp.post("/admin/platforms/<platform_id>/channels/<channel_id>/enabled")
+@admin_required
+def channel_enabled(platform_id, channel_id):
+    enabled = request.form.get("enabled") == "1"
+    rt = runtime()
+
+    def work(s):
+        _platform(s, platform_id)
+        channel = get_channel(s, platform_id, channel_id)
+        update_channel(s, channel, {"enabled": enabled}, rt.settings.secret_key, rt.outbound)
+        audit(s, platform_id=platform_id, kind="console.channel_enabled" if enabled else "console.channel_disabled",
+              subject_type="report_channel", subject_id=channel_id, actor=staff().actor, data={})
     return _admin_write(work, "saved", "console.platform", platform_id=platform_id)

@@ -3,15 +3,16 @@ has looked at since.
 
 A merchant is in the queue while it is ``needs_review`` or ``rejected`` by the rules, a
 listing while it is in ``review`` or ``block`` by the rules; a person's decision takes it
-out (until the machine decides it again, e.g. after new documents). Oldest first: a case
-waits from its machine decision.
+out (until the machine decides it again, e.g. after new documents). An open violation (one
+waiting for its correction) is in the queue until it is corrected or reported. Oldest
+first: a case waits from its machine decision, a violation from its detection.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Text, cast, func, literal, or_, select, union_all
+from sqlalchemy import Text, cast, exists, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from gateway.console.accounts import Staff
@@ -21,12 +22,13 @@ from gateway.decisions.models import Decision
 from gateway.listings.models import Listing
 from gateway.merchants.models import Merchant
 from gateway.tenancy.models import Platform
+from gateway.violations.models import Violation, ViolationCode
 
 MACHINE = "rules"
 #: status filter value -> (kind, status); listing outcomes and merchant statuses differ.
 STATUSES = {"needs_review": ("merchant", "needs_review"), "rejected": ("merchant", "rejected"),
-            "review": ("listing", "review"), "block": ("listing", "block")}
-KINDS = ("merchant", "listing")
+            "review": ("listing", "review"), "block": ("listing", "block"), "open": ("violation", "open")}
+KINDS = ("merchant", "listing", "violation")
 AGES = (1, 3, 7, 30)
 PAGE_SIZE = 25
 
@@ -42,7 +44,7 @@ class QueueFilter:
     page: int = 1
 
     @classmethod
-    def from_args(cls, args) -> "QueueFilter":
+    def from_args(cls, args) -> QueueFilter:
         def number(name):
             value = (args.get(name) or "").strip()
             return int(value) if value.isdigit() and len(value) < 7 else None
@@ -97,6 +99,9 @@ def _has_code(code: str):
     return or_(text.like(f'%"code": "{code}"%'), text.like(f'%"code":"{code}"%'))
 
 
+_STATE = {"merchant": Merchant.status, "listing": Listing.outcome, "violation": Violation.status}
+
+
 def _selects(staff: Staff, flt: QueueFilter):
     merchants = (select(literal("merchant").label("kind"), Merchant.id.label("id"),
                         Merchant.platform_id.label("platform_id"), Merchant.name.label("title"),
@@ -113,7 +118,15 @@ def _selects(staff: Staff, flt: QueueFilter):
                 .join(Merchant, Merchant.id == Listing.merchant_id)
                 .where(Listing.outcome.in_(("review", "block")), Decision.decided_by == MACHINE,
                        staff.sees(Listing.platform_id)))
-    out = {"merchant": merchants, "listing": listings}
+    violations = (select(literal("violation").label("kind"), Violation.id.label("id"),
+                         Violation.platform_id.label("platform_id"),
+                         func.coalesce(Listing.title, Merchant.name).label("title"), Violation.status.label("status"),
+                         Violation.region.label("region"), Violation.detected_at.label("waiting_since"),
+                         Violation.reasons.label("reasons"))
+                  .join(Merchant, Merchant.id == Violation.merchant_id)
+                  .outerjoin(Listing, Listing.id == Violation.listing_id)
+                  .where(Violation.status == "open", staff.sees(Violation.platform_id)))
+    out = {"merchant": merchants, "listing": listings, "violation": violations}
     for kind, query in list(out.items()):
         if flt.kind and flt.kind != kind:
             del out[kind]
@@ -123,13 +136,16 @@ def _selects(staff: Staff, flt: QueueFilter):
             if wanted_kind != kind:
                 del out[kind]
                 continue
-            query = query.where((Merchant.status if kind == "merchant" else Listing.outcome) == status)
+            query = query.where(_STATE[kind] == status)
         if flt.code:
-            query = query.where(_has_code(flt.code))
+            query = query.where(exists().where(ViolationCode.violation_id == Violation.id, ViolationCode.code == flt.code)
+                                if kind == "violation" else _has_code(flt.code))
         if flt.region:
-            query = query.where(Merchant.region.like(region_prefix(flt.region) + "%"))
+            region = Violation.region if kind == "violation" else Merchant.region
+            query = query.where(region.like(region_prefix(flt.region) + "%"))
         if flt.min_age_days:
-            query = query.where(Decision.decided_at <= utcnow() - timedelta(days=flt.min_age_days))
+            since = Violation.detected_at if kind == "violation" else Decision.decided_at
+            query = query.where(since <= utcnow() - timedelta(days=flt.min_age_days))
         out[kind] = query
     return list(out.values())
 

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy import Select, func, select
 
 from gateway import web
 from gateway.console import accounts
@@ -93,6 +94,14 @@ def render(template: str, status: int = 200, **context):
     return render_template(template, **context), status
 
 
+def page_of(reader, query: Select, page: int | None, size: int = 25) -> tuple[list, int, int, int]:
+    """One page of ``query`` (ordered): (rows, total, page, pages), the page kept in range."""
+    total = reader.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    pages = max(1, -(-total // size))
+    page = min(max(1, page or 1), pages)
+    return list(reader.scalars(query.offset((page - 1) * size).limit(size))), total, page, pages
+
+
 def back_to(endpoint: str, message: str | None = None, category: str = "info", **values):
     if message:
         flash(message, category)
@@ -135,7 +144,7 @@ def _after(response):
 
 @bp.app_context_processor
 def _context():
-    if not request.blueprint == "console":
+    if request.blueprint != "console":
         return {}
     return {"t": t, "pick": pick, "lang": lang(), "nav": _nav, "current_staff": g.get("staff")}
 

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, event, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.db import Base, JSONType, UTCDateTime, utcnow
 from gateway.ids import new_id
+from gateway.storage.retention import RetentionHeld
 
 
 class Document(Base):
@@ -49,3 +50,10 @@ class Document(Base):
     #: Evidence of a violation refers to this file: neither the row nor the stored bytes may be
     #: deleted before this moment (domain.md §1.5; 9999-12-31 for implantables: forever).
     retain_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+@event.listens_for(Document, "before_delete")
+def _keep_retained(_mapper, _connection, document: Document) -> None:
+    """A document that is evidence is not deleted before its retention ends (domain.md §1.5)."""
+    if document.retain_until is not None and document.retain_until > utcnow():
+        raise RetentionHeld(document.storage_key or document.id, document.retain_until)

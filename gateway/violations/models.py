@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from gateway.audit.append_only import protect
 from gateway.db import Base, JSONType, UTCDateTime, utcnow
 from gateway.ids import new_id
+from gateway.violations import ACTIONS, STATUSES
 
 
 class ViolationStatus:
@@ -17,7 +18,7 @@ class ViolationStatus:
     CORRECTED = "corrected"  # put right before it was due to be reported
     CLOSED = "closed"  # reported, and later put right: nothing more to do
 
-    ALL = (OPEN, REPORTED, CORRECTED, CLOSED)
+    ALL = STATUSES
     UNRESOLVED = (OPEN, REPORTED)
 
 
@@ -29,7 +30,7 @@ class ViolationAction:
     SERVICE_STOPPED = "service_stopped"  # serious: the platform's service to the merchant stopped (Art 42 ¶2)
     RECTIFICATION_ORDERED = "rectification_ordered"  # minor: correct by ``rectification_deadline`` (Art 42 ¶1)
 
-    ALL = (BLOCKED, SUSPENDED, SERVICE_STOPPED, RECTIFICATION_ORDERED)
+    ALL = ACTIONS
 
 
 class Violation(Base):
@@ -46,7 +47,11 @@ class Violation(Base):
         Index("ix_violations_platform_detected", "platform_id", "detected_at", "id"),
         Index("ix_violations_platform_status_detected", "platform_id", "status", "detected_at", "id"),
         Index("ix_violations_platform_tier_detected", "platform_id", "tier", "detected_at", "id"),
+        # A region filter names a province (440000), a prefecture (440300) or a county (440305):
+        # each level has its own column, so each is an equality on an index ordered for paging.
         Index("ix_violations_platform_region_detected", "platform_id", "region", "detected_at", "id"),
+        Index("ix_violations_platform_prefecture_detected", "platform_id", "prefecture", "detected_at", "id"),
+        Index("ix_violations_platform_province_detected", "platform_id", "province", "detected_at", "id"),
         Index("ix_violations_merchant_detected", "merchant_id", "detected_at", "id"),
         Index("ix_violations_listing_detected", "listing_id", "detected_at", "id"),
         # Escalation: open correct-then-report violations by deadline.
@@ -62,6 +67,9 @@ class Violation(Base):
     subject_type: Mapped[str] = mapped_column(String(16))
     #: Six-digit division code where the merchant is located (None when unknown).
     region: Mapped[str | None] = mapped_column(String(6))
+    #: The region's prefecture (``440300``) and province (``440000``) codes, for the region filter.
+    prefecture: Mapped[str | None] = mapped_column(String(6))
+    province: Mapped[str | None] = mapped_column(String(6))
     #: The bureau's division code, and every bureau the report goes to (Bureau.as_dict()).
     bureau_code: Mapped[str | None] = mapped_column(String(6))
     bureaus: Mapped[list] = mapped_column(JSONType(), default=list)

@@ -20,10 +20,13 @@ The legal tier decides what follows (GSP-NET Art 42):
 """
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import logging
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from gateway.audit.services import append, content_hash, plain_json, register_subject_check
@@ -31,7 +34,7 @@ from gateway.db import utcnow
 from gateway.decisions.models import Decision
 from gateway.decisions.signals import decision_recorded
 from gateway.documents.models import Document
-from gateway.errors import NotFound
+from gateway.errors import NotFound, field_error
 from gateway.ids import new_id
 from gateway.jobs.outbox import leave_to_sweeper
 from gateway.listings.models import Listing
@@ -44,7 +47,8 @@ from gateway.violations.models import Evidence, Violation, ViolationAction, Viol
 from gateway.violations.signals import violation_reported
 from gateway.webhooks.services import emit
 from verifiers.reports.model import violation_type_of, worst_tier
-from verifiers.reports.routing import RoutingError, default_directory
+from verifiers.reports.periods import PeriodError, parse_period
+from verifiers.reports.routing import RoutingError, default_directory, region_prefix
 from verifiers.rules.codes import CODES, LegalTier
 
 log = logging.getLogger(__name__)
@@ -165,8 +169,10 @@ def _record(session: Session, decision: Decision, reasons: list[dict], merchant:
     platform = session.get(Platform, decision.platform_id)
     now = decision.decided_at or utcnow()
     tier = worst_tier(r["tier"] for r in reasons)
+    province, prefecture = region_levels(merchant.region)
     violation = Violation(id=new_id("vio"), platform_id=platform.id, merchant_id=merchant.id, listing_id=listing.id if listing else None,
-                          subject_type=decision.subject_type, region=merchant.region, codes=codes, reasons=reasons,
+                          subject_type=decision.subject_type, region=merchant.region, province=province,
+                          prefecture=prefecture, codes=codes, reasons=reasons,
                           tier=tier, violation_type=violation_type_of(codes).key, status=ViolationStatus.OPEN,
                           decision_ids=[decision.id], detected_at=now, updated_at=now)
     bureaus = _route(platform, merchant.region)
@@ -203,6 +209,13 @@ def _record(session: Session, decision: Decision, reasons: list[dict], merchant:
     if tier == STOP:
         return mark_reported(session, violation, now, actor=decision.decided_by, why="stop_and_report")
     return []
+
+
+def region_levels(region: str | None) -> tuple[str | None, str | None]:
+    """(province, prefecture) codes of a six-digit division code: 440305 -> (440000, 440300)."""
+    if not region or len(region) != 6 or not region.isdigit():
+        return None, None
+    return region[:2] + "0000", region[:4] + "00"
 
 
 def _route(platform: Platform, seller_region: str | None) -> list[dict]:
@@ -401,6 +414,76 @@ def escalate_overdue(session: Session, now: datetime | None = None, *, limit: in
 
 
 # --- reading ----------------------------------------------------------------------------------------
+
+#: The most rows one page may hold.
+MAX_PAGE_SIZE = 200
+
+
+def _encode_cursor(moment: datetime, ident: str) -> str:
+    raw = json.dumps([moment.astimezone(timezone.utc).isoformat(timespec="microseconds"), ident])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        moment, ident = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        moment = datetime.fromisoformat(moment)
+        if moment.tzinfo is None or not isinstance(ident, str):
+            raise ValueError(cursor)
+        return moment, ident
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise field_error("query", "cursor", "分页游标无效，请使用上一页返回的游标",
+                          "Invalid cursor: use the one the previous page returned") from None
+
+
+def list_violations(session: Session, platform_id: str, *, status: str | None = None, tier: str | None = None,
+                    region: str | None = None, merchant_id: str | None = None, listing_id: str | None = None,
+                    code: str | None = None, period: str | None = None, page_size: int = 50,
+                    cursor: str | None = None) -> tuple[list[Violation], str | None]:
+    """One page of the platform's violations, newest first, and the cursor of the next page (None
+    at the end). Keyset paging on (detected_at, id), so a page costs the same at row 1,000,000
+    as at row 1: each filter is an equality on an index ending in (detected_at, id); a ``code``
+    filter walks the violation_codes index. ``region``: a province code covers its cities and
+    districts, a prefecture code its districts (design §5). ``period``: 2026-11, 2026-Q4, 2026
+    (Beijing time, verifiers/reports/periods.py)."""
+    page_size = max(1, min(page_size, MAX_PAGE_SIZE))
+    if code:
+        order = (ViolationCode.detected_at, ViolationCode.violation_id)
+        query = (select(Violation).join(ViolationCode, ViolationCode.violation_id == Violation.id)
+                 .where(ViolationCode.platform_id == platform_id, ViolationCode.code == code))
+    else:
+        order = (Violation.detected_at, Violation.id)
+        query = select(Violation).where(Violation.platform_id == platform_id)
+    if status:
+        query = query.where(Violation.status == status)
+    if tier:
+        query = query.where(Violation.tier == tier)
+    if merchant_id:
+        query = query.where(Violation.merchant_id == merchant_id)
+    if listing_id:
+        query = query.where(Violation.listing_id == listing_id)
+    if region:
+        try:
+            prefix = region_prefix(region)
+        except RoutingError:
+            raise field_error("query", "region", f"行政区划代码应为6位数字：{region}",
+                              f"A division code has 6 digits: {region}") from None
+        column = {2: Violation.province, 4: Violation.prefecture}.get(len(prefix), Violation.region)
+        query = query.where(column == region)
+    if period:
+        try:
+            span = parse_period(period)
+        except PeriodError as exc:
+            raise field_error("query", "period", exc.message, exc.message) from None
+        query = query.where(order[0] >= span.start_at, order[0] < span.end_at)
+    if cursor:
+        moment, ident = _decode_cursor(cursor)
+        query = query.where(tuple_(*order) < tuple_(moment, ident))
+    rows = list(session.scalars(query.order_by(order[0].desc(), order[1].desc()).limit(page_size + 1)))
+    more = len(rows) > page_size
+    rows = rows[:page_size]
+    return rows, (_encode_cursor(rows[-1].detected_at, rows[-1].id) if more else None)
+
 
 def get_violation(session: Session, platform_id: str, violation_id: str) -> Violation:
     """The platform's violation; another platform's answers as if it did not exist."""

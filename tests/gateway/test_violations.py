@@ -14,6 +14,7 @@ from gateway.decisions.services import record_decision
 from gateway.jobs.outbox import dispatch_after_commit
 from gateway.merchants.models import Merchant
 from gateway.registry.importer import import_snapshot
+from gateway.storage.retention import RetentionHeld
 from gateway.violations.models import Evidence, Violation, ViolationCode
 from gateway.violations.services import escalate_overdue
 from gateway.violations.signals import violation_reported
@@ -114,10 +115,24 @@ def test_blocked_listing_records_a_reported_violation_with_its_evidence(client, 
     from gateway.documents.models import Document
     with runtime.db.session() as session:
         assert session.get(Document, certificate).retain_until == evidence.retain_until
+    with pytest.raises(RetentionHeld):
+        runtime.storage.delete(document["storage_key"])
+    assert runtime.storage.exists(document["storage_key"])
 
     assert _audit_kinds(runtime, violation.id) == ["violation.recorded", "violation.reported"]
     assert _audit_kinds(runtime, evidence.id) == ["evidence.frozen"]
     assert _intact(runtime).intact
+
+    # The API shows it with its evidence and its places in the audit chain.
+    shown = client.get(f"/v1/violations/{violation.id}", headers=auth).get_json()
+    assert shown["status"] == "reported" and shown["bureaus"][0]["code"] == "440300"
+    assert shown["evidence"][0]["sha256"] == evidence.sha256
+    assert shown["evidence"][0]["documents"][0]["sha256"] == document["sha256"]
+    assert "storage_key" not in shown["evidence"][0]["documents"][0]
+    assert [a["kind"] for a in shown["audit"]] == ["violation.recorded", "evidence.frozen", "violation.reported"]
+    assert all(len(a["hash"]) == 64 for a in shown["audit"])
+    listed = client.get("/v1/violations", headers=auth, query_string={"listing": listing["id"]}).get_json()
+    assert [v["id"] for v in listed] == [violation.id]
 
     # The same block again (a re-check): the same violation, one more decision.
     again = client.post("/v1/listings", headers=auth, json=body).get_json()

@@ -51,6 +51,8 @@ def upgrade():
     sa.Column('listing_id', sa.String(length=40), nullable=True),
     sa.Column('subject_type', sa.String(length=16), nullable=False),
     sa.Column('region', sa.String(length=6), nullable=True),
+    sa.Column('prefecture', sa.String(length=6), nullable=True),
+    sa.Column('province', sa.String(length=6), nullable=True),
     sa.Column('bureau_code', sa.String(length=6), nullable=True),
     sa.Column('bureaus', gateway.db.JSONType(), nullable=False),
     sa.Column('codes', gateway.db.JSONType(), nullable=False),
@@ -76,6 +78,8 @@ def upgrade():
         batch_op.create_index('ix_violations_merchant_detected', ['merchant_id', 'detected_at', 'id'], unique=False)
         batch_op.create_index('ix_violations_platform_detected', ['platform_id', 'detected_at', 'id'], unique=False)
         batch_op.create_index('ix_violations_platform_region_detected', ['platform_id', 'region', 'detected_at', 'id'], unique=False)
+        batch_op.create_index('ix_violations_platform_prefecture_detected', ['platform_id', 'prefecture', 'detected_at', 'id'], unique=False)
+        batch_op.create_index('ix_violations_platform_province_detected', ['platform_id', 'province', 'detected_at', 'id'], unique=False)
         batch_op.create_index('ix_violations_platform_status_detected', ['platform_id', 'status', 'detected_at', 'id'], unique=False)
         batch_op.create_index('ix_violations_platform_tier_detected', ['platform_id', 'tier', 'detected_at', 'id'], unique=False)
         batch_op.create_index('ix_violations_status_deadline', ['status', 'rectification_deadline'], unique=False)
@@ -155,6 +159,8 @@ def downgrade():
         batch_op.drop_index('ix_violations_platform_tier_detected')
         batch_op.drop_index('ix_violations_platform_status_detected')
         batch_op.drop_index('ix_violations_platform_region_detected')
+        batch_op.drop_index('ix_violations_platform_prefecture_detected')
+        batch_op.drop_index('ix_violations_platform_province_detected')
         batch_op.drop_index('ix_violations_platform_detected')
         batch_op.drop_index('ix_violations_merchant_detected')
         batch_op.drop_index('ix_violations_listing_detected')

@@ -1,7 +1,7 @@
 """leads: regulator leads, their matches, history and documents
 
 Revision ID: 0012
-Revises: 0009, 0010
+Revises: 0010
 Create Date: 2026-12-03 05:18:30
 """
 from alembic import op
@@ -10,7 +10,7 @@ import gateway.db
 
 
 revision = '0012'
-down_revision = ('0009', '0010')  # joins the reports and console heads
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

@@ -3,7 +3,7 @@ downloaded): sign in, open a case from the queue, see the page image with its OC
 approve with a reason by keyboard, see the change through the API; a form whose CSRF token
 is removed is refused.
 
-QW_CONSOLE_SCREENSHOTS=docs/images saves the queue and the case page there (the
+QW_CONSOLE_SCREENSHOTS=docs saves the queue and the case page there (the
 screenshots in docs/console.md are made this way)."""
 from __future__ import annotations
 
@@ -61,6 +61,7 @@ def test_review_a_case_in_chromium(live_server, browser_page, client, auth, runt
     support.contract_registry(runtime)
     case = support.merchant_case(runtime, platform[0], name="深圳另一医疗器械有限公司")
     support.listing_case(runtime, platform[0], support.merchant_case(runtime, platform[0], external_id="ok"))
+    support.merchant_case(runtime, platform[0], uscc="914403007152672600", external_id="bad-code")
     staff_user(runtime, "reviewer@example.com")
 
     page.goto(f"{live_server}/console/queue")

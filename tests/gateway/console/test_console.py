@@ -24,6 +24,7 @@ from gateway.webhooks.models import WebhookDelivery
 from tests.conftest import _new_platform, make_settings
 from tests.gateway.console import support
 from tests.gateway.console.support import PASSWORD, csrf_token, post_form, sign_in, staff_user
+from tests.gateway.test_reports import world  # noqa: F401 (fixture)
 
 
 @pytest.fixture
@@ -48,6 +49,16 @@ def html(response) -> str:
 def merchant(runtime, merchant_id):
     with runtime.db.read_sessionmaker() as s:
         return s.get(Merchant, merchant_id)
+
+
+def audit_kinds(runtime, subject_id=None) -> list[str]:
+    from gateway.audit.models import AuditEntry
+
+    query = select(AuditEntry.kind).order_by(AuditEntry.sequence)
+    if subject_id:
+        query = query.where(AuditEntry.subject_id == subject_id)
+    with runtime.db.read_sessionmaker() as s:
+        return list(s.scalars(query))
 
 
 def decisions(runtime, subject_id):
@@ -363,6 +374,8 @@ def test_overturning_a_machine_block_can_need_a_second_reviewer(app, runtime, pl
     assert latest.looked_at["staff"]["proposed_by"] == "a@example.com"
     with runtime.db.read_sessionmaker() as s:
         assert s.scalar(select(PendingOverturn.status)) == "confirmed"
+    kinds = audit_kinds(runtime, case)
+    assert kinds.count("console.overturn_proposed") == 1 and kinds[-1] == "decision.recorded"
     # Confirming a rejection is no overturn: one reviewer suffices.
     other = support.merchant_case(runtime, pid, uscc="914403007152672600", external_id="m2")
     post_form(a, f"/console/cases/merchant/{other}/actions", {"action": "confirm_rejection", "reason": "代码无效"},
@@ -399,3 +412,71 @@ def test_admin_pages_are_for_admins_and_scoped_to_their_platform(app, runtime, p
               f"/console/admin/platforms/{pid}")
     with runtime.db.read_sessionmaker() as s:
         assert s.get(Platform, pid).settings["overturn_requires_second_reviewer"] is True
+    assert audit_kinds(runtime, new.id) == ["console.user_added", "console.signed_in", "console.user_deactivated"]
+    assert "console.setting_changed" in audit_kinds(runtime, pid)
+    from gateway.audit.services import verify_chain
+    with runtime.db.read_sessionmaker() as s:
+        assert verify_chain(s).intact
+
+
+# --- violations (from i12-violations) ------------------------------------------------------------
+
+
+def test_a_suspension_raises_a_violation_shown_with_its_evidence(app, runtime, platform, registry, reviewer):
+    from gateway.violations.models import Violation
+
+    case = support.merchant_case(runtime, platform[0])
+    staff = sign_in(app, "reviewer@example.com")
+    page = f"/console/cases/merchant/{case}"
+    post_form(staff, page + "/actions", {"action": "suspend", "reason": "抽检发现无证经营"}, page)
+    with runtime.db.read_sessionmaker() as s:
+        violation = s.scalar(select(Violation).where(Violation.merchant_id == case))
+    assert violation is not None and violation.status == "open"
+    assert f"/console/violations/{violation.id}" in html(staff.get("/console/queue?kind=violation"))
+    listed = html(staff.get("/console/violations?status=open"))
+    assert violation.id in listed and 'href="/console/violations"' in listed  # and in the navigation
+    detail = html(staff.get(f"/console/violations/{violation.id}"))
+    assert "抽检发现无证经营" in detail  # the decision as frozen in the evidence
+    with runtime.db.read_sessionmaker() as s:
+        from gateway.violations.services import evidence_of
+        assert all(e.sha256 in detail for e in evidence_of(s, violation.id))
+    post_form(staff, page + "/actions", {"action": "unblock", "reason": "已补办许可证"}, page)
+    assert f"/console/violations/{violation.id}" not in html(staff.get("/console/queue?kind=violation"))
+    other = staff_user(runtime, "elsewhere@example.com", platform_id=_new_platform(runtime, "另一平台", "310000")[0])
+    assert other and sign_in(app, "elsewhere@example.com").get(f"/console/violations/{violation.id}").status_code == 404
+
+
+# --- reports (from i12-reports) ------------------------------------------------------------------
+
+
+def test_generate_download_and_see_the_receipts_of_a_report(app, client, auth, runtime, platform, world):  # noqa: F811
+    from openpyxl import load_workbook
+
+    from tests.gateway.test_report_channels import Receiver
+    from tests.gateway.test_reports import this_month
+
+    receiver = Receiver()
+    try:
+        channel = client.post("/v1/report-channels", headers=auth, json={
+            "kind": "https", "name": "省局接口", "config": {"url": receiver.url}}).get_json()
+        staff_user(runtime, "boss@example.com", role="admin", platform_id=platform[0])
+        staff = sign_in(app, "boss@example.com")
+        response = post_form(staff, "/console/reports", {"region": "440300", "period": this_month()}, "/console/reports")
+        assert response.status_code == 303
+        runtime.dispatcher.wait_idle(120)
+        page = html(staff.get(response.headers["Location"]))
+        assert "已生成" in page and "省局接口" in page and channel["id"] in page and "已送达" in page
+        link = re.search(r'href="(/console/reports/\w+/file\?format=xlsx)"', page).group(1)
+        download = staff.get(link.replace("&amp;", "&"))
+        assert download.status_code == 200 and "attachment" in download.headers["Content-Disposition"]
+        assert load_workbook(io.BytesIO(download.data)).sheetnames
+        assert "440300" in html(staff.get("/console/reports"))
+        refused = post_form(staff, "/console/reports", {"region": "44", "period": this_month()}, "/console/reports")
+        assert "error" in html(staff.get(refused.headers["Location"]))
+        # The channel on the platform page, and switched off there.
+        platform_page = f"/console/admin/platforms/{platform[0]}"
+        assert "省局接口" in html(staff.get(platform_page))
+        post_form(staff, f"{platform_page}/channels/{channel['id']}/enabled", {"enabled": "0"}, platform_page)
+        assert client.get(f"/v1/report-channels/{channel['id']}", headers=auth).get_json()["enabled"] is False
+    finally:
+        receiver.server.shutdown()
