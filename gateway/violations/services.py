@@ -28,6 +28,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from gateway.audit.services import append, content_hash, plain_json, register_subject_check
 from gateway.db import utcnow
@@ -377,7 +378,14 @@ def webhook_payload(violation: Violation) -> dict:
 def correct_for_subject(session: Session, decision: Decision) -> list:
     """A later decision allowed the listing or approved the merchant: its open violations are
     corrected, and reported ones closed (the bureau already has them; the correction is recorded)."""
-    with session.no_autoflush:  # the hot path: one indexed look-up, no flush of the caller's rows
+    if decision.subject_type == "listing":
+        # The listing hot path: a listing whose last outcome was allow has nothing open (that
+        # allow corrected it), so most decisions need no look-up at all. record_decision runs
+        # before the caller sets the new outcome, so ``outcome`` here is the previous one.
+        listing = session.identity_map.get(identity_key(Listing, decision.subject_id))
+        if listing is not None and listing.outcome == "allow":
+            return []
+    with session.no_autoflush:  # one indexed look-up, no flush of the caller's rows
         violations = _unresolved(session, decision.subject_type, decision.subject_id)
     for violation in violations:
         now = decision.decided_at or utcnow()
