@@ -108,9 +108,12 @@ def request_immediate(session: Session, violation: Violation, requested_by: str 
     fixed when it was found; routed again only when it has none."""
     platform = _platform(session, violation.platform_id)
     bureaus = list(violation.bureaus or ())
-    if not bureaus and violation.region:
-        bureaus = [b.as_dict() for b in default_directory().route(
-            seller_region=violation.region, platform_region=platform.region, rule=routing_rule(platform))]
+    if not bureaus:
+        try:
+            bureaus = [b.as_dict() for b in default_directory().route(
+                seller_region=violation.region, platform_region=platform.region, rule=routing_rule(platform))]
+        except (RoutingError, TypeError):  # the seller's place unknown: the platform's provincial bureau
+            bureaus = [default_directory().provincial_bureau(platform.region).as_dict()]
     report = Report(id=new_id("rep"), platform_id=violation.platform_id, kind="immediate",
                     region=violation.region or platform.region, period=None, violation_id=violation.id,
                     bureaus=bureaus, routing_rule=routing_rule(platform), status=ReportStatus.QUEUED, files={},

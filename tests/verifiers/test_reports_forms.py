@@ -166,3 +166,21 @@ def test_immediate_report_only_when_owed():
     with pytest.raises(ValueError, match="no bureau"):
         build_immediate_report(platform=PLATFORM, violation=V1, bureaus=(), reported_at=bj(3))
     assert V3.tier == V5.tier == "stop_and_report"
+
+
+def test_a_seller_of_unknown_region_still_gets_its_reports():
+    """The violations area records a seller's region when it knows it; with none (or a code that is
+    not a mainland division) the immediate report and the case list leave the place blank rather
+    than fail."""
+    import dataclasses
+
+    from verifiers.reports.forms import build_case_rows, build_immediate_report
+
+    directory = default_directory()
+    for region in ("", "990000"):
+        unknown = dataclasses.replace(V1, merchant=dataclasses.replace(V1.merchant, region=region))
+        report = build_immediate_report(platform=PLATFORM, violation=unknown, reported_at=GENERATED_AT,
+                                        bureaus=[directory.provincial_bureau(PLATFORM.region)])
+        assert report.field("merchant_region").value == (region or None)
+        [row] = build_case_rows([unknown], directory.municipal_bureau)
+        assert row[CASE_INDEX["bureau"]] == "" and row[CASE_INDEX["region"]] == region

@@ -55,7 +55,7 @@ from verifiers.reports.model import (ACTION_KINDS, LEAD_SOURCES, RECTIFICATION_L
                                      VIOLATION_STATUS_LABELS, VIOLATION_TYPES, LeadFacts, PlatformFacts,
                                      ViolationFacts, label)
 from verifiers.reports.periods import CHINA_TZ, Period
-from verifiers.reports.routing import Bureau, DivisionDirectory, default_directory, region_covers
+from verifiers.reports.routing import Bureau, DivisionDirectory, RoutingError, default_directory, region_covers
 from verifiers.rules.codes import DOC_NAMES
 
 # --- columns and forms ----------------------------------------------------------------------
@@ -394,13 +394,22 @@ def build_case_rows(violations: Sequence[ViolationFacts], bureau_of: Callable[[s
     """
     sep = LIST_SEPARATOR
     merchant_cells: dict[int, tuple] = {}
+
+    def bureau_name(region: str) -> str:
+        # A seller whose region is unknown or not a mainland code has no bureau to name: blank.
+        try:
+            return bureau_of(region).name_zh if region else ""
+        except RoutingError:
+            return ""
+
     rows = []
     for seq, v in enumerate(violations, 1):
         m = v.merchant
         cells = merchant_cells.get(id(m))
         if cells is None:
             licences = sep.join(f"{DOC_NAMES.get(lic.kind, (lic.kind,))[0]}：{lic.number}" for lic in m.licences)
-            cells = (m.name, m.uscc, m.external_id, m.shop_name or "", m.shop_url or "", m.region, licences)
+            cells = (m.name, m.uscc, m.external_id, m.shop_name or "", m.shop_url or "", m.region or "", licences,
+                     bureau_name(m.region))
             merchant_cells[id(m)] = cells
         p = v.product
         if p is None:
@@ -409,11 +418,11 @@ def build_case_rows(violations: Sequence[ViolationFacts], bureau_of: Callable[[s
             match = "unchecked" if p.registry_match is None else ("yes" if p.registry_match else "no")
             product = (p.name, p.model or "", p.registration_number or "", match)
         e = v.evidence
-        rows.append((seq, v.id, _when(v.detected_at), *cells, *product, v.type.key,
+        rows.append((seq, v.id, _when(v.detected_at), *cells[:-1], *product, v.type.key,
                      sep.join(r.code for r in v.reasons), v.tier, sep.join(map(_action_text, v.actions)),
                      v.rectification_status, v.status, e.listing_url or "", sep.join(e.document_sha256s),
                      e.snapshot_id or (p.snapshot_id if p and p.snapshot_id else ""), sep.join(e.decision_ids),
-                     sep.join(e.chain_hashes), bureau_of(m.region).name_zh))
+                     sep.join(e.chain_hashes), cells[-1]))
     return rows
 
 
@@ -459,8 +468,13 @@ _RULE_BASIS = {
 }
 
 
-def _region_text(directory: DivisionDirectory, code: str) -> str:
-    name = directory.region_name(code)  # a county code's name already carries the code
+def _region_text(directory: DivisionDirectory, code: str | None) -> str | None:
+    if not code:
+        return None  # the seller's region is unknown: the field stays blank
+    try:
+        name = directory.region_name(code)  # a county code's name already carries the code
+    except RoutingError:
+        return code
     return name if code in name else f"{name}（{code}）"
 
 
