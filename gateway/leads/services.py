@@ -12,6 +12,7 @@ import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.audit.services import append
@@ -92,7 +93,11 @@ def create_lead(session: Session, platform_id: str, body: dict, *, origin: str =
                 description=body["description"].strip(), state="received", match_status="pending",
                 violation_ids=[], key_case=bool(body.get("key_case")), origin=origin, created_at=now, updated_at=now)
     session.add(lead)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # the same reference recorded at this moment by another request
+        raise Conflict(f"线索编号 {reference} 已登记", f"A lead with reference {reference} is already recorded",
+                       code="lead-exists", reference=reference) from None
     for document in documents:
         session.add(LeadDocument(lead_id=lead.id, document_id=document.id))
     add_event(session, lead, "transition", actor, None, "received", reason=origin, at=now)

@@ -281,3 +281,14 @@ def test_intake_validation_duplicates_and_tenancy(client, auth, other_auth, runt
     # A time without an offset is Beijing time.
     naive = create(client, auth, runtime, reference="BJ-1", received_at="2026-11-30T09:00:00", due_at=None)
     assert datetime.fromisoformat(naive["received_at"]) == datetime(2026, 11, 30, 1, tzinfo=timezone.utc)
+
+
+def test_the_same_reference_at_once_is_recorded_once(app, auth, runtime):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def post(_):
+        return app.test_client().post("/v1/leads", headers=auth, json=lead_body(reference="RACE-1")).status_code
+
+    with ThreadPoolExecutor(6) as pool:
+        statuses = sorted(pool.map(post, range(6)))
+    assert statuses == [201, 409, 409, 409, 409, 409]
