@@ -110,11 +110,15 @@ def test_parse_sheet_finds_the_header_and_names_bad_rows():
             (3, ["线索编号", "线索来源", "地区代码", "移送日期", "店铺名称", "问题描述", "无关列"]),
             (4, ["A-1", "国家局移送", "440305", "2026-11-30", "示例店", "描述一"]),
             (5, ["A-2", "", "440305", "2026-11-30", "示例店", "描述二"]),
-            (6, ["A-3", "省局监测", "440305.0", "2026-11-31", "", ""])]
+            (6, ["A-3", "省局监测", "440305.0", "2026-11-31", "", ""]),
+            (7, ["A-4", "外省移送", "广东省 深圳市", "2026-11-30", "某店", "描述四"]),
+            (8, ["A-5", "外省移送", "市辖区", "2026-11-30", "某店", "描述五"])]
     parsed = parse_sheet(rows)
     assert parsed.columns["description"] == "问题描述" and parsed.ignored_headers == ["无关列"]
-    assert [(row, body["reference"], body["source"]) for row, body in parsed.leads] == [(4, "A-1", "nmpa_transfer")]
-    assert [e.row for e in parsed.errors] == [5, 6]
+    assert [(row, body["reference"], body["source"], body["region"]) for row, body in parsed.leads] == [
+        (4, "A-1", "nmpa_transfer", "440305"), (7, "A-4", "other_province", "440300")]  # a place name read as its code
+    assert [e.row for e in parsed.errors] == [5, 6, 8]
+    assert "市辖区" in parsed.errors[2].zh  # names no one place
     assert "缺少线索来源" in parsed.errors[0].zh
     assert "不是日期" in parsed.errors[1].zh and "no subject" in parsed.errors[1].en
     assert str(parsed.errors[0]).startswith("第5行")

@@ -21,6 +21,7 @@ from verifiers.leads.matching import SUBJECT_FIELDS
 from verifiers.leads.states import SOURCES
 from verifiers.reports.model import LEAD_SOURCES
 from verifiers.reports.periods import CHINA_TZ
+from verifiers.reports.routing import default_directory
 
 #: Lead field -> the header wordings bureaus use for it (compared without spaces and brackets).
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -198,8 +199,11 @@ def parse_sheet(rows: list[tuple[int, list]], *, default_source: str | None = No
             if not body["source"]:
                 problems.append(("缺少线索来源", "no source (add a 线索来源 column or pass --source)"))
         region = _cell_text(cells.get("region")) or default_region or ""
+        if region and not re.fullmatch(r"\d{6}", region):
+            region = default_directory().code_for_name(region) or region  # 深圳市 -> 440300
         if not re.fullmatch(r"\d{6}", region):
-            problems.append((f"地区代码“{region}”应为6位行政区划代码", f"region {region!r} is not a 6-digit division code"))
+            problems.append((f"地区“{region}”应为6位行政区划代码或省、市名称",
+                             f"region {region!r} is neither a 6-digit division code nor a province or city name"))
         body["region"] = region
         for name in ("received_at", "due_at"):
             try:
