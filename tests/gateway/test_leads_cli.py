@@ -125,3 +125,14 @@ def test_import_refuses_what_is_not_a_lead_sheet(platform, runner, tmp_path):
     assert result.exit_code == 1 and "xlsx" in result.output
     result = runner.invoke(["leads", "import", str(other), "--platform", "plt_missing"])
     assert result.exit_code == 2 and "plt_missing" in result.output
+
+
+def test_the_sample_sheet_imports_with_its_one_bad_row(platform, runner):
+    from tests.conftest import SAMPLES
+
+    result = runner.invoke(["leads", "import", str(SAMPLES / "leads" / "provincial_leads.csv"), "--platform",
+                            platform[0], "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert [lead["reference"] for lead in summary["leads"]] == ["YJ-2026-1101", "YJ-2026-1102", "YJ-2026-1103"]
+    assert [(e["row"], "11月下旬" in e["message"]) for e in summary["errors"]] == [(6, True)]
