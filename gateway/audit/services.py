@@ -35,15 +35,16 @@ HEAD_ID = 1
 def plain_json(value):
     """``value`` as plain JSON data that reads back the same from SQLite's JSON and PostgreSQL's
     JSONB: dates as ISO text, integral floats as integers (JSONB may print 1e20 as an integer)."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:  # most leaves: every decision passes here
+        return value
     if isinstance(value, dict):
         return {str(k): plain_json(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [plain_json(v) for v in value]
     if isinstance(value, (set, frozenset)):
         return sorted(plain_json(v) for v in value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, date):
+    if isinstance(value, date):  # datetimes too
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
@@ -88,6 +89,8 @@ def append(session: Session, *, platform_id: str | None, kind: str, subject_type
     """
     entry = AuditEntry(id=new_id("aud"), platform_id=platform_id, kind=kind, subject_type=subject_type,
                        subject_id=subject_id, actor=actor, data=plain_json(data), created_at=utcnow())
+    if session.get_transaction() is None:
+        session.connection()  # begin now: the entry belongs to this transaction, and ends with it
     transaction = session.get_nested_transaction() or session.get_transaction()
     session.info.setdefault(_PENDING, []).append((entry, transaction))
     return entry
@@ -143,6 +146,14 @@ def _drop_rolled_back(session: Session, previous: SessionTransaction) -> None:
         session.info.pop(_PENDING, None)
         return
     session.info[_PENDING] = [(e, t) for e, t in pending if not _inside(t, previous)]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_at_end(session: Session, transaction: SessionTransaction) -> None:
+    # A transaction that ended without its commit sealing the entries (closed, rolled back):
+    # they never happened, and must not ride along with the session's next transaction.
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 def _inside(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
@@ -207,6 +218,27 @@ def register_subject_check(kind: str, check: SubjectCheck) -> None:
     SUBJECT_CHECKS[kind] = check
 
 
+def hashed_rows_check(model, id_key: str, hash_of: Callable[[object], str], name_zh: str,
+                      name_en: str) -> SubjectCheck:
+    """A subject check for entries whose ``data`` names a row (``data[id_key]``) and its content
+    hash (``data["sha256"]``): the row must still exist and still hash the same."""
+
+    def check(session: Session, entries: list[AuditEntry]) -> dict[int, tuple[str, str]]:
+        ids = [e.data.get(id_key) for e in entries]
+        found = {row.id: row for row in session.scalars(select(model).where(model.id.in_(ids)))}
+        problems = {}
+        for entry in entries:
+            ident = entry.data.get(id_key)
+            row = found.get(ident)
+            if row is None:
+                problems[entry.sequence] = (f"{name_zh} {ident} 已被删除", f"{name_en} {ident} was deleted")
+            elif hash_of(row) != entry.data.get("sha256"):
+                problems[entry.sequence] = (f"{name_zh} {ident} 被修改", f"{name_en} {ident} was changed")
+        return problems
+
+    return check
+
+
 def _break(sequence: int, entry_id: str | None, problem: str, detail: tuple[str, str] | None = None) -> ChainBreak:
     zh, en = PROBLEMS[problem]
     if detail:
@@ -221,7 +253,13 @@ def verify_chain(session: Session, *, batch: int = 5000, max_problems: int = 100
     entry (a gap in the sequence, or the end short of the chain head), entries reordered or
     replaced (an entry's ``prev_hash`` is not its predecessor's hash), and, through the
     registered subject checks, a covered record (evidence) changed after it was entered.
+
+    The walk reads one snapshot: on PostgreSQL a fresh ``session`` is put in REPEATABLE READ
+    (under READ COMMITTED, entries committed during a long walk would not match the head read
+    at its start); SQLite's read transaction is a snapshot already.
     """
+    if not session.in_transaction() and session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     head = session.get(AuditChainHead, HEAD_ID)
     problems: list[ChainBreak] = []
     expected, prev_hash, count, last = 1, GENESIS, 0, None
@@ -251,6 +289,8 @@ def verify_chain(session: Session, *, batch: int = 5000, max_problems: int = 100
     head_sequence = head.sequence if head else 0
     head_hash = head.hash if head else GENESIS
     last_sequence = last.sequence if last else 0
+    if head is None and last is not None:
+        problems.append(_break(last_sequence, last.id, "head_mismatch"))
     if head is not None and len(problems) < max_problems:
         if head_sequence > last_sequence:
             problems.append(_break(last_sequence + 1, None, "truncated"))

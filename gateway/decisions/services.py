@@ -2,10 +2,9 @@ from __future__ import annotations
 
 from datetime import timezone
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.audit.services import append, content_hash, register_subject_check
+from gateway.audit.services import append, content_hash, hashed_rows_check, register_subject_check
 from gateway.db import utcnow
 from gateway.decisions.models import Decision
 from gateway.decisions.signals import decision_recorded
@@ -42,19 +41,4 @@ def decision_hash(decision: Decision) -> str:
                          "decided_at": decision.decided_at.astimezone(timezone.utc).isoformat(timespec="microseconds")})
 
 
-def _check_decisions(session: Session, entries: list) -> dict[int, tuple[str, str]]:
-    """Audit subject check: each recorded decision still hashes as it did."""
-    ids = [e.data.get("decision_id") for e in entries]
-    found = {d.id: d for d in session.scalars(select(Decision).where(Decision.id.in_(ids)))}
-    problems = {}
-    for entry in entries:
-        decision = found.get(entry.data.get("decision_id"))
-        if decision is None:
-            problems[entry.sequence] = (f"决定 {entry.data.get('decision_id')} 已被删除",
-                                        f"decision {entry.data.get('decision_id')} was deleted")
-        elif decision_hash(decision) != entry.data.get("sha256"):
-            problems[entry.sequence] = (f"决定 {decision.id} 被修改", f"decision {decision.id} was changed")
-    return problems
-
-
-register_subject_check("decision.recorded", _check_decisions)
+register_subject_check("decision.recorded", hashed_rows_check(Decision, "decision_id", decision_hash, "决定", "decision"))

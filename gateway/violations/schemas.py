@@ -27,7 +27,7 @@ class ViolationQuerySchema(ma.Schema):
         "description": "上一页响应头 X-Next-Cursor 的值 / the X-Next-Cursor header of the previous page"})
 
 
-class BureauSchema(ma.Schema):
+class ViolationBureauSchema(ma.Schema):
     code = ma.fields.String()
     level = ma.fields.String(metadata={"description": "municipal or provincial"})
     name_zh = ma.fields.String()
@@ -45,7 +45,7 @@ class ViolationReasonSchema(ma.Schema):
     message_en = ma.fields.String(allow_none=True)
 
 
-class ActionSchema(ma.Schema):
+class ViolationActionSchema(ma.Schema):
     kind = ma.fields.String(metadata={"description": "listing_blocked, merchant_suspended, service_stopped, "
                                                      "rectification_ordered, reported"})
     at = ma.fields.String()
@@ -59,13 +59,13 @@ class ViolationSchema(ma.Schema):
     subject_type = ma.fields.String(metadata={"description": "listing or merchant"})
     region = ma.fields.String(allow_none=True)
     bureau_code = ma.fields.String(allow_none=True, metadata={"description": "报送机关 / the bureau it is reported to"})
-    bureaus = ma.fields.List(ma.fields.Nested(BureauSchema))
+    bureaus = ma.fields.List(ma.fields.Nested(ViolationBureauSchema))
     codes = ma.fields.List(ma.fields.String())
     reasons = ma.fields.List(ma.fields.Nested(ViolationReasonSchema))
     tier = ma.fields.String(metadata={"description": "stop_and_report, correct_then_report or none"})
     violation_type = ma.fields.String()
     action = ma.fields.String(metadata={"description": ", ".join(ViolationAction.ALL)})
-    actions = ma.fields.List(ma.fields.Nested(ActionSchema))
+    actions = ma.fields.List(ma.fields.Nested(ViolationActionSchema))
     rectification_deadline = ma.fields.DateTime(allow_none=True)
     status = ma.fields.String(metadata={"description": ", ".join(ViolationStatus.ALL)})
     decision_ids = ma.fields.List(ma.fields.String())

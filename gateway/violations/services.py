@@ -30,7 +30,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from gateway.audit.services import append, content_hash, plain_json, register_subject_check
+from gateway.audit.services import append, content_hash, hashed_rows_check, plain_json, register_subject_check
 from gateway.db import utcnow
 from gateway.decisions.models import Decision
 from gateway.decisions.signals import decision_recorded
@@ -328,22 +328,8 @@ def freeze_evidence(session: Session, violation: Violation, decision: Decision, 
     return evidence
 
 
-def _check_evidence(session: Session, entries: list) -> dict[int, tuple[str, str]]:
-    """Audit subject check: each ``evidence.frozen`` entry's evidence still hashes the same."""
-    ids = [e.data.get("evidence_id") for e in entries]
-    found = {ev.id: ev for ev in session.scalars(select(Evidence).where(Evidence.id.in_(ids)))}
-    problems = {}
-    for entry in entries:
-        evidence = found.get(entry.data.get("evidence_id"))
-        if evidence is None:
-            problems[entry.sequence] = (f"证据 {entry.data.get('evidence_id')} 已被删除",
-                                        f"evidence {entry.data.get('evidence_id')} was deleted")
-        elif content_hash(evidence_content(evidence)) != entry.data.get("sha256"):
-            problems[entry.sequence] = (f"证据 {evidence.id} 被修改", f"evidence {evidence.id} was changed")
-    return problems
-
-
-register_subject_check("evidence.frozen", _check_evidence)
+register_subject_check("evidence.frozen", hashed_rows_check(
+    Evidence, "evidence_id", lambda evidence: content_hash(evidence_content(evidence)), "证据", "evidence"))
 
 
 
@@ -385,6 +371,8 @@ def correct_for_subject(session: Session, decision: Decision) -> list:
         listing = session.identity_map.get(identity_key(Listing, decision.subject_id))
         if listing is not None and listing.outcome == "allow":
             return []
+        if listing is None and any(type(o) is Listing and o.id == decision.subject_id for o in session.new):
+            return []  # created in this transaction: nothing can be open against it yet
     with session.no_autoflush:  # one indexed look-up, no flush of the caller's rows
         violations = _unresolved(session, decision.subject_type, decision.subject_id)
     for violation in violations:

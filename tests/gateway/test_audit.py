@@ -180,3 +180,40 @@ def test_concurrent_appends_stay_linear(runtime):
     assert not errors
     result = _verify(runtime)
     assert result.intact and result.entries == 60 and result.head_sequence == 60
+
+
+def test_verifying_while_others_append_sees_one_consistent_chain(runtime):
+    _append(runtime, 20)
+    stop = threading.Event()
+
+    def writer():
+        while not stop.is_set():
+            _append(runtime, 1, subject="lst_busy")
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        results = [_verify(runtime) for _ in range(5)]
+    finally:
+        stop.set()
+        thread.join()
+    assert all(r.intact for r in results), [r.problems for r in results]
+    assert _verify(runtime).intact
+
+
+def test_a_deleted_chain_head_is_detected(runtime):
+    _append(runtime, 2)
+    _tamper(runtime, "DELETE FROM audit_chain_head")
+    assert [(p.sequence, p.problem) for p in _verify(runtime).problems] == [(2, "head_mismatch")]
+
+
+def test_a_session_closed_without_commit_leaves_nothing_behind(runtime):
+    session = runtime.db.sessionmaker()
+    append(session, platform_id=None, kind="test.abandoned", subject_type="x", subject_id="1", actor="rules",
+           data={})
+    session.close()
+    append(session, platform_id=None, kind="test.kept", subject_type="x", subject_id="2", actor="rules", data={})
+    session.commit()
+    session.close()
+    with runtime.db.session() as s:
+        assert s.scalars(select(AuditEntry.kind)).all() == ["test.kept"]
