@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import random
 import sys
 import tempfile
@@ -132,7 +131,7 @@ def main(argv: list[str] | None = None) -> dict:
     from gateway.reports.models import Report
     from gateway.runtime import Runtime
     from verifiers.reports import fonts
-    from verifiers.reports.periods import CHINA_TZ, parse_period
+    from verifiers.reports.periods import parse_period
 
     scratch = tempfile.mkdtemp(prefix="qingwang-bench-")
     url = args.database_url or f"sqlite:///{scratch}/bench.sqlite3"
@@ -145,7 +144,7 @@ def main(argv: list[str] | None = None) -> dict:
     print(machine())
     started = time.perf_counter()
     platform_id = seed(runtime, args.count, period.start_at.astimezone(timezone.utc))
-    print(f"seeded {args.count:,} violations in {time.perf_counter() - started:.1f} s ({url.split(':')[0]})")
+    print(f"seeded {args.count:,} violations in {time.perf_counter() - started:.1f} s ({url.split(':')[0].split('+')[0]})")
 
     best = None
     for _ in range(args.repeat):
@@ -170,7 +169,7 @@ def main(argv: list[str] | None = None) -> dict:
             best = figures
     print(f"{'facts (database reads)':<26}{best['facts']['wall']:8.2f} s wall {best['facts']['cpu']:8.2f} s CPU")
     print(f"{'whole job (generate)':<26}{best['job']['wall']:8.2f} s wall {best['job']['cpu']:8.2f} s CPU  "
-          + "  ".join(f"{fmt} {size / 1e6:.1f} MB" for fmt, size in best["bytes"].items()))
+          + "  ".join(f"{fmt} {best['bytes'][fmt] / 1e6:.1f} MB" for fmt in sorted(best["bytes"])))
     best["machine"] = machine()
     if args.json:
         Path(args.json).write_text(json.dumps(best, indent=2, ensure_ascii=False), encoding="utf-8")

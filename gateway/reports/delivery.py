@@ -19,6 +19,7 @@ from blinker import Namespace
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway.audit.services import append
 from gateway.db import utcnow
 from gateway.errors import Conflict, NotFound, field_error
 from gateway.ids import new_id
@@ -275,6 +276,10 @@ def record_attempt(session: Session, outgoing: Outgoing, answer: Answer, ms: flo
     delivery.receipt = {"channel_id": delivery.channel_id, "kind": outgoing.channel_kind, "answer": answer.detail,
                         "delivered_at": now.isoformat(),
                         "files": {fmt: info["sha256"] for fmt, info in delivery.files.items()}}
+    append(session, platform_id=delivery.platform_id, kind="delivery.delivered", subject_type=delivery.subject_type,
+           subject_id=delivery.subject_id, actor="system",
+           data={"delivery_id": delivery.id, "channel_id": delivery.channel_id, "channel_kind": outgoing.channel_kind,
+                 "files": delivery.receipt["files"], "delivered_at": now.isoformat()})
     if delivery.subject_type == "report":
         return None, emit(session, delivery.platform_id, "report.delivered", {
             "report_id": delivery.subject_id, "delivery_id": delivery.id, "channel_id": delivery.channel_id,

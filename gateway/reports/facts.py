@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import orjson
-from sqlalchemy import Text, distinct, func, literal_column, select, type_coerce
+from sqlalchemy import Text, cast, distinct, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from gateway.decisions.models import Decision
@@ -93,12 +93,12 @@ def _actions(items: list) -> tuple[ActionFacts, ...]:
 
 
 #: The columns of a violation a report prints (a Row of these, or a Violation, serves).
-# JSON columns come as text where the driver returns text (SQLite) and are parsed with orjson,
-# several times faster than the json module the column type would use: 100,000 cases, 3 columns.
+# JSON columns are read as text and parsed with orjson, several times faster than the json module
+# the column type (and psycopg, for jsonb) would use: 100,000 cases, 3 columns each.
 VIOLATION_COLUMNS = (Violation.id, Violation.merchant_id, Violation.listing_id,
-                     type_coerce(Violation.reasons, Text).label("reasons"), Violation.tier, Violation.violation_type,
-                     type_coerce(Violation.actions, Text).label("actions"), Violation.status,
-                     type_coerce(Violation.decision_ids, Text).label("decision_ids"), Violation.detected_at,
+                     cast(Violation.reasons, Text).label("reasons"), Violation.tier, Violation.violation_type,
+                     cast(Violation.actions, Text).label("actions"), Violation.status,
+                     cast(Violation.decision_ids, Text).label("decision_ids"), Violation.detected_at,
                      Violation.corrected_at)
 _LISTING_KEYS = ("product_name", "title", "model", "registration_number", "external_id", "url")
 _PRODUCT_CODES = frozenset({"REGNO_NOT_FOUND", "REGNO_INVALID", "REGNO_EXPIRED", "REGNO_CANCELLED", "PRODUCT_MISMATCH",

@@ -104,6 +104,16 @@ def test_every_channel_delivers_with_a_receipt(client, auth, runtime, world, s3_
     assert sorted(e["data"]["delivery_id"] for e in events) == sorted(d["id"] for d in deliveries)
     assert all(e["data"]["report_id"] == report["id"] and e["data"]["files"] for e in events)
 
+    # The report's files and every delivery's receipt are in the audit chain, and it is intact.
+    from gateway.audit.models import AuditEntry
+    from gateway.audit.services import verify_chain
+    with runtime.db.session() as session:
+        entries = session.scalars(select(AuditEntry).where(AuditEntry.subject_id == report["id"])).all()
+        assert [e.kind for e in entries].count("delivery.delivered") == 3
+        [generated] = [e for e in entries if e.kind == "report.generated"]
+        assert generated.data["files"] == hashes
+        assert verify_chain(session).intact
+
 
 def test_a_failed_delivery_is_retried_with_backoff_then_delivered(client, auth, runtime, world, receiver):
     receiver.status = 503

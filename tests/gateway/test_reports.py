@@ -297,3 +297,113 @@ def test_report_numbers_use_beijing_time_boundaries(runtime, world):
         month = period_containing("month", datetime.now(CHINA_TZ).date())
         assert re.fullmatch(r"\d{4}-\d{2}", month.key)
         assert month.start_at.utcoffset().total_seconds() == 8 * 3600
+
+
+def test_the_same_idempotency_key_requests_one_report(client, auth, runtime, world):
+    headers = dict(auth, **{"Idempotency-Key": "report-1"})
+    first = client.post("/v1/reports", headers=headers, json={"region": "440300", "period": this_month()})
+    again = client.post("/v1/reports", headers=headers, json={"region": "440300", "period": this_month()})
+    assert first.status_code == again.status_code == 202
+    assert first.get_json()["id"] == again.get_json()["id"]
+    runtime.dispatcher.wait_idle(120)
+    assert len(client.get("/v1/reports?kind=periodic", headers=auth).get_json()) == 1
+
+
+def test_the_daily_scheduler_task_requests_the_due_reports(client, auth, runtime, world):
+    """What the worker's scheduler (or the monitoring sweep) enqueues: ``report.scheduled``."""
+    from gateway.jobs.names import TaskName
+    from gateway.jobs.outbox import dispatch_after_commit, enqueue
+
+    client.put("/v1/report-schedules/440000", headers=auth, json={"cadence": "quarterly"})
+    with runtime.db.session() as session:
+        task = enqueue(session, TaskName.REPORTS_SCHEDULED, {"date": "2027-01-02"})
+    dispatch_after_commit(runtime.dispatcher, [task])
+    runtime.dispatcher.wait_idle(120)
+    reports = client.get("/v1/reports?kind=periodic", headers=auth).get_json()
+    assert [(r["region"], r["period"], r["status"], r["requested_by"]) for r in reports] == [
+        ("440000", "2026-Q4", "generated", "schedule")]
+
+
+def test_leads_fill_attachment_2_through_the_signal(client, auth, runtime, world):
+    """The leads area answers ``collect_leads``; 附件2's rows count what it returns."""
+    from gateway.reports.signals import collect_leads
+    from verifiers.reports.model import ActionFacts, LeadFacts
+
+    now = datetime.now(CHINA_TZ)
+    with runtime.db.session() as session:
+        violation_id = session.scalars(select(Violation.id).where(  # the one with no rectification ordered
+            Violation.platform_id == world, Violation.region == "440305", Violation.tier == "stop_and_report")).one()
+
+    def leads(platform_id, session, period):
+        assert platform_id == world and period.key == this_month()
+        return [LeadFacts(id="L-1", source="nmpa_transfer", received_at=now, state="answered", answered=True,
+                          region="440305", violation_ids=(violation_id,), key_case=True,
+                          actions=(ActionFacts("rectification_ordered", now),)),
+                LeadFacts(id="L-2", source="provincial_monitoring", received_at=now, state="verifying",
+                          answered=False, region="440106"),
+                LeadFacts(id="L-3", source="nmpa_transfer", received_at=now, state="received", answered=False,
+                          region="310104")]  # Shanghai: outside the report's region
+
+    collect_leads.connect(leads)
+    try:
+        report = generate(client, auth, runtime, "440000")
+    finally:
+        collect_leads.disconnect(leads)
+    form2 = load_workbook(io.BytesIO(download(client, auth, report, "xlsx").data))["附件2"]
+    rows = {form2.cell(r, 1).value: [form2.cell(r, c).value for c in range(2, 15)] for r in (6, 7, 8)}
+    assert rows["国家药监局移送线索"][:4] == [1, 1, 0, 1] and rows["国家药监局移送线索"][-1] == "1件：L-1"
+    assert rows["省局网络监测线索"][:4] == [1, 0, 0, 0]
+    assert rows["外省移送线索"][:4] == [0, 0, 0, 0]
+    assert rows["国家药监局移送线索"][4:10] == [None] * 6  # penalties: the bureau's
+
+
+def test_other_subjects_travel_by_the_same_channels(client, auth, runtime, world):
+    """The leads area's answers: stored files, queued by queue_parcel, announced by ``delivered``."""
+    import hashlib
+
+    from gateway.jobs.outbox import dispatch_after_commit
+    from gateway.reports import delivery
+    from gateway.reports.models import ReportChannel
+
+    with runtime.db.session() as session:
+        from gateway.webhooks.signing import new_secret, seal
+        channel = ReportChannel(platform_id=world, kind="https", name="answers", report_kinds=["lead_answer"],
+                                formats=["pdf"], config={"url": "http://127.0.0.1:9/none"}, enabled=True,
+                                secret_encrypted=seal(new_secret(), runtime.settings.secret_key))
+        session.add(channel)
+    data = "线索反馈".encode()
+    runtime.storage.put("answers/L-1.pdf", data, "application/pdf")
+    seen = []
+
+    def on_delivered(subject_type, session, delivery):
+        seen.append((subject_type, delivery.subject_id))
+        return []
+
+    delivery.delivered.connect(on_delivered)
+    try:
+        with runtime.db.session() as session:
+            [picked] = delivery.channels_for(session, world, "440305", "lead_answer")
+            assert delivery.channels_for(session, world, "440305", "periodic") == []
+            files = {"pdf": delivery.stored_file("answers/L-1.pdf", data, "application/pdf", "反馈.pdf")}
+            record, tasks = delivery.queue_parcel(session, picked, subject_type="lead_answer", subject_id="L-1",
+                                                  title="线索反馈 L-1", files=files)
+            record_id = record.id
+        # The channel points at a closed port (and private addresses are refused by default): the
+        # attempt fails and is logged; the test then records a success the way the task would.
+        dispatch_after_commit(runtime.dispatcher, tasks)
+        runtime.dispatcher.wait_idle(60)
+        with runtime.db.session() as session:
+            row = session.get(delivery.ReportDelivery, record_id)
+            assert row.status == "pending" and row.attempt_log[0]["error"] == "forbidden_address"
+            outgoing = delivery.prepare(session, record_id, runtime.settings.secret_key, runtime.outbound)
+        parcel = delivery.load_parcel(runtime.storage, outgoing)
+        assert parcel.files[0].sha256 == hashlib.sha256(data).hexdigest()
+        from gateway.reports.channels import Answer
+        with runtime.db.session() as session:
+            retry, _ = delivery.record_attempt(session, outgoing, Answer(True, {"status_code": 200}), 5.0)
+        assert retry is None and seen == [("lead_answer", "L-1")]
+        with runtime.db.session() as session:
+            row = session.get(delivery.ReportDelivery, record_id)
+            assert row.status == "delivered" and row.receipt["files"] == {"pdf": hashlib.sha256(data).hexdigest()}
+    finally:
+        delivery.delivered.disconnect(on_delivered)
