@@ -47,6 +47,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "done": ("已记录决定。", "The decision is recorded."),
     "proposed": ("已提交，等待第二审核人确认。", "Proposed; a second reviewer must confirm."),
     "claimed": ("已认领。", "Claimed."), "released": ("已释放。", "Released."),
+    "withdrawn": ("已撤回。", "Withdrawn."),
     "role": ("角色", "Role"), "active": ("启用", "Active"), "add_user": ("添加用户", "Add a user"),
     "all_platforms": ("全部平台（运营方）", "Every platform (operator)"), "activate": ("启用", "Activate"),
     "deactivate": ("停用", "Deactivate"), "yes": ("是", "Yes"), "no": ("否", "No"),

@@ -129,7 +129,7 @@ def act(kind, subject_id):
 @staff_required
 def withdraw(kind, subject_id):
     return _write(_kind(kind), subject_id, lambda s: actions.withdraw_overturn(s, staff(), kind, subject_id),
-                  "released")
+                  "withdrawn")
 
 
 @bp.get("/documents/<document_id>/pages/<int:number>.png")

@@ -42,3 +42,32 @@ def decision_hash(decision: Decision) -> str:
 
 
 register_subject_check("decision.recorded", hashed_rows_check(Decision, "decision_id", decision_hash, "决定", "decision"))
+
+
+#: ``decided_by`` of the machine's decisions; a person's is ``staff:<email>``.
+MACHINE = "rules"
+
+
+def _codes(reasons) -> list[str]:
+    return sorted(getattr(r, "code", None) or r.get("code") for r in reasons or ())
+
+
+def standing_staff_decision(session: Session, decision_id: str | None, state: str | None, outcome: str,
+                            reasons: list) -> Decision | None:
+    """The person's decision that a machine re-check must leave in place, if any.
+
+    ``decision_id`` (the subject's current decision) is a person's, taken over a machine
+    decision that said exactly what the re-check says now (the same outcome and reason
+    codes): the facts the person judged have not changed, so deciding again would only undo
+    the judgement (and flip the platform's webhook back). New facts (another outcome or
+    another code) are decided afresh, and so is a subject whose ``state`` is no longer what
+    the person decided (a rejected merchant that sent new documents is pending again).
+    """
+    current = session.get(Decision, decision_id) if decision_id else None
+    if current is None or current.decided_by == MACHINE or current.outcome != state:
+        return None
+    replaced_id = ((current.looked_at or {}).get("staff") or {}).get("replaces_decision_id")
+    replaced = session.get(Decision, replaced_id) if replaced_id else None
+    if replaced is None or replaced.decided_by != MACHINE:
+        return None
+    return current if replaced.outcome == outcome and _codes(replaced.reasons) == _codes(reasons) else None

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.decisions.models import Decision
-from gateway.decisions.services import record_decision
+from gateway.decisions.services import record_decision, standing_staff_decision
 from gateway.documents.models import Document
 from gateway.documents.services import document_facts, platform_documents
 from gateway.documents.signals import document_read
@@ -247,6 +247,10 @@ def decide(runtime: Runtime, session: Session, listing: Listing, trigger: str,
     """
     merchant = session.get(Merchant, listing.merchant_id)
     evaluation = evaluate_stored(runtime, session, listing, merchant, listing_documents(session, listing.id))
+    standing = standing_staff_decision(session, listing.decision_id, listing.outcome, evaluation.outcome,
+                                       evaluation.reasons)
+    if standing is not None:
+        return standing, []  # a reviewer already judged exactly this (the staff console)
     decision = record_decision(session, platform_id=listing.platform_id, subject_type="listing", subject_id=listing.id,
                                outcome=evaluation.outcome, reasons=evaluation.reasons,
                                registry_version=evaluation.registry_version, looked_at=evaluation.looked_at,

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.db import utcnow
-from gateway.decisions.services import record_decision
+from gateway.decisions.services import record_decision, standing_staff_decision
 from gateway.documents.models import Document
 from gateway.documents.services import document_facts, platform_documents
 from gateway.documents.signals import document_read
@@ -125,6 +125,14 @@ def verify(runtime: Runtime, session: Session, merchant: Merchant, trigger: str)
     status = evaluation.outcome
     if previous in (MerchantStatus.APPROVED, MerchantStatus.SUSPENDED) and status == MerchantStatus.REJECTED:
         status = MerchantStatus.SUSPENDED
+    # The machine decision a reviewer overrode said "rejected" or, for a merchant in good
+    # standing then, "suspended": either way the same finding.
+    if any(standing_staff_decision(session, merchant.decision_id, previous, said, evaluation.reasons) is not None
+           for said in {evaluation.outcome, status}):
+        # A reviewer already judged exactly this (the staff console): the standing stays theirs.
+        merchant.reverifying = False
+        merchant.verified_at = utcnow()
+        return []
     if previous == MerchantStatus.SUSPENDED and (merchant.suspended_by or SUSPENDED_BY_RULES) != SUSPENDED_BY_RULES:
         status = MerchantStatus.SUSPENDED
     decision = record_decision(session, platform_id=merchant.platform_id, subject_type="merchant",

@@ -366,6 +366,11 @@ def test_overturning_a_machine_block_can_need_a_second_reviewer(app, runtime, pl
     assert merchant(runtime, case).status == "rejected"
     response = post_form(a, page + "/actions", {"action": "approve", "reason": "再次确认"}, page)
     assert "需要另一位审核人员确认" in html(a.get(response.headers["Location"]))
+    # Withdrawn and proposed again: the proposal is the proposer's to take back.
+    assert post_form(b, page + "/overturn/withdraw", {}, page).status_code == 303
+    response = post_form(a, page + "/overturn/withdraw", {}, page)
+    assert "已撤回" in html(a.get(response.headers["Location"]))
+    post_form(a, page + "/actions", {"action": "approve", "reason": "代码为录入错误"}, page)
     assert "待第二审核人确认的推翻" in html(b.get(page))
     post_form(b, page + "/actions", {"action": "approve", "reason": "复核同意"}, page)
     assert merchant(runtime, case).status == "approved"
@@ -373,9 +378,10 @@ def test_overturning_a_machine_block_can_need_a_second_reviewer(app, runtime, pl
     assert latest.decided_by == "staff:b@example.com"
     assert latest.looked_at["staff"]["proposed_by"] == "a@example.com"
     with runtime.db.read_sessionmaker() as s:
-        assert s.scalar(select(PendingOverturn.status)) == "confirmed"
+        assert sorted(s.scalars(select(PendingOverturn.status))) == ["confirmed", "withdrawn"]
     kinds = audit_kinds(runtime, case)
-    assert kinds.count("console.overturn_proposed") == 1 and kinds[-1] == "decision.recorded"
+    assert kinds.count("console.overturn_proposed") == 2 and "console.overturn_withdrawn" in kinds
+    assert kinds[-1] == "decision.recorded"
     # Confirming a rejection is no overturn: one reviewer suffices.
     other = support.merchant_case(runtime, pid, uscc="914403007152672600", external_id="m2")
     post_form(a, f"/console/cases/merchant/{other}/actions", {"action": "confirm_rejection", "reason": "代码无效"},
@@ -480,3 +486,40 @@ def test_generate_download_and_see_the_receipts_of_a_report(app, client, auth, r
         assert client.get(f"/v1/report-channels/{channel['id']}", headers=auth).get_json()["enabled"] is False
     finally:
         receiver.server.shutdown()
+
+
+# --- a person's judgement stands against re-checks on the same facts ------------------------------
+
+
+def test_a_reviewers_decision_stands_until_the_facts_change(app, client, auth, runtime, platform, registry, reviewer,
+                                                            hooked):
+    from gateway.listings.services import recheck
+    from gateway.merchants.services import reverify
+
+    case = support.merchant_case(runtime, platform[0], name="深圳另一医疗器械有限公司")
+    listing = support.listing_case(runtime, platform[0], support.merchant_case(runtime, platform[0], external_id="ok"))
+    with runtime.db.session() as s:
+        recheck(runtime, s, [listing], "submitted")  # decided by the rules as they stand
+    machine = decisions(runtime, listing)[-1].outcome
+    staff = sign_in(app, "reviewer@example.com")
+    for kind, subject, action in (("merchant", case, "approve"),
+                                  ("listing", listing, "approve" if machine != "allow" else "suspend")):
+        page = f"/console/cases/{kind}/{subject}"
+        post_form(staff, page + "/actions", {"action": action, "reason": "已人工核实"}, page)
+    person = decisions(runtime, listing)[-1].outcome
+    assert person != machine
+    merchant_decisions, listing_decisions = len(decisions(runtime, case)), len(decisions(runtime, listing))
+    flagged = len(deliveries(runtime, "merchant.needs_review"))
+    # The registry changes elsewhere, the merchant is checked again: the rules say what they said.
+    reverify(runtime, case, "registry_snapshot")
+    with runtime.db.session() as s:
+        assert recheck(runtime, s, [listing], "rescreen") == []
+    assert merchant(runtime, case).status == "approved" and len(decisions(runtime, case)) == merchant_decisions
+    assert len(decisions(runtime, listing)) == listing_decisions
+    assert client.get(f"/v1/listings/{listing}", headers=auth).get_json()["decision"]["outcome"] == person
+    assert len(deliveries(runtime, "merchant.needs_review")) == flagged  # no flip back for the platform
+    # New facts are decided afresh: the merchant's name now matches its licences.
+    with runtime.db.session() as s:
+        s.get(Merchant, case).name = "深圳示例医疗器械有限公司"
+    reverify(runtime, case, "updated")
+    assert decisions(runtime, case)[-1].decided_by == "rules" and merchant(runtime, case).status == "approved"
