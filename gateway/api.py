@@ -12,6 +12,7 @@ from flask_smorest.utils import prepare_response
 
 from gateway.claims.views import blp as claims
 from gateway.documents.views import blp as documents
+from gateway.leads.views import blp as leads
 from gateway.listings.views import blp as listings
 from gateway.merchants.views import blp as merchants
 from gateway.problems import CONTENT_TYPE as PROBLEM_TYPE
@@ -96,7 +97,7 @@ API_CONFIG = {
 
 
 BLUEPRINTS = (documents, merchants, listings, registry, webhook, claims, violations, reports, report_channels,
-              report_schedules)
+              report_schedules, leads)
 
 
 def init_app(app: Flask) -> Api:

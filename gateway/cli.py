@@ -21,6 +21,7 @@ from gateway.config import Settings
 from gateway.demo import find_samples, run_demo
 from gateway.errors import ServiceError
 from gateway.jobs.outbox import dispatch_after_commit
+from gateway.leads.cli import leads_cli
 from gateway.monitoring import rescreen
 from gateway.monitoring.cli import listings_cli, monitor_cli
 from gateway.registry.importer import import_snapshot
@@ -202,6 +203,7 @@ def users_create(email, role, platform_id, password_stdin, as_json):
 
 cli.add_command(openapi_cli)
 cli.add_command(listings_cli)
+cli.add_command(leads_cli)
 cli.add_command(reports_cli)
 cli.add_command(monitor_cli)
 cli.add_command(audit_cli)

@@ -7,6 +7,7 @@ from gateway.decisions.models import Decision  # noqa: F401
 from gateway.documents.models import Document  # noqa: F401
 from gateway.idempotency import IdempotencyRecord  # noqa: F401
 from gateway.jobs.models import Task  # noqa: F401
+from gateway.leads.models import Lead, LeadDocument, LeadEvent, LeadMatch  # noqa: F401
 from gateway.listings.models import Listing, ListingDocument  # noqa: F401
 from gateway.merchants.models import Merchant, MerchantDocument  # noqa: F401
 from gateway.monitoring.models import ExpiryWarning, MonitorRun, ScreeningRun  # noqa: F401

@@ -22,6 +22,7 @@ SETTINGS = {
     "report_routing": "seller_municipal (default), platform_provincial, or both",
     "rectification_hours": "hours a merchant has to correct a correct-then-report violation before it is reported "
                            "to the bureau (GSP-NET Art 42 ¶1; default 24)",
+    "lead_due_days": "days to answer a lead that came without the bureau's deadline (default 15; gateway/leads)",
     "severity": "per reason code, a severity replacing the default: stricter freely, laxer never below "
                 "the code's legal tier (GSP-NET Art 42; see docs/rules.md)",
     "overturn_requires_second_reviewer": "true: a reviewer's overturn of a machine block (approving what the rules "

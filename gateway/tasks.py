@@ -4,6 +4,7 @@ Processes that run tasks load this by name (gateway.jobs.handlers.load), so the 
 machinery needs no import of the areas above it.
 """
 import gateway.documents.tasks  # noqa: F401
+import gateway.leads.tasks  # noqa: F401
 import gateway.listings.tasks  # noqa: F401
 import gateway.merchants.tasks  # noqa: F401
 import gateway.monitoring.tasks  # noqa: F401

@@ -27,6 +27,9 @@ from gateway.cli import cli
 import gateway.config
 from gateway.config import Settings
 from gateway.demo import SEVERITY_ZH
+from gateway.leads import DISPOSAL_ACTIONS as LEAD_ACTIONS
+from gateway.leads import SOURCES as LEAD_SOURCES
+from gateway.leads import STATES as LEAD_STATES
 from gateway.listings import OUTCOMES
 from gateway.merchants import STATUSES as MERCHANT_STATUSES
 from gateway.violations import ACTIONS as VIOLATION_ACTIONS
@@ -155,7 +158,10 @@ def status_sections() -> list[str]:
             ("registry device `status`", values(DEVICE_STATUSES), "verifiers.registry.records.DEVICE_STATUSES"),
             ("registry enterprise `kind`", values(ENTERPRISE_KINDS), "verifiers.registry.records.ENTERPRISE_KINDS"),
             ("registry enterprise `status`", values(ENTERPRISE_STATUSES),
-             "verifiers.registry.records.ENTERPRISE_STATUSES")]
+             "verifiers.registry.records.ENTERPRISE_STATUSES"),
+            ("lead `state`", values(LEAD_STATES), "gateway.leads.STATES"),
+            ("lead `source`", values(LEAD_SOURCES), "gateway.leads.SOURCES"),
+            ("lead disposal action `kind`", values(LEAD_ACTIONS), "gateway.leads.DISPOSAL_ACTIONS")]
     lines = ["## Status values", ""] + table(("what", "values", "declared in"), rows)
     lines += ["Document types (`type`), with the names used in messages:", ""]
     return lines + table(("type", "中文", "English"), [(f"`{t}`", zh, en) for t, (zh, en) in DOC_NAMES.items()])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 #: Modules whose views make up the console; another area's pages are added here.
 PAGES = ("gateway.console.views", "gateway.console.admin_views", "gateway.console.violations_views",
-         "gateway.console.reports_views")
+         "gateway.console.reports_views", "gateway.console.leads_views")
 
 
 def init_app(app) -> None:

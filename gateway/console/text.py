@@ -80,6 +80,30 @@ TEXT: dict[str, tuple[str, str]] = {
     "report_kinds": ("报告类型", "Report kinds"), "formats": ("格式", "Formats"),
     "state.queued": ("排队中", "queued"), "state.generated": ("已生成", "generated"), "state.failed": ("失败", "failed"),
     "state.delivered": ("已送达", "delivered"), "state.pending_delivery": ("待发送", "pending"),
+    # leads (线索)
+    "lead.source": ("线索来源", "Source"), "lead.state": ("办理状态", "State"), "lead.reference": ("线索编号", "Reference"),
+    "lead.subject": ("线索对象", "Subject"), "lead.due": ("办理期限", "Deadline"), "lead.received": ("接收时间", "Received"),
+    "lead.overdue": ("已超期", "Overdue"), "lead.on_time": ("未超期", "Not overdue"), "lead.reviewer": ("核查人员", "Reviewer"),
+    "lead.match": ("比对", "Match"), "lead.matches": ("比对结果", "Matches"), "lead.no_matches":
+        ("未比对到入驻企业或商品，请人工确认。", "Nothing on the platform matched; a person must find the seller."),
+    "lead.match.pending": ("比对中", "matching"), "lead.match.matched": ("已匹配", "matched"),
+    "lead.match.candidates": ("疑似匹配", "candidates"), "lead.match.unmatched": ("未匹配", "unmatched"),
+    "lead.match.confirmed": ("人工确认", "confirmed"), "lead.basis": ("比对依据", "Agreed on"),
+    "lead.description": ("线索内容", "What the bureau reported"), "lead.events": ("办理过程", "History"),
+    "lead.actor": ("办理人", "By"), "lead.disposal": ("处置情况", "Disposal"), "lead.finding": ("核查结论", "Finding"),
+    "lead.violations": ("关联违法行为", "Violations linked"), "lead.answer": ("反馈", "Answer"),
+    "lead.no_answer": ("尚未生成反馈。", "No answer yet."), "lead.move": ("推进办理", "Move the lead"),
+    "lead.move_to": ("转为", "Move to"), "lead.confirm_merchant": ("确认涉事商户", "Confirm the seller"),
+    "lead.rectification_deadline": ("整改期限", "Rectification deadline"), "lead.key_case": ("重点案件", "Key case"),
+    "lead.violation_ids": ("关联违法行为编号（空格分隔）", "Violation ids (space separated)"),
+    "lead.no_moves": ("线索已办结。", "The lead is closed."), "lead.bad_move": ("无法识别的操作。", "Unknown move."),
+    "lead.reason_required": ("请填写理由。", "A reason is required."), "lead.bad_date": ("日期格式应为 YYYY-MM-DD。",
+                                                                                 "Dates are YYYY-MM-DD."),
+    "lead.empty": ("没有符合条件的线索。", "No leads match."), "lead.count": ("条", "leads"),
+    "lead.event.overdue": ("超期提醒", "overdue"), "lead.event.matched": ("比对", "matched"),
+    "lead.event.answer_generated": ("生成反馈", "answer generated"),
+    "lead.event.answer_delivered": ("反馈送达", "answer delivered"),
+    "lead.download": ("下载", "Download"), "lead.delivered": ("送达", "Delivered"),
 }
 
 

@@ -16,7 +16,7 @@ label. The font: :mod:`verifiers.reports.fonts` (``font`` is the QINGWANG_REPORT
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from itertools import groupby
 from pathlib import Path
@@ -25,7 +25,7 @@ from fpdf import FPDF, FontFace
 from fpdf.enums import WrapMode, XPos, YPos
 
 from verifiers.reports.forms import (CASE_INDEX, ENUM_LABELS, REPORTED_TIERS, Form, ImmediateReport,
-                                     PeriodicReport)
+                                     PeriodicReport, ReportSection)
 from verifiers.reports.fonts import base_charset, report_fonts
 from verifiers.reports.model import TIER_LABELS, VIOLATION_TYPES
 from verifiers.reports.periods import CHINA_TZ, date_zh
@@ -363,19 +363,28 @@ class _Measure:
 def render_immediate_report(report: ImmediateReport, *, lang: str = "zh", font: str | None = None,
                             font_cache: Path | str | None = None) -> bytes:
     """The immediate per-case report as PDF bytes (portrait A4, one table per section)."""
+    return render_sections(title_zh=report.title_zh, title_en=report.title_en,
+                           footer=f"{report.platform.name} · {report.violation_id}", author=report.platform.name,
+                           moment=report.reported_at, moment_label="报告时间", sections=report.sections, lang=lang,
+                           font=font, font_cache=font_cache)
+
+
+def render_sections(*, title_zh: str, title_en: str, footer: str, author: str, moment: datetime, moment_label: str,
+                    sections: Sequence[ReportSection], lang: str = "zh", font: str | None = None,
+                    font_cache: Path | str | None = None) -> bytes:
+    """A document of titled sections of label-value rows (an immediate report, a lead's answer),
+    as PDF bytes: portrait A4, one two-column table per section."""
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}, not {lang!r}")
-    texts = [f.value for section in report.sections for f in section.fields if f.value]
-    pdf = _document("P", f"{report.platform.name} · {report.violation_id}", report.title_zh,
-                    report.platform.name, report.reported_at, texts, font, font_cache)
+    texts = [f.value for section in sections for f in section.fields if f.value]
+    pdf = _document("P", footer, title_zh, author, moment, texts, font, font_cache)
     pdf.add_page()
     pdf.set_font("cjk", size=16)
-    pdf.multi_cell(0, 9, _t(report.title_zh, report.title_en, lang), align="C", new_x=XPos.LMARGIN,
-                   new_y=YPos.NEXT)
+    pdf.multi_cell(0, 9, _t(title_zh, title_en, lang), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("cjk", size=10)
-    pdf.cell(0, 7, f"报告时间：{report.reported_at.astimezone(CHINA_TZ).strftime('%Y-%m-%d %H:%M')}", align="R",
+    pdf.cell(0, 7, f"{moment_label}：{moment.astimezone(CHINA_TZ).strftime('%Y-%m-%d %H:%M')}", align="R",
              new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    for section in report.sections:
+    for section in sections:
         pdf.ln(2)
         pdf.set_font("cjk", size=12)
         pdf.cell(0, 8, _t(section.zh, section.en, lang, " "), new_x=XPos.LMARGIN, new_y=YPos.NEXT)

@@ -112,6 +112,7 @@ class DivisionDirectory:
         self._divisions = {d.code: d for d in divisions}
         self._overrides = dict(overrides or {})
         self._municipal_cache: dict[tuple[str, str], Bureau] = {}
+        self._names: dict[str, str] | None = None  # place name -> code, built on first use
 
     @classmethod
     def load(cls, path: Path | str | None = None, overrides: Mapping[str, str] | None = None) -> DivisionDirectory:
@@ -153,6 +154,20 @@ class DivisionDirectory:
         if province.level == "municipality" or prefecture is None or prefecture.level != "prefecture":
             return f"{province.name}（{code}）"
         return f"{province.name}{prefecture.name}（{code}）"
+
+    def code_for_name(self, name: str) -> str | None:
+        """The division code a place name stands for, written in full (广东省深圳市) or alone (深圳市,
+        广东省), as bureaus' spreadsheets write it; None when unknown or shared by several places."""
+        names = self._names
+        if names is None:
+            seen: dict[str, set[str]] = {}
+            for division in self._divisions.values():
+                if division.level == "county_group":  # 市辖区 and the like name no one place
+                    continue
+                for text in {division.name, self.region_name(division.code)}:
+                    seen.setdefault(text, set()).add(division.code)
+            names = self._names = {text: codes.pop() for text, codes in seen.items() if len(codes) == 1}
+        return names.get("".join(name.split()))
 
     # --- the two rules -------------------------------------------------------------------------
 
