@@ -111,6 +111,9 @@ def start(runtime: Runtime, day: date | None = None, trigger: str = "manual") ->
         except IntegrityError:  # another process started this date first
             return session.scalar(select(MonitorRun).where(MonitorRun.swept_on == day)), False
         tasks = [_enqueue(session, run.id, STAGES[0], "")]
+        # The same daily tick requests the periodic reports that fell due (gateway/reports/schedule.py;
+        # by task name: the reports area sits above this one). Idempotent: each period once.
+        tasks.append(outbox.enqueue(session, TaskName.REPORTS_SCHEDULED, {"date": day.isoformat()}))
     dispatch_after_commit(runtime.dispatcher, tasks)
     log.info("monitoring sweep started", extra={"run_id": run.id, "swept_on": day.isoformat(),
                                                 "since": since.isoformat() if since else None, "trigger": trigger})

@@ -407,3 +407,18 @@ def test_other_subjects_travel_by_the_same_channels(client, auth, runtime, world
             assert row.status == "delivered" and row.receipt["files"] == {"pdf": hashlib.sha256(data).hexdigest()}
     finally:
         delivery.delivered.disconnect(on_delivered)
+
+
+def test_the_daily_monitoring_sweep_requests_the_due_reports(client, auth, runtime, world):
+    """The worker's daily tick (rq's CronScheduler starts the monitoring sweep) also enqueues
+    ``report.scheduled`` for the same day."""
+    from datetime import date
+
+    from gateway.monitoring import sweep
+
+    client.put("/v1/report-schedules/440300", headers=auth, json={})
+    sweep.start(runtime, date(2026, 12, 3), "schedule")
+    runtime.dispatcher.wait_idle(180)
+    reports = client.get("/v1/reports?kind=periodic", headers=auth).get_json()
+    assert [(r["region"], r["period"], r["status"], r["requested_by"]) for r in reports] == [
+        ("440300", "2026-11", "generated", "schedule")]
