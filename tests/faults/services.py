@@ -127,7 +127,9 @@ class ThrowawayPostgres:
 
 
 class Server:
-    """``qingwang serve`` (gunicorn) in its own process group, on a free port."""
+    """The web process as ``qingwang serve`` runs it (gunicorn with the gateway's config, in
+    its own process group) on a free port. Started as ``qingwang serve`` execs it: the
+    command itself only checks the settings and the schema first, which the tests did."""
 
     def __init__(self, env: dict, log: Path):
         self.port = free_port()
@@ -140,9 +142,11 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 45) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gateway", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=self.env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=open(self.log, "ab"))
+        env = dict(self.env, QINGWANG_BIND=f"127.0.0.1:{self.port}")
+        env.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="qw-fault-metrics-"))
+        self.process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "python:gateway.gunicorn_conf"],
+                                        env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+                                        stderr=open(self.log, "ab"))
 
         def up():
             try:

@@ -19,7 +19,7 @@ from gateway.app import create_app
 from gateway.runtime import Runtime
 from tests.conftest import _new_platform, empty_all_tables, make_settings
 from tests.faults.services import ThrowawayRedis, kill_group, wait_for
-from tests.workers.test_faults import Api, _all_done
+from tests.faults.test_kill_9 import Api, _all_done
 from tests.workers.test_rq_workers import worker_env
 from workers.pool import SWEEP_INTERVAL_S
 

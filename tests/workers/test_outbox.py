@@ -167,6 +167,23 @@ def test_in_process_dispatcher_runs_and_sweeps(runtime, handlers):
     assert status(runtime, left).status == "done"
 
 
+def test_a_restarted_server_runs_at_once_what_the_dead_one_held_in_memory(runtime, handlers):
+    """Killed with tasks dispatched to its in-process pool but not started, a server leaves
+    them queued with a fresh dispatch time; the next server's pool sends them again as
+    soon as it starts, not a minute later."""
+    from gateway.jobs.inprocess import InProcessDispatcher
+
+    held = new_task(runtime, "t.ok")  # dispatched (to a pool now gone), never run
+    restarted = InProcessDispatcher(runtime, threads=1)
+    try:
+        restarted.start()
+        assert restarted.sweep_once() == 1
+        assert restarted.wait_idle(30)
+    finally:
+        restarted.shutdown()
+    assert status(runtime, held).status == "done"
+
+
 def test_an_in_process_task_that_outlives_its_lease_is_not_started_again_beside_itself(runtime):
     """Found: four overlapping POSTs of one webhook message. The in-process pool claimed
     with a lease, the delivery outran it, and the sweeper (here, or in another web worker)
