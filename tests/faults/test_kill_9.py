@@ -162,7 +162,7 @@ def test_kill_9_of_a_worker_loses_no_accepted_submission(database_url, tmp_path,
             _kill_group(worker)
         killed = _reading(runtime)
         result = subprocess.run([sys.executable, "-m", "gateway", "worker", "--burst"], env=env,
-                                capture_output=True, text=True, timeout=45)
+                                capture_output=True, text=True, timeout=50)
         assert result.returncode == 0, result.stderr[-3000:]
         state = _all_done(runtime, api)
         assert state["done"], (state, result.stderr[-3000:])
