@@ -197,7 +197,12 @@ def listing_world(runtime) -> tuple[str, str, str]:
                             uscc="9144030071526726XG", status="approved", device_classes=[2, 3])
         session.add(merchant)
         session.flush()
-        return platform.id, key, merchant.id
+        ids = platform.id, key, merchant.id
+    # The import's own follow-up work (a catalogue re-screen) runs now, not in the middle of
+    # the test, where it would decide the test's listings again.
+    runtime.dispatcher.start()
+    assert runtime.dispatcher.wait_idle(60)
+    return ids
 
 
 def serve_env(runtime, data_dir: Path, **extra) -> dict:

@@ -160,9 +160,9 @@ def test_the_key_commits_with_the_work_or_neither_does(client, auth, runtime):
 
 
 def test_a_commit_whose_answer_was_lost_replays_rather_than_running_again(client, auth, runtime):
-    """Found restarting PostgreSQL under load: the database committed the work with its key,
-    then the connection dropped before its answer arrived. The request answers 503, but the
-    key must keep the committed response: a retry replays it instead of doing the work again."""
+    """A restart of PostgreSQL can end a connection after the database committed the work
+    with its key and before its answer arrived. The request answers 503, but the key must
+    keep the committed response: a retry replays it instead of doing the work again."""
     from sqlalchemy import event, func, select
     from sqlalchemy.exc import OperationalError
 
