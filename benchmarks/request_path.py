@@ -178,7 +178,7 @@ def main(argv=None) -> int:
             profile.dump_stats(args.cprofile)
         if args.flamegraph:
             batch = environs(key, bodies, args.requests)
-            spy = subprocess.Popen([args.py_spy, "record", "--pid", str(os.getpid()), "--rate", "250",
+            spy = subprocess.Popen([args.py_spy, "record", "--pid", str(os.getpid()), "--rate", "100",
                                     "--nonblocking", "--format", "flamegraph", "-o", args.flamegraph])
             time.sleep(2)  # attach before the loop starts
             drive(app, batch)
