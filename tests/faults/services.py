@@ -184,25 +184,26 @@ def call(base: str, method: str, path: str, key: str, body=None, headers: dict |
 def listing_world(runtime) -> tuple[str, str, str]:
     """The contract's registry sample, a platform and an approved merchant that may list
     its products: (platform id, API key, merchant id)."""
+    from gateway.jobs.outbox import dispatch_after_commit
     from gateway.merchants.models import Merchant
     from gateway.registry.importer import import_snapshot
     from gateway.tenancy.services import create_platform
     from tests.registry.test_import import CONTRACT
 
-    import_snapshot(runtime.db, CONTRACT, "jsonl")
+    imported = import_snapshot(runtime.db, CONTRACT, "jsonl")
     runtime.registry.invalidate()
+    # The import's own follow-up (re-evaluating what the snapshot touches) runs now, as after
+    # `qingwang registry import`, not in the middle of the test.
+    dispatch_after_commit(runtime.dispatcher, imported.tasks)
+    assert runtime.dispatcher.wait_idle(60)
     with runtime.db.session() as session:
         platform, key = create_platform(session, "故障测试平台", "440000")
         merchant = Merchant(platform_id=platform.id, external_id="fault-merchant", name="深圳示例医疗器械有限公司",
-                            uscc="9144030071526726XG", status="approved", device_classes=[2, 3])
+                            uscc="9144030071526726XG", online_sales_filing_number="粤深械网备202301100001",
+                            device_classes=[3], profile={}, status="approved", region="440305")
         session.add(merchant)
         session.flush()
-        ids = platform.id, key, merchant.id
-    # The import's own follow-up work (a catalogue re-screen) runs now, not in the middle of
-    # the test, where it would decide the test's listings again.
-    runtime.dispatcher.start()
-    assert runtime.dispatcher.wait_idle(60)
-    return ids
+        return platform.id, key, merchant.id
 
 
 def serve_env(runtime, data_dir: Path, **extra) -> dict:
