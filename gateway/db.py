@@ -131,6 +131,12 @@ def _begin_immediate(dbapi_conn) -> None:
         cur.close()
 
 
+#: ``Session.info`` key set on a unit of work that holds more than the writes of the service
+#: given it (the request's session with an Idempotency-Key's record, gateway.web): a service
+#: that may have to undo its own part alone then needs a savepoint.
+SHARED_UNIT = "qingwang_shared_unit"
+
+
 class Database:
     """One engine and its session factory."""
 

@@ -126,10 +126,14 @@ def _reserve(key: str, fingerprint: str, ttl: timedelta, lease: timedelta) -> tu
 
 
 def _release(platform_id: str, key: str, owner: str) -> None:
-    """Let the client retry with the key: nothing of the request was kept."""
+    """Let the client retry with the key: nothing of the request was kept. A record already
+    ``done`` stays: its commit went through although this request saw it fail (the
+    connection dropped before the database's answer arrived), so the retry must replay it,
+    not run the work a second time."""
     try:
         with web.runtime().db.session() as s:
-            s.execute(delete(IdempotencyRecord).where(_mine(platform_id, key, owner)))
+            s.execute(delete(IdempotencyRecord).where(_mine(platform_id, key, owner),
+                                                      IdempotencyRecord.state == "in_progress"))
     except Exception:  # noqa: BLE001 - the lease frees the key later anyway
         log.warning("could not release an idempotency key; its lease will", exc_info=True)
 

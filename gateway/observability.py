@@ -126,12 +126,24 @@ def init_app(app: Flask) -> None:
         g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         g.started = time.perf_counter()
 
+    # The labelled children, looked up once per label set (prometheus_client's own lookup
+    # takes a lock and builds a tuple on every call): one dict lookup a request.
+    counters: dict[tuple, object] = {}
+    timers: dict[tuple, object] = {}
+
     @app.after_request
     def _finish(response):
         elapsed = time.perf_counter() - g.get("started", time.perf_counter())
         endpoint = request.url_rule.rule if request.url_rule else "unmatched"
-        REQUESTS.labels(request.method, endpoint, response.status_code).inc()
-        LATENCY.labels(request.method, endpoint).observe(elapsed)
+        method, status = request.method, response.status_code
+        counter = counters.get((method, endpoint, status))
+        if counter is None:
+            counter = counters.setdefault((method, endpoint, status), REQUESTS.labels(method, endpoint, status))
+        timer = timers.get((method, endpoint))
+        if timer is None:
+            timer = timers.setdefault((method, endpoint), LATENCY.labels(method, endpoint))
+        counter.inc()
+        timer.observe(elapsed)
         response.headers["X-Request-ID"] = g.get("request_id", "")
         if request.path != "/metrics":
             access.info("request", extra={"method": request.method, "path": loggable_path(request.path),

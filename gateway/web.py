@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Iterator
 from flask import current_app, g
 from sqlalchemy.orm import Session
 
+from gateway.db import SHARED_UNIT
 from gateway.jobs.outbox import dispatch_after_commit
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ def unit_of_work() -> Iterator[Session]:
             yield own
         return
     request_session = session()
+    request_session.info[SHARED_UNIT] = True
     try:
         yield request_session
         request_session.flush()

@@ -20,14 +20,16 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime
 
 from redis import Redis
+from redis.exceptions import RedisError
 from rq.cron import CronScheduler
 from rq.worker_pool import WorkerData, WorkerPool
 from sqlalchemy.pool import NullPool
 
 from gateway.config import Settings
-from gateway.db import Database
+from gateway.db import Database, utcnow
 from gateway.jobs import outbox
 from gateway.jobs.rq_dispatch import RQDispatcher
 from gateway.observability import configure_logging
@@ -47,6 +49,9 @@ class QingwangPool(WorkerPool):
         self.db = Database(settings.database_url, poolclass=NullPool)
         self.dispatcher = RQDispatcher(settings.redis_url, job_timeout=settings.job_timeout)
         self._last_sweep = 0.0
+        self._queue_down = False
+        self._redis_run_id: str | None = None
+        self._queue_back_at: datetime | None = None
         self.cron: CronScheduler | None = None
         if settings.monitor_interval_s > 0:
             self.cron = CronScheduler(connection=redis, logging_level=settings.log_level.upper())
@@ -76,10 +81,33 @@ class QingwangPool(WorkerPool):
     def sweep(self) -> int:
         self._last_sweep = time.monotonic()
         try:
-            return outbox.sweep(self.db, self.dispatcher)
+            lost_before = self._queue_lost_before()
+        except RedisError as exc:
+            # Nothing can be dispatched now; the task table keeps the work until Redis is back.
+            if not self._queue_down:
+                log.warning("redis unreachable; sweeping resumes when it answers: %s", type(exc).__name__)
+            self._queue_down = True
+            return 0
+        try:
+            return outbox.sweep(self.db, self.dispatcher, dispatched_before=lost_before)
         except Exception:  # noqa: BLE001 - a database hiccup must not stop the pool
             log.exception("sweep failed")
             return 0
+
+    def _queue_lost_before(self) -> datetime | None:
+        """After Redis was unreachable or restarted (a new ``run_id``: without persistence
+        it lost every queued job), the moment it came back: tasks dispatched before then
+        may be gone and are dispatched again now rather than after
+        :data:`~gateway.jobs.outbox.REDISPATCH_AFTER`. None in ordinary times."""
+        run_id = self.dispatcher.redis.info("server")["run_id"]
+        if self._queue_down or (self._redis_run_id is not None and run_id != self._redis_run_id):
+            self._queue_back_at = utcnow()
+            log.warning("redis is back; dispatching again what it may have lost")
+        self._queue_down, self._redis_run_id = False, run_id
+        if self._queue_back_at is not None and utcnow() - self._queue_back_at < outbox.REDISPATCH_AFTER:
+            return self._queue_back_at
+        self._queue_back_at = None
+        return None
 
     def check_workers(self, respawn: bool = True) -> None:
         if time.monotonic() - self._last_sweep >= SWEEP_INTERVAL_S and self.status != self.Status.STOPPED:

@@ -5,8 +5,10 @@ import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+from gateway.db import utcnow
 from gateway.jobs import outbox
 from gateway.jobs.runner import run_task
 
@@ -47,6 +49,7 @@ class InProcessDispatcher:
         self._lock = threading.Condition()
         self._stop = threading.Event()
         self._sweeper: threading.Thread | None = None
+        self._started_at: datetime | None = None
 
     def dispatch(self, task_id: str, kind: str | None = None) -> None:
         self.start()
@@ -91,13 +94,23 @@ class InProcessDispatcher:
             raise RuntimeError("in-process dispatcher is shut down")
 
     def sweep_once(self) -> int:
-        return outbox.sweep(self.runtime.db, self)
+        return outbox.sweep(self.runtime.db, self, dispatched_before=self._lost_before())
+
+    def _lost_before(self) -> datetime | None:
+        """For a while after this pool starts, the moment it started: a task dispatched
+        before then (to a process that has since died with it in memory, ``kill -9``)
+        is dispatched again now, not :data:`~gateway.jobs.outbox.REDISPATCH_AFTER` later.
+        One still held by another live process is not run twice: only one claims it."""
+        if self._started_at is not None and utcnow() - self._started_at < outbox.REDISPATCH_AFTER:
+            return self._started_at
+        return None
 
     def start(self) -> None:
         """Start sweeping (at server start it picks up work left from before)."""
         if self._sweeper is None or not self._sweeper.is_alive():
             with self._lock:
                 if self._sweeper is None or not self._sweeper.is_alive():
+                    self._started_at = self._started_at or utcnow()
                     self._sweeper = threading.Thread(target=self._sweep_loop, name="qw-sweeper", daemon=True)
                     self._sweeper.start()
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
@@ -15,6 +15,8 @@ log = logging.getLogger(__name__)
 
 #: A dispatched task not started after this long is dispatched again (lost on the way).
 REDISPATCH_AFTER = timedelta(seconds=60)
+#: Tasks one sweep looks at.
+SWEEP_LIMIT = 200
 
 
 def enqueue(session: Session, kind: str, payload: dict, *, delay: float = 0,
@@ -104,13 +106,19 @@ def fail(session: Session, task: Task, error: str, max_attempts: int, retry_in: 
     return dead
 
 
-def due_for_dispatch(session: Session, limit: int = 200) -> list[tuple[str, str]]:
-    """(id, kind) of the tasks the sweeper should dispatch now, marked as dispatched."""
+def due_for_dispatch(session: Session, limit: int = 200,
+                     dispatched_before: datetime | None = None) -> list[tuple[str, str]]:
+    """(id, kind) of the tasks the sweeper should dispatch now, marked as dispatched.
+
+    ``dispatched_before``: a queued task dispatched before this moment counts as lost on
+    the way (default: :data:`REDISPATCH_AFTER` ago). After a queue outage the sweeper
+    passes the moment the queue came back: whatever was dispatched before it may be gone."""
     now = utcnow()
+    lost_before = now - REDISPATCH_AFTER if dispatched_before is None else dispatched_before
     rows = session.execute(
         select(Task.id, Task.kind).where(or_(
             (Task.status == TaskStatus.QUEUED) & (Task.run_after <= now)
-            & (Task.dispatched_at.is_(None) | (Task.dispatched_at < now - REDISPATCH_AFTER)),
+            & (Task.dispatched_at.is_(None) | (Task.dispatched_at < lost_before)),
             # A runner's lease ran out (it died): dispatch once per expiry, not every sweep,
             # and again if that dispatch was lost too (rq's clean-up of the dead worker's
             # "started" job can swallow a job re-enqueued under the same id).
@@ -125,12 +133,13 @@ def due_for_dispatch(session: Session, limit: int = 200) -> list[tuple[str, str]
     return [(r.id, r.kind) for r in rows]
 
 
-def sweep(db: Database, dispatcher: Dispatcher) -> int:
+def sweep(db: Database, dispatcher: Dispatcher, dispatched_before: datetime | None = None) -> int:
     """Dispatch what is due in the task table and not already waiting in the dispatcher:
     work whose runner died, whose dispatch was lost, or whose retry time came. Returns
-    how many were dispatched; stops at the first outage (the next sweep tries again)."""
+    how many were dispatched; stops at the first outage (the next sweep tries again).
+    ``dispatched_before``: see :func:`due_for_dispatch`."""
     with db.session() as session:
-        due = due_for_dispatch(session)
+        due = due_for_dispatch(session, SWEEP_LIMIT, dispatched_before)
     sent = 0
     for task_id, kind in due:
         try:

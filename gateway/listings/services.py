@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from gateway.db import SHARED_UNIT
 from gateway.decisions.models import Decision
 from gateway.decisions.services import record_decision, standing_staff_decision
 from gateway.documents.models import Document
@@ -183,17 +184,34 @@ def _prepare(runtime: Runtime, reader: Session, platform_id: str, body: dict, me
 
 def _write(runtime: Runtime, platform_id: str, chunk: list[Prepared], unit_of_work: UnitOfWork) -> list[Submitted]:
     """Write a chunk of decided submissions in one transaction. A concurrent creation of the
-    same external_id undoes only this chunk's savepoint (not what the transaction already
-    holds, such as an Idempotency-Key's record), and the chunk is written again as updates."""
-    with unit_of_work() as writer:
-        for attempt in range(3):
-            try:
-                with writer.begin_nested():
-                    return [_write_one(writer, platform_id, p) for p in chunk]
-            except IntegrityError:
-                if attempt == 2:
-                    raise
-                _refresh(runtime, platform_id, chunk)
+    same external_id undoes the chunk, and it is written again as updates. In a unit of work
+    that holds more (an Idempotency-Key's record: ``SHARED_UNIT``) only the chunk's savepoint
+    is undone; in the service's own transaction (the common case) the whole of it, with no
+    savepoint to pay for on every write."""
+    shared = False
+    for attempt in range(3):
+        try:
+            with unit_of_work() as writer:
+                shared = bool(writer.info.get(SHARED_UNIT))
+                if shared:
+                    return _write_in_savepoint(runtime, platform_id, chunk, writer)
+                return [_write_one(writer, platform_id, p) for p in chunk]
+        except IntegrityError:
+            if attempt == 2 or shared:
+                raise
+            _refresh(runtime, platform_id, chunk)
+    raise AssertionError("unreachable")
+
+
+def _write_in_savepoint(runtime: Runtime, platform_id: str, chunk: list[Prepared], writer: Session) -> list[Submitted]:
+    for attempt in range(3):
+        try:
+            with writer.begin_nested():
+                return [_write_one(writer, platform_id, p) for p in chunk]
+        except IntegrityError:
+            if attempt == 2:
+                raise
+            _refresh(runtime, platform_id, chunk)
     raise AssertionError("unreachable")
 
 

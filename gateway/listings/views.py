@@ -20,16 +20,20 @@ blp = Blueprint("listings", __name__, url_prefix="/v1/listings",
                 description="商品核验 / Listing checks (synchronous decisions)")
 
 
+_PRESENTED = ("id", "merchant_id", "external_id", "title", "description", "registration_number", "product_name",
+              "manufacturer", "model", "device_class", "url", "outcome", "created_at", "updated_at")
+
+
 def present(listing: Listing, decision: Decision | None = None, document_ids: list[str] | None = None) -> dict:
-    session = web.session()
-    decision = decision or (session.get(Decision, listing.decision_id) if listing.decision_id else None)
-    out = {c: getattr(listing, c) for c in ("id", "merchant_id", "external_id", "title", "description",
-                                            "registration_number", "product_name", "manufacturer", "model",
-                                            "device_class", "url", "outcome", "created_at", "updated_at")}
+    # The request's session only when something is left to read: a fresh decision comes
+    # with everything (no session is opened for it on the hot path).
+    if decision is None and listing.decision_id:
+        decision = web.session().get(Decision, listing.decision_id)
+    out = {c: getattr(listing, c) for c in _PRESENTED}
     out["decision"] = decision
     if document_ids is None:
-        document_ids = list(session.scalars(select(ListingDocument.document_id)
-                                            .where(ListingDocument.listing_id == listing.id)))
+        document_ids = list(web.session().scalars(select(ListingDocument.document_id)
+                                                  .where(ListingDocument.listing_id == listing.id)))
     out["document_ids"] = document_ids
     return out
 

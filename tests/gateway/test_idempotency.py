@@ -159,6 +159,42 @@ def test_the_key_commits_with_the_work_or_neither_does(client, auth, runtime):
         assert s.scalar(select(func.count()).select_from(Document)) == 1
 
 
+def test_a_commit_whose_answer_was_lost_replays_rather_than_running_again(client, auth, runtime):
+    """A restart of PostgreSQL can end a connection after the database committed the work
+    with its key and before its answer arrived. The request answers 503, but the key must
+    keep the committed response: a retry replays it instead of doing the work again."""
+    from sqlalchemy import event, func, select
+    from sqlalchemy.exc import OperationalError
+
+    from gateway.documents.models import Document
+
+    stored, lost = [], []
+
+    def note_the_key(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("UPDATE idempotency_keys"):
+            stored.append(statement)
+
+    def lose_the_answer(conn):
+        if stored and not lost:  # the database commits; its answer never arrives
+            lost.append(True)
+            conn.connection.dbapi_connection.commit()
+            raise OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"))
+
+    headers = dict(auth, **{"Idempotency-Key": "k-lost-answer"})
+    event.listen(runtime.db.engine, "before_cursor_execute", note_the_key)
+    event.listen(runtime.db.engine, "commit", lose_the_answer)
+    try:
+        first = client.post("/v1/documents/presign", headers=headers, json={"filename": "a.png"})
+    finally:
+        event.remove(runtime.db.engine, "before_cursor_execute", note_the_key)
+        event.remove(runtime.db.engine, "commit", lose_the_answer)
+    assert lost and first.status_code == 503
+    retry = client.post("/v1/documents/presign", headers=headers, json={"filename": "a.png"})
+    assert retry.status_code == 201 and retry.headers["Idempotent-Replayed"] == "true"
+    with runtime.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Document)) == 1
+
+
 def test_a_refused_request_keeps_nothing_but_its_answer(client, auth, runtime):
     """A view that flushed work and then refused (4xx) keeps none of it; its answer replays."""
     from sqlalchemy import func, select

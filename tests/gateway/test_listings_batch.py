@@ -1,6 +1,7 @@
 """POST /v1/listings/batch: a catalogue screened in one call, each item answered in place."""
 import pytest
 
+from gateway.jobs.outbox import dispatch_after_commit
 from gateway.listings.schemas import MAX_BATCH
 from gateway.merchants.models import Merchant
 from gateway.registry.importer import import_snapshot
@@ -14,8 +15,11 @@ SYRINGE = {"title": "一次性使用无菌注射器 5ml", "description": NOTICE,
 @pytest.fixture
 def merchant_id(runtime, platform):
     """An approved merchant holding the contract sample's Class III licence (no OCR needed here)."""
-    import_snapshot(runtime.db, CONTRACT, "jsonl")
+    imported = import_snapshot(runtime.db, CONTRACT, "jsonl")
     runtime.registry.invalidate()
+    # Its follow-up runs now (as after `qingwang registry import`), not in a later test step.
+    dispatch_after_commit(runtime.dispatcher, imported.tasks)
+    assert runtime.dispatcher.wait_idle(60)
     with runtime.db.session() as session:
         merchant = Merchant(platform_id=platform[0], external_id="shop-1", name="深圳示例医疗器械有限公司",
                             uscc="9144030071526726XG", online_sales_filing_number="粤深械网备202301100001",

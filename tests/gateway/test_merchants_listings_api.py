@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from gateway.jobs.outbox import dispatch_after_commit
 from gateway.registry.importer import import_snapshot
 from tests.gateway.test_errors_and_auth import assert_problem
 from tests.render import BUSINESS_LICENCE_LINES, CERTIFICATE_LINES, LICENCE_LINES, render_lines
@@ -23,6 +24,10 @@ LISTING = {"external_id": "sku-1", "title": "一次性使用无菌注射器 5ml"
 def registry(runtime):
     result = import_snapshot(runtime.db, CONTRACT, "jsonl")
     runtime.registry.invalidate()
+    # Its follow-up (re-evaluating what the snapshot touches) runs now, as after
+    # `qingwang registry import`, not whenever a later test step starts the job pool.
+    dispatch_after_commit(runtime.dispatcher, result.tasks)
+    assert runtime.dispatcher.wait_idle(60)
     return result
 
 

@@ -119,6 +119,24 @@ def test_an_abandoned_task_whose_redispatch_was_lost_is_sent_again(runtime, hand
         assert outbox.due_for_dispatch(s) == []  # a recent dispatch may still arrive
 
 
+def test_after_a_queue_outage_what_was_dispatched_before_it_came_back_is_sent_again(runtime, handlers):
+    """A Redis restarted without persistence lost every queued job: the pool's sweep then
+    passes the moment Redis came back, and tasks dispatched before it are sent again at
+    once (not a minute later); tasks dispatched since are not, nor sent twice."""
+    before = new_task(runtime, "t.ok")
+    with runtime.db.session() as s:
+        s.execute(update(Task).where(Task.id == before).values(dispatched_at=utcnow() - timedelta(seconds=5)))
+    back = utcnow()
+    since = new_task(runtime, "t.ok")
+    with runtime.db.session() as s:
+        assert outbox.due_for_dispatch(s) == []  # in ordinary times both are recent dispatches
+    with runtime.db.session() as s:
+        assert outbox.due_for_dispatch(s, dispatched_before=back) == [(before, "t.ok")]
+    with runtime.db.session() as s:
+        assert outbox.due_for_dispatch(s, dispatched_before=back) == []
+    assert status(runtime, since).status == "queued"
+
+
 def test_a_task_whose_runner_always_dies_is_buried(runtime, handlers):
     task_id = new_task(runtime, "t.fail", max_attempts=2)
     with runtime.db.session() as s:
@@ -147,6 +165,23 @@ def test_in_process_dispatcher_runs_and_sweeps(runtime, handlers):
     assert runtime.dispatcher.sweep_once() == 1
     assert runtime.dispatcher.wait_idle(30)
     assert status(runtime, left).status == "done"
+
+
+def test_a_restarted_server_runs_at_once_what_the_dead_one_held_in_memory(runtime, handlers):
+    """Killed with tasks dispatched to its in-process pool but not started, a server leaves
+    them queued with a fresh dispatch time; the next server's pool sends them again as
+    soon as it starts, not a minute later."""
+    from gateway.jobs.inprocess import InProcessDispatcher
+
+    held = new_task(runtime, "t.ok")  # dispatched (to a pool now gone), never run
+    restarted = InProcessDispatcher(runtime, threads=1)
+    try:
+        restarted.start()
+        assert restarted.sweep_once() == 1
+        assert restarted.wait_idle(30)
+    finally:
+        restarted.shutdown()
+    assert status(runtime, held).status == "done"
 
 
 def test_an_in_process_task_that_outlives_its_lease_is_not_started_again_beside_itself(runtime):
