@@ -31,6 +31,8 @@ VARIANTS = {
     "webp": ("webp", "image/webp"),
     "textpdf": ("pdf", "application/pdf"),
     "scanpdf": ("pdf", "application/pdf"),
+    "watermark": ("png", "image/png"),
+    "watermark-photo": ("jpg", "image/jpeg"),
 }
 DESCRIPTIONS = {
     "clean": "flatbed scan, 8-bit palette PNG",
@@ -44,6 +46,8 @@ DESCRIPTIONS = {
     "webp": "scan as lossy WebP",
     "textpdf": "PDF with a real text layer (embedded CJK TrueType subset), seal as an image",
     "scanpdf": "PDF holding only a greyscale scan image, slightly skewed, no text layer",
+    "watermark": "scan with a platform's diagonal watermark (仅供××平台入驻审核使用 他用无效) repeated over it",
+    "watermark-photo": "phone photo of a printed copy carrying a platform's diagonal watermark",
 }
 EXIF_ORIENTATION = 0x0112
 PDF_DATE = datetime(2026, 11, 1, tzinfo=UTC)
@@ -119,6 +123,17 @@ def render(page: Page, variant: str, dpi: float, rng: random.Random, pdf_font=No
         page = with_extra_seal(page, rng)
     image = raster(page, dpi)
     w, h = image.size
+    if variant.startswith("watermark"):
+        from samples.documents.overlays import random_watermark, watermark
+
+        mark = random_watermark(rng, dpi)
+        image = watermark(image, mark)
+        if variant == "watermark":
+            return Rendered(_png(image, 96), ext, media, w, h, "px", _scaled(boxes, scale),
+                            {"dpi": dpi, "watermark": mark.as_dict()})
+        photo, point = phone_photo(image, rng)
+        return Rendered(_jpeg(photo, 85), ext, media, photo.width, photo.height, "px", _mapped(boxes, scale, point),
+                        {"dpi_of_page": dpi, "watermark": mark.as_dict()})
     if variant in ("clean", "seal"):
         return Rendered(_png(image), ext, media, w, h, "px", _scaled(boxes, scale), {"dpi": dpi})
     if variant == "tiff":
