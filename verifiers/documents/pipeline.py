@@ -14,6 +14,7 @@ from verifiers.documents.orientation import read_upright
 from verifiers.documents.registry_hints import correct_number
 from verifiers.documents.seal import has_red_ink, suppress_red
 from verifiers.documents.values import is_whole_authority
+from verifiers.documents.watermark import drop_overlay_lines, find_overlay, flatten, lift_overlay, mark_level
 
 
 #: On a scan without colour a red seal is grey: its strokes measure 120-240 where print
@@ -28,11 +29,23 @@ def _read_page(page_input: PageInput, engine: OcrEngine) -> tuple[Page, bool]:
                     lines=page_input.text_lines, source="text_layer"), False
     image = np.asarray(page_input.image)
     red = has_red_ink(image)
-    if red:
-        image = suppress_red(image)
-    lines, rotation, size = read_upright(image, engine)
+    lines, rotation, size = read_upright(suppress_red(image) if red else image, engine)
+    overlay = find_overlay(lines)
+    if overlay is not None:
+        lines = _read_through_overlay(np.rot90(image, rotation // 90) if rotation else image, lines, overlay, engine)
     return Page(number=page_input.number, width=size[0], height=size[1], lines=lines, source="ocr",
-                rotation=rotation), not red
+                rotation=rotation, overlay=overlay.as_dict() if overlay else None), not red
+
+
+def _read_through_overlay(upright: np.ndarray, lines, overlay, engine: OcrEngine):
+    """A watermarked page (verifiers.documents.watermark): read again with the mark
+    turned to paper where its shade allows, and its remaining lines dropped."""
+    flat = flatten(upright)
+    level = mark_level(flat, lines, overlay)
+    if level is not None:
+        overlay.level = level
+        lines = engine.read(lift_overlay(flat, level))
+    return drop_overlay_lines(lines, overlay)
 
 
 def _grey_pages(data: bytes, media_type: str, limits: Limits, pages: list[Page],
