@@ -79,6 +79,8 @@ class Page:
     rotation: int = 0  # degrees the image was turned to read upright
     #: A platform watermark seen over the page and read through (watermark.Overlay.as_dict()).
     overlay: dict | None = None
+    #: QR codes decoded on the page (verifiers.documents.qr.Code.as_dict()), on licences.
+    codes: list[dict] | None = None
 
     def text(self) -> str:
         return "\n".join(line.text for line in self.lines)
@@ -123,7 +125,7 @@ class Reading:
     def ocr_dict(self) -> dict:
         return {"engine": self.engine, "pages": [
             {"page": p.number, "width": p.width, "height": p.height, "source": p.source, "rotation": p.rotation,
-             **({"overlay": p.overlay} if p.overlay else {}),
+             **({"overlay": p.overlay} if p.overlay else {}), **({"codes": p.codes} if p.codes else {}),
              "lines": [{"text": ln.text, "confidence": round(ln.confidence, 4), "box": [round(v, 1) for v in ln.box]}
                        for ln in p.lines]} for p in self.pages]}
 

@@ -8,9 +8,10 @@ import numpy as np
 from verifiers.documents.classify import classify
 from verifiers.documents.extract import TYPE_FIELDS, extract_fields
 from verifiers.documents.intake import Limits, PageInput, iter_pages
-from verifiers.documents.model import DocumentError, Page, Reading
+from verifiers.documents.model import DocumentError, Field, Page, Reading
 from verifiers.documents.ocr import OcrEngine
 from verifiers.documents.orientation import read_upright
+from verifiers.documents.qr import read_codes
 from verifiers.documents.registry_hints import correct_number
 from verifiers.documents.seal import has_red_ink, suppress_red
 from verifiers.documents.values import is_whole_authority
@@ -22,7 +23,7 @@ from verifiers.documents.watermark import drop_overlay_lines, find_overlay, flat
 GREY_SEAL_LEVEL = 110
 
 
-def _read_page(page_input: PageInput, engine: OcrEngine) -> tuple[Page, bool]:
+def _read_page(page_input: PageInput, engine: OcrEngine, overlays: bool = True) -> tuple[Page, bool]:
     """The page, and whether a grey seal may lie on it (OCRed, and no red ink seen)."""
     if page_input.text_lines is not None:
         return Page(number=page_input.number, width=page_input.width, height=page_input.height,
@@ -30,11 +31,15 @@ def _read_page(page_input: PageInput, engine: OcrEngine) -> tuple[Page, bool]:
     image = np.asarray(page_input.image)
     red = has_red_ink(image)
     lines, rotation, size = read_upright(suppress_red(image) if red else image, engine)
-    overlay = find_overlay(lines)
+    upright = np.rot90(image, rotation // 90) if rotation else image
+    overlay = find_overlay(lines) if overlays else None
     if overlay is not None:
-        lines = _read_through_overlay(np.rot90(image, rotation // 90) if rotation else image, lines, overlay, engine)
-    return Page(number=page_input.number, width=size[0], height=size[1], lines=lines, source="ocr",
-                rotation=rotation, overlay=overlay.as_dict() if overlay else None), not red
+        lines = _read_through_overlay(upright, lines, overlay, engine)
+    page = Page(number=page_input.number, width=size[0], height=size[1], lines=lines, source="ocr",
+                rotation=rotation, overlay=overlay.as_dict() if overlay else None)
+    if classify([page])[0] in QR_TYPES:
+        page.codes = [code.as_dict() for code in read_codes(upright)]
+    return page, not red
 
 
 def _read_through_overlay(upright: np.ndarray, lines, overlay, engine: OcrEngine):
@@ -46,6 +51,20 @@ def _read_through_overlay(upright: np.ndarray, lines, overlay, engine: OcrEngine
         overlay.level = level
         lines = engine.read(lift_overlay(flat, level))
     return drop_overlay_lines(lines, overlay)
+
+
+#: Document types that carry a QR code naming the holder's credit code.
+QR_TYPES = ("business_licence",)
+
+
+def _qr_credit_code(pages: list[Page]) -> Field | None:
+    """The credit code in the licence's QR code, as a field (read exactly or not at all)."""
+    for page in pages:
+        for code in page.codes or ():
+            if code.get("uscc"):
+                return Field(value=code["uscc"], confidence=1.0, page=page.number, box=tuple(code["box"]),
+                             raw=code["payload"])
+    return None
 
 
 def _grey_pages(data: bytes, media_type: str, limits: Limits, pages: list[Page],
@@ -94,14 +113,15 @@ def _second_look_at_issuer(doc_type: str, pages: list[Page], images: Iterable[tu
 
 
 def read_document(data: bytes, media_type: str, *, engine: OcrEngine, limits: Limits = Limits(),
-                  type_hint: str | None = None, registry=None) -> Reading:
+                  type_hint: str | None = None, registry=None, overlays: bool = True) -> Reading:
     """Read a document; raises :class:`DocumentError` when it cannot be read at all.
 
     With a ``registry`` (the rules' Registry interface), a misread licence number is
-    corrected from the records of the enterprise the document names."""
+    corrected from the records of the enterprise the document names. ``overlays=False``
+    reads watermarked pages as they are (the benchmark's "before")."""
     pages, grey = [], set()
     for page_input in iter_pages(data, media_type, limits):
-        page, maybe_grey = _read_page(page_input, engine)
+        page, maybe_grey = _read_page(page_input, engine, overlays)
         page_input.image = None  # one page's pixels at a time
         pages.append(page)
         if maybe_grey:
@@ -113,6 +133,8 @@ def read_document(data: bytes, media_type: str, *, engine: OcrEngine, limits: Li
     fields = extract_fields(doc_type, pages) if doc_type else {}
     if doc_type and grey and _issuer_unread(doc_type, fields):
         _second_look_at_issuer(doc_type, pages, _grey_pages(data, media_type, limits, pages, grey), fields, engine)
+    if doc_type in QR_TYPES and (qr := _qr_credit_code(pages)) is not None:
+        fields["qr_uscc"] = qr
     if registry is not None:
         fields = correct_number(doc_type, fields, registry)
     engine_name = getattr(engine, "name", None) if any(p.source == "ocr" for p in pages) else "pdf-text-layer"

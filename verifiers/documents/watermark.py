@@ -120,8 +120,9 @@ def flatten(image: np.ndarray) -> np.ndarray:
     local paper level, so that uneven light on a photo does not shift the levels."""
     import cv2
 
-    light = image.max(axis=2) if image.ndim == 3 else image
-    light = np.ascontiguousarray(light, dtype=np.uint8)
+    from verifiers.documents.qr import lightest_channel
+
+    light = lightest_channel(image)
     # paper level: the brightest pixel nearby (text strokes are thinner than the window),
     # taken on a quarter-size copy for speed and smoothed
     small = cv2.resize(light, (max(1, light.shape[1] // 4), max(1, light.shape[0] // 4)),
