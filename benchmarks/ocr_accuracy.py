@@ -88,22 +88,29 @@ def evaluate(set_dir: Path, engine_name: str, verbose: bool = False, overlays: b
         try:
             reading = read_document(path.read_bytes(), MEDIA[path.suffix.lower()], engine=engine, limits=Limits(),
                                     overlays=overlays)
-            fields, detected = reading.fields, reading.type
+            found = [(d.type, d.fields) for d in reading.documents] or [(reading.type, reading.fields)]
         except DocumentError as exc:
-            fields, detected = {}, f"failed:{exc.code}"
+            found = [(f"failed:{exc.code}", {})]
         times[truth["variant"]].append(time.perf_counter() - started)
-        docs += 1
-        type_hits += detected == truth["type"]
-        for name, expected in truth["fields"].items():
-            got = fields[name].value if name in fields else None
-            ok = comparable(name, got) == comparable(name, expected)
-            for bucket in (per_type[truth["type"]], per_variant[truth["variant"]], per_field[name]):
-                bucket[0] += ok
-                bucket[1] += 1
-            if not ok:
-                misses.append({"file": path.name, "field": name, "expected": expected, "got": got})
-                if verbose:
-                    print(f"  MISS {path.name} {name}: expected {expected!r} got {got!r}")
+        # a sheet holding several documents lists each in "documents"; each is looked for
+        # among the documents read, by type
+        for expected_doc in truth.get("documents") or [truth]:
+            match = next((f for f in found if f[0] == expected_doc["type"]), None)
+            detected, fields = match if match else (found[0][0], found[0][1] if len(found) == 1 else {})
+            if match:
+                found.remove(match)
+            docs += 1
+            type_hits += detected == expected_doc["type"]
+            for name, expected in expected_doc["fields"].items():
+                got = fields[name].value if name in fields else None
+                ok = comparable(name, got) == comparable(name, expected)
+                for bucket in (per_type[expected_doc["type"]], per_variant[truth["variant"]], per_field[name]):
+                    bucket[0] += ok
+                    bucket[1] += 1
+                if not ok:
+                    misses.append({"file": path.name, "field": name, "expected": expected, "got": got})
+                    if verbose:
+                        print(f"  MISS {path.name} {expected_doc['type']} {name}: expected {expected!r} got {got!r}")
     all_times = [t for ts in times.values() for t in ts]
     total = [sum(v[0] for v in per_field.values()), sum(v[1] for v in per_field.values())]
     return {

@@ -95,13 +95,18 @@ def curated(world: World) -> list[Spec]:
         "rotated180-exif": ("registration_certificate", "online_sales_filing"),
         "tiff": ("production_licence", "registration_certificate"),
         "webp": ("online_sales_filing", "business_licence"),
+        "watermark": ("business_licence", "device_business_licence", "registration_certificate"),
+        "watermark-photo": ("class2_business_filing", "online_sales_filing"),
+        "screenshot": ("business_licence", "device_business_licence"),
+        "query-screenshot": ("registration_certificate", "production_licence"),
+        "two-up": ("device_business_licence",),
     }
     specs = []
     for doc_type in DOC_TYPES:
         variants = list(everywhere) + [v for v, types in some.items() if doc_type in types]
         for i, variant in enumerate(variants):
             specs.append(Spec(f"{doc_type}__{variant}", doc_type, variant, good[doc_type],
-                              LAYOUTS[doc_type][i % len(LAYOUTS[doc_type])]))
+                              layout_for(doc_type, variant, LAYOUTS[doc_type][i % len(LAYOUTS[doc_type])])))
     specs += demo_specs(world)
     return specs
 
@@ -161,9 +166,21 @@ def demo_specs(world: World) -> list[Spec]:
              note="looks valid; the registry lists the registration as cancelled"),
         Spec("expiredreg__registration_certificate__photo", "registration_certificate", "photo",
              anchor_device(world, "ruihe", "respirator"), "certificate", case="regno-expired"),
+        Spec("tampered__business_licence__clean", "business_licence", "clean", world.enterprise("liankang"),
+             "licence_landscape", overrides={"uscc": mismatch_uscc(world)}, case="tampered",
+             note="the printed credit code was altered; the QR code still names the holder's own"),
         Spec("thermometer__registration_certificate__clean", "registration_certificate", "clean",
              anchor_device(world, "antai", "ear_thermo"), "table", case="listing"),
     ]
+
+
+def layout_for(doc_type: str, variant: str, layout: str) -> str:
+    """Screens show certificates upright (portrait); a query page has its own layout."""
+    if variant == "screenshot":
+        return "licence_portrait" if doc_type == "business_licence" else "table"
+    if variant == "query-screenshot":
+        return "query_page"
+    return layout
 
 
 def full_product(world: World, per_type: int, variants: list[str]) -> list[Spec]:
@@ -172,11 +189,7 @@ def full_product(world: World, per_type: int, variants: list[str]) -> list[Spec]
         pool = subjects(world, doc_type)
         for index, subject in enumerate(pool[:per_type]):
             for j, variant in enumerate(variants):
-                layout = LAYOUTS[doc_type][(index + j) % len(LAYOUTS[doc_type])]
-                if variant == "screenshot":  # apps show certificates upright, portrait
-                    layout = "licence_portrait" if doc_type == "business_licence" else "table"
-                elif variant == "query-screenshot":
-                    layout = "query_page"
+                layout = layout_for(doc_type, variant, LAYOUTS[doc_type][(index + j) % len(LAYOUTS[doc_type])])
                 specs.append(Spec(f"{doc_type}__{variant}__{index + 1:03d}", doc_type, variant, subject, layout))
     return specs
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 
 from samples.documents.content import Content
-from samples.documents.page import PT, Box, Page, Rule, Seal, Text, wrap
+from samples.documents.page import PT, Box, Page, Rule, Seal, Text, text_width, wrap
 
 SCREEN_W, SCREEN_H = 72.0, 156.0  # mm: a 1080 x 2340 px phone screen at SCREEN_DPI
 SCREEN_DPI = 1080 / (SCREEN_W / 25.4)
@@ -136,7 +136,7 @@ def query_page(content: Content, rng: random.Random) -> Page:
     rows.append(type(rows[0])(content.issuer_label, content.issuer, "issuer"))
     if content.date_label:
         rows.append(type(rows[0])(content.date_label, content.date_text, "issued_on"))
-    label_w = 300 * PX * font_scale
+    label_w = max(text_width(row.label, size, "sans") for row in rows) + 40 * PX
     value_x = 50 * PX + label_w
     value_w = SCREEN_W - value_x - 40 * PX
     for row in rows:
