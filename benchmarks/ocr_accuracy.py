@@ -94,9 +94,10 @@ def evaluate(set_dir: Path, engine_name: str, verbose: bool = False, overlays: b
         times[truth["variant"]].append(time.perf_counter() - started)
         # a sheet holding several documents lists each in "documents"; each is looked for
         # among the documents read, by type
+        everything = list(found)
         for expected_doc in truth.get("documents") or [truth]:
             match = next((f for f in found if f[0] == expected_doc["type"]), None)
-            detected, fields = match if match else (found[0][0], found[0][1] if len(found) == 1 else {})
+            detected, fields = match if match else (everything[0][0], everything[0][1] if len(everything) == 1 else {})
             if match:
                 found.remove(match)
             docs += 1
