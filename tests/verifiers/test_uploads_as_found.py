@@ -106,6 +106,7 @@ def _values(fields):
     return {k: f.value for k, f in fields.items()}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["business_licence__watermark", "class2_business_filing__watermark-photo"])
 def test_fields_on_a_watermarked_copy_read_as_on_a_clean_one(name, engine):
     reading, truth = _read(name, engine)
@@ -121,6 +122,7 @@ def test_fields_on_a_watermarked_copy_read_as_on_a_clean_one(name, engine):
     assert not any("他用无效" in ln["text"] or "复印无效" in ln["text"] for ln in page["lines"])
 
 
+@pytest.mark.slow
 def test_a_sheet_with_two_documents_gives_each_its_type_and_fields(engine):
     reading, truth = _read("device_business_licence__two-up", engine, type_hint="business_licence")
     assert [d.type for d in reading.documents] == [d["type"] for d in truth["documents"]]
@@ -134,6 +136,7 @@ def test_a_sheet_with_two_documents_gives_each_its_type_and_fields(engine):
     assert reading.ocr_dict()["documents"][1]["type"] == "business_licence"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["business_licence__screenshot", "registration_certificate__query-screenshot"])
 def test_screenshots_of_e_certificates_and_query_pages(name, engine):
     reading, truth = _read(name, engine)
@@ -146,6 +149,7 @@ def test_screenshots_of_e_certificates_and_query_pages(name, engine):
             assert "".join(str(got.get(field)).split()) == "".join(str(truth["fields"][field]).split()), field
 
 
+@pytest.mark.slow
 def test_the_qr_code_of_a_licence_is_read_and_an_altered_copy_shows(engine):
     reading, truth = _read("tampered__business_licence__clean", engine)
     printed, encoded = reading.fields["uscc"].value, reading.fields["qr_uscc"].value

@@ -95,6 +95,8 @@ class RapidSettings:
     det_limit_type: str = "min"  # "min": scale the short side up to at least N; "max": the long side down to N
     det_limit_side_len: int = 736
     rec_batch_num: int = 6
+    #: a batch's crops times its padded width, in crop heights, at most (0: no limit); see _Recogniser
+    batch_width: int = 0
     threads: int = 2  # onnxruntime intra-op threads per session
     bgr: bool = False  # hand the models BGR, the channel order PaddleOCR trained them on
     spin: bool = True  # onnxruntime worker threads busy-wait between ops
@@ -106,8 +108,9 @@ class RapidSettings:
     @property
     def label(self) -> str:
         recheck = f"+{self.recheck}<{self.recheck_below:g}" if self.recheck else ""
+        width = f"w{self.batch_width}" if self.batch_width else ""
         return (f"rapidocr/{self.models}/det-{self.det_limit_type}{self.det_limit_side_len}"
-                f"/rec-b{self.rec_batch_num}{recheck}/t{self.threads}{'' if self.spin else '-nospin'}"
+                f"/rec-b{self.rec_batch_num}{width}{recheck}/t{self.threads}{'' if self.spin else '-nospin'}"
                 f"{'/bgr' if self.bgr else ''}")
 
 
@@ -137,7 +140,7 @@ STOCK_SETTINGS = RapidSettings()
 #: * no angle classifier: pages are turned upright before OCR (orientation.py).
 #: * RGB as given: handing the models BGR (their training order) changed nothing measurable.
 DEFAULT_SETTINGS = RapidSettings(models="v6-tiny-det+small-rec", det_limit_type="max", det_limit_side_len=960,
-                                 rec_batch_num=6, spin=False)
+                                 rec_batch_num=6, batch_width=96, spin=False)
 
 
 def _package_dir(package: str) -> Path | None:
@@ -186,25 +189,40 @@ class _Recogniser:
     way RapidOCR does (crops sorted by width, each batch padded to its widest), decoding
     CTC greedily while keeping each character's probability, which RapidOCR averages away."""
 
-    def __init__(self, text_rec, batch: int):
+    def __init__(self, text_rec, batch: int, width: int = 0):
         self._rec = text_rec
         self._batch = batch
+        self._width = width or float("inf")
         self._chars = text_rec.postprocess_op.character  # index 0 is the CTC blank
 
     def __call__(self, crops: list[np.ndarray]) -> list[_Reading]:
         out: list[_Reading | None] = [None] * len(crops)
-        order = np.argsort([c.shape[1] / float(c.shape[0]) for c in crops])
+        ratios = [c.shape[1] / float(c.shape[0]) for c in crops]
+        order = [int(i) for i in np.argsort(ratios)]
         _, img_h, img_w = self._rec.rec_image_shape[:3]
-        for start in range(0, len(crops), self._batch):
-            chunk = order[start:start + self._batch]
-            ratio = max([img_w / img_h] + [crops[i].shape[1] / float(crops[i].shape[0]) for i in chunk])
+        for chunk in self._batches(order, ratios, img_w / img_h):
+            ratio = max([img_w / img_h] + [ratios[i] for i in chunk])
             batch = np.stack([self._rec.resize_norm_img(crops[i], ratio) for i in chunk]).astype(np.float32)
             preds = self._rec.session(batch)  # (batch, steps, classes) softmax
             best = preds.argmax(axis=2)
-            probs = preds.max(axis=2)
+            probs = np.take_along_axis(preds, best[..., None], axis=2)[..., 0]  # one pass, not a second max
             for row, i in enumerate(chunk):
                 out[i] = self._decode(best[row], probs[row])
         return out  # type: ignore[return-value]
+
+    def _batches(self, order: list[int], ratios: list[float], least: float) -> list[list[int]]:
+        """Crops in order of width, ``batch`` at a time, and fewer where they are wide: a
+        batch's padded width times its size stays within ``width`` crop heights, so a
+        page's few long lines (a scope, an address) do not make a large tensor. Compute is
+        the same (it goes with the padded pixels); the peak memory is lower."""
+        batches: list[list[int]] = []
+        for i in order:
+            if batches and len(batches[-1]) < self._batch and \
+                    (len(batches[-1]) + 1) * max(least, ratios[i]) <= self._width:
+                batches[-1].append(i)
+            else:
+                batches.append([i])
+        return batches
 
     def _decode(self, best: np.ndarray, probs: np.ndarray) -> _Reading:
         keep = best != 0
@@ -226,11 +244,11 @@ class RapidOcrEngine:
         self.settings = settings
         logging.getLogger("RapidOCR").setLevel(logging.WARNING)
         self._ocr = _build(settings.models, settings, det=True)
-        self._rec = _Recogniser(self._ocr.text_rec, settings.rec_batch_num)
+        self._rec = _Recogniser(self._ocr.text_rec, settings.rec_batch_num, settings.batch_width)
         self._recheck = None
         if settings.recheck:
             self._recheck = _Recogniser(_build(settings.recheck, settings, det=False).text_rec,
-                                        settings.rec_batch_num)
+                                        settings.rec_batch_num, settings.batch_width)
         self._text_score = float(self._ocr.cfg.Global.text_score)
         self.name = settings.label
         # One inference at a time per engine: onnxruntime already uses every core we give
