@@ -56,7 +56,10 @@ def _engine(config: str, threads: int):
     for part in config.split(";"):
         key, _, value = part.partition("=")
         current = getattr(DEFAULT_SETTINGS, key)
-        overrides[key] = type(current)(value) if current is not None else value
+        if isinstance(current, bool):
+            overrides[key] = value.lower() in ("1", "true", "yes")
+        else:
+            overrides[key] = type(current)(value) if current is not None else value
     return RapidOcrEngine(settings=replace(DEFAULT_SETTINGS, threads=threads, **overrides))
 
 

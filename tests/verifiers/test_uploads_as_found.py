@@ -166,3 +166,28 @@ def test_qr_codes_decode_on_a_phone_photo():
     [page] = load_pages(data, media)
     codes = read_codes(np.asarray(page.image))
     assert [c.uscc for c in codes] == [truth["source"]["uscc"]]
+
+
+def test_recognition_batches_hold_fewer_crops_where_they_are_wide():
+    from verifiers.documents.ocr.rapid import _Recogniser
+
+    class Rec:  # what _Recogniser reads of RapidOCR's recogniser before any batch is run
+        postprocess_op = type("P", (), {"character": ["blank", "a"]})()
+
+    recogniser = _Recogniser(Rec(), batch=6, width=96)
+    ratios = [4.0] * 7 + [20.0, 30.0, 40.0, 45.0]
+    batches = recogniser._batches(list(range(len(ratios))), ratios, 320 / 48)
+    # six narrow crops; then the seventh with the 20 and the 30 (3 x 30 <= 96); the 40 and the 45 (2 x 45)
+    assert batches == [[0, 1, 2, 3, 4, 5], [6, 7, 8], [9, 10]]
+    # without a cap: batches of 6 whatever the width (RapidOCR's own)
+    assert [len(b) for b in _Recogniser(Rec(), batch=6)._batches(list(range(len(ratios))), ratios, 320 / 48)] == [6, 5]
+
+
+def test_the_heap_is_compacted_where_glibc_allows():
+    from verifiers.documents.ocr.rapid import compact_heap
+
+    assert compact_heap() in (True, False)  # never raises; True on glibc
+    import platform
+
+    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
+        assert compact_heap() is True

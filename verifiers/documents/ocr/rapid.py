@@ -104,6 +104,8 @@ class RapidSettings:
     #: character was read with a probability under ``recheck_below`` (None: no second look).
     recheck: str | None = None
     recheck_below: float = 0.95
+    #: Give the C heap back as tensors are freed (see :func:`compact_heap`); process-wide.
+    compact_heap: bool = False
 
     @property
     def label(self) -> str:
@@ -139,8 +141,47 @@ STOCK_SETTINGS = RapidSettings()
 #:   operators: no slower alone, and they leave the CPU to the web server and other jobs.
 #: * no angle classifier: pages are turned upright before OCR (orientation.py).
 #: * RGB as given: handing the models BGR (their training order) changed nothing measurable.
+#: * recognition batches capped at 96 crop heights of padded width (``batch_width``: the
+#:   few long lines of a page go two or three to a batch) and a compacted C heap
+#:   (``compact_heap``): a worker's peak memory on licence pages fell from ~0.57 GB to
+#:   ~0.3 GB (benchmarks/ocr_speed.py, docs/benchmarks.md).
 DEFAULT_SETTINGS = RapidSettings(models="v6-tiny-det+small-rec", det_limit_type="max", det_limit_side_len=960,
-                                 rec_batch_num=6, batch_width=96, spin=False)
+                                 rec_batch_num=6, batch_width=96, spin=False, compact_heap=True)
+
+
+#: glibc's mallopt parameters
+_M_MMAP_THRESHOLD, _M_ARENA_MAX = -3, -8
+#: Blocks this large or larger are mapped on their own and unmapped when freed.
+MMAP_THRESHOLD = 1 << 20
+
+
+def compact_heap() -> bool:
+    """Make glibc's heap give memory back as inference frees it (Linux; elsewhere nothing).
+
+    onnxruntime (its arena off) allocates each layer's tensors with malloc, from several
+    threads. glibc serves blocks over its mmap threshold from the heap once that threshold
+    has grown (it grows with every large free, up to 32 MB), and each thread gets an arena
+    of its own, so freed tensors stay in the process as fragments and the next page adds
+    its own: a worker read licence pages at a peak of ~0.57 GB. A fixed 1 MB threshold maps
+    every large tensor on its own and returns it when freed, and two arenas are shared by
+    the threads: the peak of a page is then its own (~0.3 GB with the models). Process-wide,
+    set once when an engine is built; returns whether it was applied."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if not name:
+        return False
+    try:
+        libc = ctypes.CDLL(name)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    ok = bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(mallopt(_M_ARENA_MAX, 2))
+    trim = getattr(libc, "malloc_trim", None)
+    if trim is not None:
+        trim(0)
+    return ok
 
 
 def _package_dir(package: str) -> Path | None:
@@ -242,6 +283,8 @@ class RapidOcrEngine:
         if threads is not None:
             settings = replace(settings, threads=threads)
         self.settings = settings
+        if settings.compact_heap:
+            compact_heap()
         logging.getLogger("RapidOCR").setLevel(logging.WARNING)
         self._ocr = _build(settings.models, settings, det=True)
         self._rec = _Recogniser(self._ocr.text_rec, settings.rec_batch_num, settings.batch_width)
