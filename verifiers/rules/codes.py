@@ -144,5 +144,6 @@ FIELD_NAMES = {
     "address": ("住所", "address"), "scope": ("经营范围", "scope"), "issuer": ("发证部门", "issuer"),
     "issued_on": ("发证日期", "date of issue"), "valid_until": ("有效期限", "validity"),
     "registrant": ("注册人", "registrant"), "product_name": ("产品名称", "product name"), "models": ("型号规格", "models"),
+    "qr_uscc": ("二维码中的统一社会信用代码", "credit code in the QR code"),
 }
 STATUS_NAMES = {"revoked": "吊销", "cancelled": "注销", "expired": "过期", "active": "有效"}
