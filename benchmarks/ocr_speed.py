@@ -88,8 +88,8 @@ def _worker(config: str, threads: int, repeat: int, inbox, outbox) -> None:
         fields = reading.fields if reading else {}
         right = sum(comparable(k, fields[k].value if k in fields else None) == comparable(k, v)
                     for k, v in truth["fields"].items())
-        outbox.put({"seconds": statistics.median(times), "cpu": statistics.median(cpu), "right": right, "fields": len(truth["fields"]),
-                    "type_ok": bool(reading and reading.type == truth["type"])})
+        outbox.put({"seconds": statistics.median(times), "cpu": statistics.median(cpu), "right": right,
+                    "fields": len(truth["fields"]), "type_ok": bool(reading and reading.type == truth["type"])})
     outbox.put({"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
 
 

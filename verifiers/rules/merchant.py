@@ -141,9 +141,9 @@ def documents_untampered(documents: list[DocumentFacts]) -> list[Reason]:
         encoded, printed = d.value("qr_uscc"), d.value("uscc")
         if not encoded or not printed or not d.valid("uscc") or encoded == printed:
             continue
+        qr = d.fields.get("qr_uscc") or {}
         out.append(reason("DOC_TAMPERED", field="uscc", doc_name=_doc(d.type), printed=printed, encoded=encoded,
-                          evidence=dict(d.evidence("uscc"), qr=encoded, qr_payload=(d.fields.get("qr_uscc") or {}).get("raw"),
-                                        qr_box=(d.fields.get("qr_uscc") or {}).get("box"))))
+                          evidence=dict(d.evidence("uscc"), qr=encoded, qr_payload=qr.get("raw"), qr_box=qr.get("box"))))
     return out
 
 

@@ -106,6 +106,10 @@ class RapidSettings:
     recheck_below: float = 0.95
     #: Give the C heap back as tensors are freed (see :func:`compact_heap`); process-wide.
     compact_heap: bool = False
+    #: onnxruntime's memory arena for the recogniser's session: its buffers are kept and
+    #: reused from batch to batch instead of allocated anew (faster; the arena stays at the
+    #: largest batch's size, which ``batch_width`` bounds). The detector's stays off.
+    rec_arena: bool = False
 
     @property
     def label(self) -> str:
@@ -146,13 +150,13 @@ STOCK_SETTINGS = RapidSettings()
 #:   (``compact_heap``): a worker's peak memory on licence pages fell from ~0.57 GB to
 #:   ~0.3 GB (benchmarks/ocr_speed.py, docs/benchmarks.md).
 DEFAULT_SETTINGS = RapidSettings(models="v6-tiny-det+small-rec", det_limit_type="max", det_limit_side_len=960,
-                                 rec_batch_num=6, batch_width=96, spin=False, compact_heap=True)
+                                 rec_batch_num=6, batch_width=96, spin=False, compact_heap=True, rec_arena=True)
 
 
 #: glibc's mallopt parameters
 _M_MMAP_THRESHOLD, _M_ARENA_MAX = -3, -8
 #: Blocks this large or larger are mapped on their own and unmapped when freed.
-MMAP_THRESHOLD = 1 << 20
+MMAP_THRESHOLD = 8 << 20
 
 
 def compact_heap() -> bool:
@@ -162,10 +166,11 @@ def compact_heap() -> bool:
     threads. glibc serves blocks over its mmap threshold from the heap once that threshold
     has grown (it grows with every large free, up to 32 MB), and each thread gets an arena
     of its own, so freed tensors stay in the process as fragments and the next page adds
-    its own: a worker read licence pages at a peak of ~0.57 GB. A fixed 1 MB threshold maps
-    every large tensor on its own and returns it when freed, and two arenas are shared by
-    the threads: the peak of a page is then its own (~0.3 GB with the models). Process-wide,
-    set once when an engine is built; returns whether it was applied."""
+    its own: a worker read licence pages at a peak of ~0.57 GB. A fixed 8 MB threshold maps
+    every large tensor (the detector's feature maps) on its own and returns it when freed,
+    and two arenas are shared by the threads. (1 MB kept the peak lower still but cost
+    ~60 % more CPU in page faults; 8 MB ~6 %.) Process-wide, set once when an engine is
+    built; returns whether it was applied."""
     import ctypes
     import ctypes.util
 
@@ -358,10 +363,11 @@ def _build(models: str, settings: RapidSettings, *, det: bool):
         # by ones whose worker threads sleep between operators.
         import onnxruntime as ort
 
-        for stage, path in stages:
+        for k, (stage, path) in enumerate(stages):
             opts = ort.SessionOptions()
             opts.log_severity_level = 4
-            opts.enable_cpu_mem_arena = False
+            # the recogniser is the last stage; its arena only when asked (RapidSettings.rec_arena)
+            opts.enable_cpu_mem_arena = settings.rec_arena and k == len(stages) - 1
             opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
             opts.intra_op_num_threads = settings.threads
             opts.inter_op_num_threads = 1
