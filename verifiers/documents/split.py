@@ -3,7 +3,7 @@
 Merchants photocopy a business licence and a licence onto one A4 sheet, one above the
 other (or side by side), and upload the sheet as one file. Each is found by its title:
 a row that spells a document type's full title (营业执照, 医疗器械经营许可证, ...) printed
-larger than the text around it. With two or more such titles the page is cut between
+larger than the text around it or standing alone on its row. With two or more such titles the page is cut between
 them where the cut leaves each side the most labels of its own type (a licence's credit
 code printed above its title stays with it), the widest gap winning a tie; each side is
 then classified and read on its own. A page with one title, or whose sides would not
@@ -25,6 +25,8 @@ TITLES = {doc_type: re.compile(titles[0]) for doc_type, titles, _ in SIGNATURES}
 LABELS = {doc_type: tuple(re.compile(label) for label in labels) for doc_type, _, labels in SIGNATURES}
 #: A title is printed at least this much taller than the page's typical line.
 TITLE_HEIGHT = 1.25
+#: ...or stand alone on its row, with at most this many more characters (（副本）, 信息).
+TITLE_EXTRA = 4
 #: Each side of a cut must carry this many labels of its own type.
 MIN_LABELS = 2
 
@@ -56,13 +58,16 @@ def titles(lines: list[Line]) -> list[tuple[str, Line]]:
     found = []
     for row in _rows(lines):
         text = compact("".join(ln.text for ln in row))
-        tall = [ln for ln in row if ln.height >= typical * TITLE_HEIGHT]
-        if not tall:
-            continue
         for doc_type, pattern in TITLES.items():
-            if pattern.search(text):
-                found.append((doc_type, max(tall, key=lambda ln: ln.height)))
-                break
+            match = pattern.search(text)
+            if not match:
+                continue
+            # printed large, or alone on its row (a title box's height grows less than its type)
+            tall = [ln for ln in row if ln.height >= typical * TITLE_HEIGHT]
+            alone = len(text) - len(match.group(0)) <= TITLE_EXTRA and not re.search(r"\d", text)
+            if tall or alone:
+                found.append((doc_type, max(tall or row, key=lambda ln: ln.height)))
+            break
     return found
 
 
