@@ -138,9 +138,10 @@ def query_page(content: Content, rng: random.Random) -> Page:
         rows.append(type(rows[0])(content.date_label, content.date_text, "issued_on"))
     label_w = max(text_width(row.label, size, "sans") for row in rows) + 40 * PX
     value_x = 50 * PX + label_w
-    value_w = SCREEN_W - value_x - 40 * PX
+    # room for a closing mark that wrapping moves to the end of a line (禁则)
+    value_w = SCREEN_W - value_x - 40 * PX - size * PT
     for row in rows:
-        lines = wrap(row.value, value_w, size, "sans")
+        lines = _wrap(row.value, value_w, size)
         if y + (len(lines) + 0.6) * line > SCREEN_H - 20 * PX:
             break  # the rest is below the fold
         y += line * 0.55
@@ -150,6 +151,20 @@ def query_page(content: Content, rng: random.Random) -> Page:
             screen.text(value_x, y + i * line, text, size, "sans", field=row.field)
         y += len(lines) * line
     return screen
+
+
+def _wrap(text: str, width: float, size: float) -> list[str]:
+    """Wrapped as a phone wraps it: a code wider than the column breaks anywhere."""
+    out = []
+    for line in wrap(text, width, size, "sans"):
+        while text_width(line, size, "sans") > width and len(line) > 1:
+            cut = len(line)
+            while cut > 1 and text_width(line[:cut], size, "sans") > width:
+                cut -= 1
+            out.append(line[:cut])
+            line = line[cut:]
+        out.append(line)
+    return out
 
 
 def two_up(first: Page, second: Page) -> Page:
