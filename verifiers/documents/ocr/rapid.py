@@ -145,12 +145,16 @@ STOCK_SETTINGS = RapidSettings()
 #:   operators: no slower alone, and they leave the CPU to the web server and other jobs.
 #: * no angle classifier: pages are turned upright before OCR (orientation.py).
 #: * RGB as given: handing the models BGR (their training order) changed nothing measurable.
-#: * recognition batches capped at 96 crop heights of padded width (``batch_width``: the
-#:   few long lines of a page go two or three to a batch) and a compacted C heap
-#:   (``compact_heap``): a worker's peak memory on licence pages fell from ~0.57 GB to
-#:   ~0.3 GB (benchmarks/ocr_speed.py, docs/benchmarks.md).
+#: * memory and speed of the recogniser (issue 15, benchmarks/ocr_speed.py, numbers in
+#:   docs/benchmarks.md): its session keeps onnxruntime's arena (``rec_arena``: buffers
+#:   reused from batch to batch, ~25 % less CPU a page than allocating them anew); batches
+#:   capped at 64 crop heights of padded width (``batch_width``: the few long lines of a
+#:   page go one or two to a batch, which bounds what the arena keeps); and a compacted C
+#:   heap (``compact_heap``) so that the detector's large feature maps go back to the
+#:   system when freed. Together: a worker's peak on licence pages ~0.49 GB instead of
+#:   ~0.56-0.60 GB, at less CPU.
 DEFAULT_SETTINGS = RapidSettings(models="v6-tiny-det+small-rec", det_limit_type="max", det_limit_side_len=960,
-                                 rec_batch_num=6, batch_width=96, spin=False, compact_heap=True, rec_arena=True)
+                                 rec_batch_num=6, batch_width=64, spin=False, compact_heap=True, rec_arena=True)
 
 
 #: glibc's mallopt parameters
