@@ -147,12 +147,12 @@ STOCK_SETTINGS = RapidSettings()
 #: * RGB as given: handing the models BGR (their training order) changed nothing measurable.
 #: * memory and speed of the recogniser (issue 15, benchmarks/ocr_speed.py, numbers in
 #:   docs/benchmarks.md): its session keeps onnxruntime's arena (``rec_arena``: buffers
-#:   reused from batch to batch, ~25 % less CPU a page than allocating them anew); batches
+#:   reused from batch to batch: 2.2 instead of 3.0 CPU s a page in one loaded run); batches
 #:   capped at 64 crop heights of padded width (``batch_width``: the few long lines of a
 #:   page go one or two to a batch, which bounds what the arena keeps); and a compacted C
 #:   heap (``compact_heap``) so that the detector's large feature maps go back to the
-#:   system when freed. Together: a worker's peak on licence pages ~0.49 GB instead of
-#:   ~0.56-0.60 GB, at less CPU.
+#:   system when freed. Together: a worker's peak on licence pages ~0.50 GB instead of
+#:   ~0.58-0.64 GB, at no more CPU (measured on a shared machine).
 DEFAULT_SETTINGS = RapidSettings(models="v6-tiny-det+small-rec", det_limit_type="max", det_limit_side_len=960,
                                  rec_batch_num=6, batch_width=64, spin=False, compact_heap=True, rec_arena=True)
 
