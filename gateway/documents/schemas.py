@@ -66,12 +66,34 @@ class OcrPageSchema(ma.Schema):
     height = ma.fields.Float()
     source = ma.fields.String(metadata={"description": "text_layer or ocr"})
     rotation = ma.fields.Integer(allow_none=True)
+    overlay = ma.fields.Dict(metadata={
+        "description": "平台水印（已识别并去除）/ a platform watermark seen and read through: angle (degrees), lines "
+                       "(its lines on the first reading), level (grey level turned to paper; null: too dark to "
+                       "separate, its lines only dropped), dropped (lines dropped)"})
+    codes = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "营业执照二维码 / QR codes decoded on a business licence: payload, box, uscc (the credit code "
+                       "it names, or null)"})
     lines = ma.fields.List(ma.fields.Nested(OcrLineSchema))
+
+
+class OcrDocumentSchema(ma.Schema):
+    """One of several documents found in one file (two certificates copied onto one sheet)."""
+
+    page = ma.fields.Integer()
+    region = ma.fields.List(ma.fields.Float(), allow_none=True,
+                            metadata={"description": "[x0, y0, x1, y1] of the document on its page"})
+    type = ma.fields.String(allow_none=True, metadata={"description": TYPE_DESCRIPTION})
+    type_confidence = ma.fields.Float(allow_none=True)
+    fields = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Nested(FieldSchema))
 
 
 class OcrSchema(ma.Schema):
     engine = ma.fields.String(allow_none=True)
     pages = ma.fields.List(ma.fields.Nested(OcrPageSchema))
+    documents = ma.fields.List(ma.fields.Nested(OcrDocumentSchema), metadata={
+        "description": "一个文件中的多份证照，各自分类和识别 / every document found when the file holds more than "
+                       "one, each classified and read on its own; the document's own type and fields are the one "
+                       "the upload was for (its type hint, else the first)"})
 
 
 class DocumentSchema(ma.Schema):

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from samples.documents import content as contents
+from samples.documents import screens
 from samples.documents.layouts import LAYOUTS, lay_out
 from samples.documents.page import page_chars, pdf_font, seeded
 from samples.documents.variants import DESCRIPTIONS, VARIANTS, render
@@ -94,13 +95,18 @@ def curated(world: World) -> list[Spec]:
         "rotated180-exif": ("registration_certificate", "online_sales_filing"),
         "tiff": ("production_licence", "registration_certificate"),
         "webp": ("online_sales_filing", "business_licence"),
+        "watermark": ("business_licence", "device_business_licence", "registration_certificate"),
+        "watermark-photo": ("class2_business_filing", "online_sales_filing"),
+        "screenshot": ("business_licence", "device_business_licence"),
+        "query-screenshot": ("registration_certificate", "production_licence"),
+        "two-up": ("device_business_licence",),
     }
     specs = []
     for doc_type in DOC_TYPES:
         variants = list(everywhere) + [v for v, types in some.items() if doc_type in types]
         for i, variant in enumerate(variants):
             specs.append(Spec(f"{doc_type}__{variant}", doc_type, variant, good[doc_type],
-                              LAYOUTS[doc_type][i % len(LAYOUTS[doc_type])]))
+                              layout_for(doc_type, variant, LAYOUTS[doc_type][i % len(LAYOUTS[doc_type])])))
     specs += demo_specs(world)
     return specs
 
@@ -160,9 +166,21 @@ def demo_specs(world: World) -> list[Spec]:
              note="looks valid; the registry lists the registration as cancelled"),
         Spec("expiredreg__registration_certificate__photo", "registration_certificate", "photo",
              anchor_device(world, "ruihe", "respirator"), "certificate", case="regno-expired"),
+        Spec("tampered__business_licence__clean", "business_licence", "clean", world.enterprise("liankang"),
+             "licence_landscape", overrides={"uscc": mismatch_uscc(world)}, case="tampered",
+             note="the printed credit code was altered; the QR code still names the holder's own"),
         Spec("thermometer__registration_certificate__clean", "registration_certificate", "clean",
              anchor_device(world, "antai", "ear_thermo"), "table", case="listing"),
     ]
+
+
+def layout_for(doc_type: str, variant: str, layout: str) -> str:
+    """Screens show certificates upright (portrait); a query page has its own layout."""
+    if variant == "screenshot":
+        return "licence_portrait" if doc_type == "business_licence" else "table"
+    if variant == "query-screenshot":
+        return "query_page"
+    return layout
 
 
 def full_product(world: World, per_type: int, variants: list[str]) -> list[Spec]:
@@ -171,7 +189,7 @@ def full_product(world: World, per_type: int, variants: list[str]) -> list[Spec]
         pool = subjects(world, doc_type)
         for index, subject in enumerate(pool[:per_type]):
             for j, variant in enumerate(variants):
-                layout = LAYOUTS[doc_type][(index + j) % len(LAYOUTS[doc_type])]
+                layout = layout_for(doc_type, variant, LAYOUTS[doc_type][(index + j) % len(LAYOUTS[doc_type])])
                 specs.append(Spec(f"{doc_type}__{variant}__{index + 1:03d}", doc_type, variant, subject, layout))
     return specs
 
@@ -193,14 +211,24 @@ def render_specs(world: World, specs: list[Spec], out: Path, seed: int, dpi: flo
     for spec in specs:
         rng = seeded(seed, spec.name)
         content = contents.build(spec.doc_type, spec.subject, world, rng, spec.overrides)
-        page = lay_out(content, spec.layout, rng)
-        laid.append((spec, content, page))
+        second = None
+        if spec.variant == "query-screenshot":
+            page = screens.query_page(content, rng)
+        else:
+            page = lay_out(content, spec.layout, rng)
+        if spec.variant == "screenshot":
+            page = screens.app_screen(page, content, rng)
+        elif spec.variant == "two-up":
+            second = partner(world, spec, content, page, rng)
+            second = (*second, page.lines())
+            page = screens.two_up(page, second[1])
+        laid.append((spec, content, page, second))
     font = None
-    pdf_pages = [page for spec, _, page in laid if spec.variant == "textpdf"]
+    pdf_pages = [page for spec, _, page, _ in laid if spec.variant == "textpdf"]
     if pdf_pages:
         font = pdf_font(page_chars(pdf_pages))
     entries = []
-    for spec, content, page in laid:
+    for spec, content, page, second in laid:
         rendered = render(page, spec.variant, dpi, seeded(seed, spec.name, "variant"), font)
         file_name = f"{spec.name}.{rendered.ext}"
         (out / file_name).write_bytes(rendered.data)
@@ -214,6 +242,8 @@ def render_specs(world: World, specs: list[Spec], out: Path, seed: int, dpi: flo
             "printed": {k: printed[k] for k in fields},
             "text": page.lines(), "source": content.source, **rendered.extra,
         }
+        if second is not None:
+            truth.update(_two_up_truth(truth, rendered.boxes, printed, second))
         if spec.case:
             truth["case"] = spec.case
         if spec.note:
@@ -225,6 +255,43 @@ def render_specs(world: World, specs: list[Spec], out: Path, seed: int, dpi: flo
         if log:
             log(f"{file_name}  {len(rendered.data) // 1024} KiB")
     return entries
+
+
+def partner(world: World, spec: Spec, content, page, rng):
+    """The second document on a two-up sheet: the business licence of the enterprise the
+    first names or, for a business licence, one of the enterprise's licences; laid out in
+    the first one's orientation. Returns (content, page)."""
+    from samples.documents.layouts import LAYOUTS as ALL
+
+    landscape = page.width > page.height
+    if spec.doc_type == "business_licence":
+        held = [lic for kind in ("device_business_licence", "class2_business_filing", "production_licence",
+                                 "online_sales_filing") if (lic := spec.subject.licence(kind)) is not None]
+        subject = held[0] if held else world.enterprises[0]
+        doc_type = held[0].kind if held else "business_licence"
+    else:
+        ent = (spec.subject.registrant if spec.doc_type in ("registration_certificate", "class1_filing")
+               else world.enterprise(spec.subject.enterprise_key))
+        subject, doc_type = (ent if ent.uscc else world.enterprises[0]), "business_licence"
+    second = contents.build(doc_type, subject, world, rng)
+    layouts = {"business_licence": ("licence_landscape", "licence_portrait")}.get(doc_type, ("certificate", "table"))
+    layout = layouts[0] if landscape else layouts[1]
+    assert layout in ALL[doc_type]
+    return second, lay_out(second, layout, rng)
+
+
+def _two_up_truth(truth: dict, boxes: dict, printed: dict, second) -> dict:
+    """Ground truth of both documents on a two-up sheet (``documents``, top or left first)."""
+    content, page, first_lines = second
+    prefix = screens.SECOND
+    own_boxes = {k[len(prefix):]: v for k, v in boxes.items() if k.startswith(prefix)}
+    own_printed = {k[len(prefix):]: v for k, v in printed.items() if k.startswith(prefix)}
+    fields = _printed_fields(content.fields, own_boxes)
+    first = {k: truth[k] for k in ("type", "fields", "boxes", "printed", "layout")}
+    return {"documents": [first, {"type": content.doc_type, "fields": fields,
+                                  "boxes": {k: own_boxes[k] for k in fields},
+                                  "printed": {k: own_printed[k] for k in fields}, "source": content.source}],
+            "text": first_lines + page.lines()}
 
 
 def generate(out: Path, per_type: int | None = None, variants: list[str] | None = None, seed: int = DEFAULT_SEED,

@@ -173,21 +173,39 @@ def certificate(content: Content, rng: random.Random) -> Page:
 # --- 营业执照 --------------------------------------------------------------------------------------------------------
 
 
-def _qr(page: Page, x: float, y: float, size: float, rng: random.Random, modules: int = 25) -> None:
-    """A QR-code-like block (finder squares and random modules): the real one links to gsxt.gov.cn."""
+#: What the sample licences' QR codes say: the credit information system's address with the
+#: enterprise's credit code (an invented but plausible form; real codes point to the same
+#: system). The holder's true code, even where the printed one was altered.
+QR_URL = "http://www.gsxt.gov.cn/corp-query-entprise-info.html?uniscid={uscc}"
+
+
+def qr_payload(content: Content) -> str | None:
+    uscc = content.source.get("uscc")
+    return QR_URL.format(uscc=uscc) if content.doc_type == "business_licence" and uscc else None
+
+
+def _qr(page: Page, x: float, y: float, size: float, payload: str | None) -> None:
+    """A real QR code (OpenCV's encoder) of ``payload``, ``size`` mm square with a white margin."""
+    import cv2
+
+    matrix = cv2.QRCodeEncoder.create().encode(payload or "http://www.gsxt.gov.cn")
+    dark = matrix < 128
+    rows = [r for r in range(dark.shape[0]) if dark[r].any()]
+    cols = [c for c in range(dark.shape[1]) if dark[:, c].any()]
+    dark = dark[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    modules = dark.shape[0]
     cell = size / modules
-    page.add(Box(x - cell, y - cell, size + 2 * cell, size + 2 * cell, 0, fill=(255, 255, 255)))
-    finder = {(r, c) for r0, c0 in ((0, 0), (0, modules - 7), (modules - 7, 0))
-              for r in range(r0, r0 + 7) for c in range(c0, c0 + 7)}
+    page.add(Box(x - 2 * cell, y - 2 * cell, size + 4 * cell, size + 4 * cell, 0, fill=(255, 255, 255)))
     for r in range(modules):
-        for c in range(modules):
-            if (r, c) in finder:
-                rr, cc = r % 7 if r < 7 else (r - (modules - 7)), c % 7 if c < 7 else (c - (modules - 7))
-                dark = rr in (0, 6) or cc in (0, 6) or (2 <= rr <= 4 and 2 <= cc <= 4)
-            else:
-                dark = rng.random() < 0.5
-            if dark:
-                page.add(Box(x + c * cell, y + r * cell, cell, cell, 0, fill=(20, 20, 20)))
+        c = 0
+        while c < modules:  # runs of dark modules as one box
+            if not dark[r, c]:
+                c += 1
+                continue
+            start = c
+            while c < modules and dark[r, c]:
+                c += 1
+            page.add(Box(x + start * cell, y + r * cell, (c - start) * cell, cell, 0, fill=(20, 20, 20)))
 
 
 def _licence_frame(page: Page) -> None:
@@ -215,7 +233,7 @@ def licence_landscape(content: Content, rng: random.Random) -> Page:
     for i, ch in enumerate("营业执照"):
         page.text(112 + i * 25, 58, ch, 38, "serif-bold", align="center")
     page.text(148.5, 70, content.subtitle or "（副　本）", 13, align="center")
-    _qr(page, 27, 84, 26, rng)
+    _qr(page, 27, 84, 26, qr_payload(content))
     for i, text in enumerate(("扫描二维码登录“国家企业", "信用信息公示系统”了解更多", "登记、备案、许可、监管信息")):
         page.text(40, 118 + i * 4.2, text, 6.5, align="center")
     size, line = 11.5, 6.6
@@ -249,7 +267,7 @@ def licence_portrait(content: Content, rng: random.Random) -> Page:
     page.text(110 + label.width, 246, content.issuer, 12, field="issuer")
     page.text(182, 258, content.date_text, 12, align="right")
     _seal(page, content, 150, 248, rng, diameter=40)
-    _qr(page, 30, 228, 24, rng)
+    _qr(page, 30, 228, 24, qr_payload(content))
     page.text(105, 282, content.footer.split("　")[-1], 8, align="center", color=(90, 70, 50))
     return page
 

@@ -31,7 +31,14 @@ VARIANTS = {
     "webp": ("webp", "image/webp"),
     "textpdf": ("pdf", "application/pdf"),
     "scanpdf": ("pdf", "application/pdf"),
+    "watermark": ("png", "image/png"),
+    "watermark-photo": ("jpg", "image/jpeg"),
+    "screenshot": ("png", "image/png"),
+    "query-screenshot": ("png", "image/png"),
+    "two-up": ("png", "image/png"),
 }
+#: Variants whose page is not the certificate as laid out (samples/documents/screens.py).
+SCREEN_VARIANTS = ("screenshot", "query-screenshot")
 DESCRIPTIONS = {
     "clean": "flatbed scan, 8-bit palette PNG",
     "seal": "clean scan with an extra seal stamped over the number and credit-code lines",
@@ -44,6 +51,11 @@ DESCRIPTIONS = {
     "webp": "scan as lossy WebP",
     "textpdf": "PDF with a real text layer (embedded CJK TrueType subset), seal as an image",
     "scanpdf": "PDF holding only a greyscale scan image, slightly skewed, no text layer",
+    "watermark": "scan with a platform's diagonal watermark (仅供××平台入驻审核使用 他用无效) repeated over it",
+    "watermark-photo": "phone photo of a printed copy carrying a platform's diagonal watermark",
+    "screenshot": "phone screenshot of the electronic certificate in an app: status bar, title bar, buttons",
+    "query-screenshot": "phone screenshot of the regulator's query page for the record, at a font scale",
+    "two-up": "two certificates of one enterprise copied onto one A4 sheet, scanned at 200 dpi",
 }
 EXIF_ORIENTATION = 0x0112
 PDF_DATE = datetime(2026, 11, 1, tzinfo=UTC)
@@ -117,9 +129,29 @@ def render(page: Page, variant: str, dpi: float, rng: random.Random, pdf_font=No
                         _scaled(boxes, 1 / PT), {"text_layer": True})
     if variant == "seal":
         page = with_extra_seal(page, rng)
+    if variant in SCREEN_VARIANTS:
+        from samples.documents.screens import SCREEN_DPI
+
+        image = raster(page, SCREEN_DPI)
+        return Rendered(_png(image, 128), ext, media, image.width, image.height, "px",
+                        _scaled(boxes, SCREEN_DPI / 25.4), {"dpi": round(SCREEN_DPI, 1)})
+    if variant == "two-up":
+        dpi = dpi * 4 / 3
+        scale = dpi / 25.4
     image = raster(page, dpi)
     w, h = image.size
-    if variant in ("clean", "seal"):
+    if variant.startswith("watermark"):
+        from samples.documents.overlays import random_watermark, watermark
+
+        mark = random_watermark(rng, dpi)
+        image = watermark(image, mark)
+        if variant == "watermark":
+            return Rendered(_png(image, 96), ext, media, w, h, "px", _scaled(boxes, scale),
+                            {"dpi": dpi, "watermark": mark.as_dict()})
+        photo, point = phone_photo(image, rng)
+        return Rendered(_jpeg(photo, 85), ext, media, photo.width, photo.height, "px", _mapped(boxes, scale, point),
+                        {"dpi_of_page": dpi, "watermark": mark.as_dict()})
+    if variant in ("clean", "seal", "two-up"):
         return Rendered(_png(image), ext, media, w, h, "px", _scaled(boxes, scale), {"dpi": dpi})
     if variant == "tiff":
         buffer = io.BytesIO()

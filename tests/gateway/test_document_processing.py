@@ -44,3 +44,33 @@ def test_an_encrypted_pdf_fails_with_its_reason(client, auth, runtime):
     assert body["status"] == "failed"
     assert body["error"]["code"] == "encrypted_pdf" and "加密" in body["error"]["message"]
     assert body["error"]["message_en"]
+
+
+def test_a_sheet_of_two_documents_and_an_altered_licence_through_the_api(client, auth, runtime):
+    import json
+
+    sheet = upload(client, auth, (SET / "device_business_licence__two-up.png").read_bytes(), "sheet.png")
+    altered = upload(client, auth, (SET / "tampered__business_licence__clean.png").read_bytes(), "licence.png")
+    assert runtime.dispatcher.wait_idle(300)
+    body = client.get(f"/v1/documents/{sheet['id']}", headers=auth).get_json()
+    truth = json.loads((SET / "device_business_licence__two-up.json").read_text(encoding="utf-8"))
+    assert body["status"] == "processed" and body["type"] == "device_business_licence"
+    documents = body["ocr"]["documents"]
+    assert [d["type"] for d in documents] == ["device_business_licence", "business_licence"]
+    assert documents[1]["fields"]["name"]["value"] == truth["documents"][1]["fields"]["name"]
+    assert body["fields"]["number"]["value"] == truth["fields"]["number"]
+    # the altered licence: its QR code names the holder's own credit code, not the printed one
+    truth = json.loads((SET / "tampered__business_licence__clean.json").read_text(encoding="utf-8"))
+    body = client.get(f"/v1/documents/{altered['id']}", headers=auth).get_json()
+    fields = body["fields"]
+    assert fields["uscc"]["value"] == truth["fields"]["uscc"] and fields["qr_uscc"]["value"] == truth["source"]["uscc"]
+    assert body["ocr"]["pages"][0]["codes"][0]["uscc"] == truth["source"]["uscc"]
+    response = client.post("/v1/merchants", headers=auth, json={
+        "external_id": "shop-altered", "name": truth["fields"]["name"], "uscc": truth["fields"]["uscc"],
+        "document_ids": [altered["id"]]})
+    assert response.status_code == 202, response.get_json()
+    assert runtime.dispatcher.wait_idle(120)
+    merchant = client.get(f"/v1/merchants/{response.get_json()['id']}", headers=auth).get_json()
+    [reason] = [r for r in merchant["decision"]["reasons"] if r["code"] == "DOC_TAMPERED"]
+    assert reason["severity"] == "review" and reason["evidence"]["qr"] == truth["source"]["uscc"]
+    assert reason["evidence"]["printed"] == truth["fields"]["uscc"]

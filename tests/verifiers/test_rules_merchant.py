@@ -81,6 +81,22 @@ def test_uscc_mismatch_between_documents_and_the_claim():
     assert "USCC_MISMATCH" in codes(result) and result.outcome == "rejected"
 
 
+def test_doc_tampered_when_the_qr_code_names_another_credit_code():
+    # The printed code was altered to the merchant's; the licence's QR code still names the real holder.
+    real = "91340111MA8P9K0G9N"
+    qr = {"value": real, "confidence": 1.0, "page": 1, "box": [120.0, 460.0, 340.0, 680.0], "valid": True,
+          "raw": f"http://www.gsxt.gov.cn/corp-query-entprise-info.html?uniscid={real}"}
+    doc = business_licence_doc(qr_uscc=qr)
+    result = evaluate(documents=[doc, device_licence_doc()])
+    [tampered] = [r for r in result.reasons if r.code == "DOC_TAMPERED"]
+    assert tampered.severity == "review" and result.outcome == "needs_review"
+    assert tampered.evidence["qr"] == real and tampered.evidence["printed"] == USCC
+    assert real in tampered.message and USCC in tampered.message_en and "营业执照" in tampered.message
+    # the QR code agreeing with the print raises nothing
+    agreeing = business_licence_doc(qr_uscc=dict(qr, value=USCC, raw=qr["raw"].replace(real, USCC)))
+    assert "DOC_TAMPERED" not in codes(evaluate(documents=[agreeing, device_licence_doc()]))
+
+
 def test_name_mismatch_with_a_different_company_blocks_and_a_near_miss_reviews():
     other = evaluate(documents=[business_licence_doc(name=field("广州另一家贸易有限公司")), device_licence_doc()])
     assert any(r.code == "NAME_MISMATCH" and r.severity == "block" for r in other.reasons)

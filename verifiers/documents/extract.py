@@ -125,6 +125,8 @@ def extract_fields(doc_type: str, pages: list[Page]) -> dict[str, Field]:
             continue
         page = next(p for seg, p in candidates if seg is found)
         parsed = spec.parse(found.value)
+        if not spec.multiline and not _complete(spec, found.value, parsed):
+            found, parsed = _wrapped(spec, page, found, parsed, stops)
         guessed = any(c.get("guessed") for c in parsed.corrections)
         field = Field(value=parsed.value, confidence=found.confidence * (0.8 if guessed else 1.0), page=found.page,
                       box=found.box,
@@ -134,6 +136,32 @@ def extract_fields(doc_type: str, pages: list[Page]) -> dict[str, Field]:
             field = _uscc_split_across_boxes(page, found) or field
         fields[spec.name] = field
     return _validation_guided(doc_type, fields, pages)
+
+
+#: How an enterprise's name ends (its legal form or kind of establishment).
+_NAME_ENDINGS = ("公司", "厂", "店", "中心", "所", "院", "社", "部", "行", "馆", "企业", "场", "站", "会", "局", ")", "）")
+
+
+def _complete(spec: FieldSpec, value: str, parsed) -> bool:
+    if parsed.problem is not None:
+        return False
+    if spec.name in ("name", "registrant"):
+        return compact(value).endswith(_NAME_ENDINGS)
+    return True
+
+
+def _wrapped(spec: FieldSpec, page: Page, found: Segment, parsed, stops):
+    """A one-line field whose value is cut short (a number or code failing its check, a
+    name stopping before its legal form) continued from the line wrapped beneath it in
+    its column, as narrow screens (a regulator's query page on a phone) print them;
+    kept only when the joined value is whole."""
+    longer = continuation(page, found, stops, max_lines=2)
+    if longer.value == found.value:
+        return found, parsed
+    joined = spec.parse(longer.value)
+    if _complete(spec, longer.value, joined):
+        return longer, joined
+    return found, parsed
 
 
 def _uscc_split_across_boxes(page: Page, segment: Segment) -> Field | None:

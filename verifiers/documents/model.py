@@ -77,6 +77,12 @@ class Page:
     lines: list[Line] = field(default_factory=list)
     source: str = "ocr"  # "ocr" or "text_layer"
     rotation: int = 0  # degrees the image was turned to read upright
+    #: A platform watermark seen over the page and read through (watermark.Overlay.as_dict()).
+    overlay: dict | None = None
+    #: QR codes decoded on the page (verifiers.documents.qr.Code.as_dict()), on licences.
+    codes: list[dict] | None = None
+    #: Where on the page this document lies, when the page holds several (split.py).
+    region: Box | None = None
 
     def text(self) -> str:
         return "\n".join(line.text for line in self.lines)
@@ -106,6 +112,22 @@ class Field:
 
 
 @dataclass
+class Document:
+    """One of several documents found on a file's pages (verifiers.documents.split)."""
+
+    page: int
+    region: Box | None
+    type: str | None
+    type_confidence: float
+    fields: dict[str, Field]
+
+    def as_dict(self) -> dict:
+        return {"page": self.page, "region": [round(v, 1) for v in self.region] if self.region else None,
+                "type": self.type, "type_confidence": self.type_confidence,
+                "fields": {name: f.as_dict() for name, f in self.fields.items()}}
+
+
+@dataclass
 class Reading:
     """Everything read from one document."""
 
@@ -114,6 +136,9 @@ class Reading:
     type_confidence: float
     fields: dict[str, Field]
     engine: str | None = None
+    #: Every document found when the file holds more than one (the reading's own type and
+    #: fields are one of them); empty for a file holding one document.
+    documents: list[Document] = field(default_factory=list)
 
     def fields_dict(self) -> dict:
         return {name: f.as_dict() for name, f in self.fields.items()}
@@ -121,8 +146,10 @@ class Reading:
     def ocr_dict(self) -> dict:
         return {"engine": self.engine, "pages": [
             {"page": p.number, "width": p.width, "height": p.height, "source": p.source, "rotation": p.rotation,
+             **({"overlay": p.overlay} if p.overlay else {}), **({"codes": p.codes} if p.codes else {}),
              "lines": [{"text": ln.text, "confidence": round(ln.confidence, 4), "box": [round(v, 1) for v in ln.box]}
-                       for ln in p.lines]} for p in self.pages]}
+                       for ln in p.lines]} for p in self.pages],
+            **({"documents": [d.as_dict() for d in self.documents]} if self.documents else {})}
 
 
 class DocumentError(Exception):

@@ -8,12 +8,15 @@ import numpy as np
 from verifiers.documents.classify import classify
 from verifiers.documents.extract import TYPE_FIELDS, extract_fields
 from verifiers.documents.intake import Limits, PageInput, iter_pages
-from verifiers.documents.model import DocumentError, Page, Reading
+from verifiers.documents.model import Document, DocumentError, Field, Page, Reading
 from verifiers.documents.ocr import OcrEngine
 from verifiers.documents.orientation import read_upright
+from verifiers.documents.qr import read_codes
 from verifiers.documents.registry_hints import correct_number
 from verifiers.documents.seal import has_red_ink, suppress_red
+from verifiers.documents.split import split_page, titles
 from verifiers.documents.values import is_whole_authority
+from verifiers.documents.watermark import drop_overlay_lines, find_overlay, flatten, lift_overlay, mark_level
 
 
 #: On a scan without colour a red seal is grey: its strokes measure 120-240 where print
@@ -21,18 +24,48 @@ from verifiers.documents.values import is_whole_authority
 GREY_SEAL_LEVEL = 110
 
 
-def _read_page(page_input: PageInput, engine: OcrEngine) -> tuple[Page, bool]:
+def _read_page(page_input: PageInput, engine: OcrEngine, overlays: bool = True) -> tuple[Page, bool]:
     """The page, and whether a grey seal may lie on it (OCRed, and no red ink seen)."""
     if page_input.text_lines is not None:
         return Page(number=page_input.number, width=page_input.width, height=page_input.height,
                     lines=page_input.text_lines, source="text_layer"), False
     image = np.asarray(page_input.image)
     red = has_red_ink(image)
-    if red:
-        image = suppress_red(image)
-    lines, rotation, size = read_upright(image, engine)
-    return Page(number=page_input.number, width=size[0], height=size[1], lines=lines, source="ocr",
-                rotation=rotation), not red
+    lines, rotation, size = read_upright(suppress_red(image) if red else image, engine)
+    upright = np.rot90(image, rotation // 90) if rotation else image
+    overlay = find_overlay(lines) if overlays else None
+    if overlay is not None:
+        lines = _read_through_overlay(upright, lines, overlay, engine)
+    page = Page(number=page_input.number, width=size[0], height=size[1], lines=lines, source="ocr",
+                rotation=rotation, overlay=overlay.as_dict() if overlay else None)
+    if classify([page])[0] in QR_TYPES or any(t in QR_TYPES for t, _ in titles(lines)):
+        page.codes = [code.as_dict() for code in read_codes(upright)]
+    return page, not red
+
+
+def _read_through_overlay(upright: np.ndarray, lines, overlay, engine: OcrEngine):
+    """A watermarked page (verifiers.documents.watermark): read again with the mark
+    turned to paper where its shade allows, and its remaining lines dropped."""
+    flat = flatten(upright)
+    level = mark_level(flat, lines, overlay)
+    if level is not None:
+        overlay.level = level
+        lines = engine.read(lift_overlay(flat, level))
+    return drop_overlay_lines(lines, overlay)
+
+
+#: Document types that carry a QR code naming the holder's credit code.
+QR_TYPES = ("business_licence",)
+
+
+def _qr_credit_code(pages: list[Page]) -> Field | None:
+    """The credit code in the licence's QR code, as a field (read exactly or not at all)."""
+    for page in pages:
+        for code in page.codes or ():
+            if code.get("uscc"):
+                return Field(value=code["uscc"], confidence=1.0, page=page.number, box=tuple(code["box"]),
+                             raw=code["payload"])
+    return None
 
 
 def _grey_pages(data: bytes, media_type: str, limits: Limits, pages: list[Page],
@@ -80,15 +113,41 @@ def _second_look_at_issuer(doc_type: str, pages: list[Page], images: Iterable[tu
     fields["issuer"] = issuer
 
 
+def _finish_fields(doc_type: str | None, fields: dict, pages: list[Page], registry) -> dict:
+    if doc_type in QR_TYPES and (qr := _qr_credit_code(pages)) is not None:
+        fields["qr_uscc"] = qr
+    if registry is not None:
+        fields = correct_number(doc_type, fields, registry)
+    return fields
+
+
+def _several_documents(pages: list[Page], parts: list[Page], engine: OcrEngine, type_hint: str | None,
+                       registry) -> Reading:
+    """A file holding several documents (verifiers.documents.split): each classified and
+    read on its own. The reading's own type and fields are the document the upload was
+    for (the ``type_hint``'s, else the first); ``documents`` lists every one."""
+    documents = []
+    for part in parts:
+        doc_type, confidence = classify([part])
+        fields = _finish_fields(doc_type, extract_fields(doc_type, [part]) if doc_type else {}, [part], registry)
+        documents.append(Document(page=part.number, region=part.region, type=doc_type, type_confidence=confidence,
+                                  fields=fields))
+    primary = next((d for d in documents if type_hint and d.type == type_hint), None) or next(
+        (d for d in documents if d.type), documents[0])
+    return Reading(pages=pages, type=primary.type, type_confidence=primary.type_confidence, fields=primary.fields,
+                   engine=getattr(engine, "name", None), documents=documents)
+
+
 def read_document(data: bytes, media_type: str, *, engine: OcrEngine, limits: Limits = Limits(),
-                  type_hint: str | None = None, registry=None) -> Reading:
+                  type_hint: str | None = None, registry=None, overlays: bool = True) -> Reading:
     """Read a document; raises :class:`DocumentError` when it cannot be read at all.
 
     With a ``registry`` (the rules' Registry interface), a misread licence number is
-    corrected from the records of the enterprise the document names."""
+    corrected from the records of the enterprise the document names. ``overlays=False``
+    reads watermarked pages as they are (the benchmark's "before")."""
     pages, grey = [], set()
     for page_input in iter_pages(data, media_type, limits):
-        page, maybe_grey = _read_page(page_input, engine)
+        page, maybe_grey = _read_page(page_input, engine, overlays)
         page_input.image = None  # one page's pixels at a time
         pages.append(page)
         if maybe_grey:
@@ -96,11 +155,13 @@ def read_document(data: bytes, media_type: str, *, engine: OcrEngine, limits: Li
     if not any(p.lines for p in pages):
         raise DocumentError("no_text", "文件中未识别到文字，请上传清晰的证照图像",
                             "No text was found in the file; upload a clear image of the document")
+    parts = [part for page in pages for part in split_page(page)]
+    if len(parts) > len(pages):
+        return _several_documents(pages, parts, engine, type_hint, registry)
     doc_type, confidence = classify(pages, type_hint)
     fields = extract_fields(doc_type, pages) if doc_type else {}
     if doc_type and grey and _issuer_unread(doc_type, fields):
         _second_look_at_issuer(doc_type, pages, _grey_pages(data, media_type, limits, pages, grey), fields, engine)
-    if registry is not None:
-        fields = correct_number(doc_type, fields, registry)
+    fields = _finish_fields(doc_type, fields, pages, registry)
     engine_name = getattr(engine, "name", None) if any(p.source == "ocr" for p in pages) else "pdf-text-layer"
     return Reading(pages=pages, type=doc_type, type_confidence=confidence, fields=fields, engine=engine_name)

@@ -66,6 +66,9 @@ CODES: dict[str, Code] = {c.code: c for c in (
     Code("DOC_FIELD_MISSING", "review", "{doc_name}上未能读到{field_name}", "{field_name} could not be read on the {doc_name}"),
     Code("DOC_MISSING", "review", "缺少{doc_name}", "The {doc_name} is missing"),
     Code("DOC_PENDING", "review", "文件仍在识别中", "A document is still being read"),
+    Code("DOC_TAMPERED", "review", "{doc_name}二维码中的统一社会信用代码（{encoded}）与印刷的（{printed}）不一致，疑似被涂改",
+         "The credit code in the {doc_name}'s QR code ({encoded}) differs from the printed one ({printed}); "
+         "the copy may have been altered"),
     Code("LOW_CONFIDENCE", "review", "{doc_name}上{field_name}识别置信度低（{confidence}），需人工核对",
          "{field_name} on the {doc_name} was read with low confidence ({confidence}); check it by hand"),
     Code("NAME_MISMATCH", "block", "名称不一致：{printed} 与 {expected}", "Names differ: {printed} vs {expected}", STOP),
@@ -141,5 +144,6 @@ FIELD_NAMES = {
     "address": ("住所", "address"), "scope": ("经营范围", "scope"), "issuer": ("发证部门", "issuer"),
     "issued_on": ("发证日期", "date of issue"), "valid_until": ("有效期限", "validity"),
     "registrant": ("注册人", "registrant"), "product_name": ("产品名称", "product name"), "models": ("型号规格", "models"),
+    "qr_uscc": ("二维码中的统一社会信用代码", "credit code in the QR code"),
 }
 STATUS_NAMES = {"revoked": "吊销", "cancelled": "注销", "expired": "过期", "active": "有效"}

@@ -131,6 +131,22 @@ def document_credit_codes(claim: MerchantClaim, documents: list[DocumentFacts], 
     return out
 
 
+def documents_untampered(documents: list[DocumentFacts]) -> list[Reason]:
+    """DOC_TAMPERED: the credit code printed on a licence is the one its QR code names
+    (``qr_uscc``, decoded exactly: verifiers.documents.qr). An altered copy keeps the
+    original QR code; a person compares the two. Only a printed code that passes its
+    check is compared: a misread one is USCC_INVALID's."""
+    out = []
+    for d in documents:
+        encoded, printed = d.value("qr_uscc"), d.value("uscc")
+        if not encoded or not printed or not d.valid("uscc") or encoded == printed:
+            continue
+        qr = d.fields.get("qr_uscc") or {}
+        out.append(reason("DOC_TAMPERED", field="uscc", doc_name=_doc(d.type), printed=printed, encoded=encoded,
+                          evidence=dict(d.evidence("uscc"), qr=encoded, qr_payload=qr.get("raw"), qr_box=qr.get("box"))))
+    return out
+
+
 def document_names(claim: MerchantClaim, documents: list[DocumentFacts], policy: Policy) -> list[Reason]:
     """NAME_MISMATCH: the enterprise name on each licence is the merchant's name."""
     out = []
@@ -346,6 +362,7 @@ def evaluate_merchant(claim: MerchantClaim, documents: list[DocumentFacts], regi
     reasons += low_confidence_fields(usable, policy)
     reasons += claimed_credit_code(claim)
     reasons += document_credit_codes(claim, usable, policy)
+    reasons += documents_untampered(usable)
     reasons += document_names(claim, usable, policy)
     reasons += documents_in_date(usable, policy)
     holdings, holding_reasons, holding_rows = holdings_of(claim.uscc, registry, policy)

@@ -95,6 +95,8 @@ class RapidSettings:
     det_limit_type: str = "min"  # "min": scale the short side up to at least N; "max": the long side down to N
     det_limit_side_len: int = 736
     rec_batch_num: int = 6
+    #: a batch's crops times its padded width, in crop heights, at most (0: no limit); see _Recogniser
+    batch_width: int = 0
     threads: int = 2  # onnxruntime intra-op threads per session
     bgr: bool = False  # hand the models BGR, the channel order PaddleOCR trained them on
     spin: bool = True  # onnxruntime worker threads busy-wait between ops
@@ -102,12 +104,19 @@ class RapidSettings:
     #: character was read with a probability under ``recheck_below`` (None: no second look).
     recheck: str | None = None
     recheck_below: float = 0.95
+    #: Give the C heap back as tensors are freed (see :func:`compact_heap`); process-wide.
+    compact_heap: bool = False
+    #: onnxruntime's memory arena for the recogniser's session: its buffers are kept and
+    #: reused from batch to batch instead of allocated anew (faster; the arena stays at the
+    #: largest batch's size, which ``batch_width`` bounds). The detector's stays off.
+    rec_arena: bool = False
 
     @property
     def label(self) -> str:
         recheck = f"+{self.recheck}<{self.recheck_below:g}" if self.recheck else ""
+        width = f"w{self.batch_width}" if self.batch_width else ""
         return (f"rapidocr/{self.models}/det-{self.det_limit_type}{self.det_limit_side_len}"
-                f"/rec-b{self.rec_batch_num}{recheck}/t{self.threads}{'' if self.spin else '-nospin'}"
+                f"/rec-b{self.rec_batch_num}{width}{recheck}/t{self.threads}{'' if self.spin else '-nospin'}"
                 f"{'/bgr' if self.bgr else ''}")
 
 
@@ -136,8 +145,52 @@ STOCK_SETTINGS = RapidSettings()
 #:   operators: no slower alone, and they leave the CPU to the web server and other jobs.
 #: * no angle classifier: pages are turned upright before OCR (orientation.py).
 #: * RGB as given: handing the models BGR (their training order) changed nothing measurable.
+#: * memory and speed of the recogniser (issue 15, benchmarks/ocr_speed.py, numbers in
+#:   docs/benchmarks.md): its session keeps onnxruntime's arena (``rec_arena``: buffers
+#:   reused from batch to batch: 2.2 instead of 3.0 CPU s a page in one loaded run); batches
+#:   capped at 64 crop heights of padded width (``batch_width``: the few long lines of a
+#:   page go one or two to a batch, which bounds what the arena keeps); and a compacted C
+#:   heap (``compact_heap``) so that the detector's large feature maps go back to the
+#:   system when freed. Together: a worker's peak on licence pages ~0.50 GB instead of
+#:   ~0.58-0.64 GB, at no more CPU (measured on a shared machine).
 DEFAULT_SETTINGS = RapidSettings(models="v6-tiny-det+small-rec", det_limit_type="max", det_limit_side_len=960,
-                                 rec_batch_num=6, spin=False)
+                                 rec_batch_num=6, batch_width=64, spin=False, compact_heap=True, rec_arena=True)
+
+
+#: glibc's mallopt parameters
+_M_MMAP_THRESHOLD, _M_ARENA_MAX = -3, -8
+#: Blocks this large or larger are mapped on their own and unmapped when freed.
+MMAP_THRESHOLD = 8 << 20
+
+
+def compact_heap() -> bool:
+    """Make glibc's heap give memory back as inference frees it (Linux; elsewhere nothing).
+
+    onnxruntime (its arena off) allocates each layer's tensors with malloc, from several
+    threads. glibc serves blocks over its mmap threshold from the heap once that threshold
+    has grown (it grows with every large free, up to 32 MB), and each thread gets an arena
+    of its own, so freed tensors stay in the process as fragments and the next page adds
+    its own: a worker read licence pages at a peak of ~0.57 GB. A fixed 8 MB threshold maps
+    every large tensor (the detector's feature maps) on its own and returns it when freed,
+    and two arenas are shared by the threads. (1 MB kept the peak lower still but cost
+    ~60 % more CPU in page faults; 8 MB ~6 %.) Process-wide, set once when an engine is
+    built; returns whether it was applied."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if not name:
+        return False
+    try:
+        libc = ctypes.CDLL(name)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    ok = bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(mallopt(_M_ARENA_MAX, 2))
+    trim = getattr(libc, "malloc_trim", None)
+    if trim is not None:
+        trim(0)
+    return ok
 
 
 def _package_dir(package: str) -> Path | None:
@@ -186,25 +239,40 @@ class _Recogniser:
     way RapidOCR does (crops sorted by width, each batch padded to its widest), decoding
     CTC greedily while keeping each character's probability, which RapidOCR averages away."""
 
-    def __init__(self, text_rec, batch: int):
+    def __init__(self, text_rec, batch: int, width: int = 0):
         self._rec = text_rec
         self._batch = batch
+        self._width = width or float("inf")
         self._chars = text_rec.postprocess_op.character  # index 0 is the CTC blank
 
     def __call__(self, crops: list[np.ndarray]) -> list[_Reading]:
         out: list[_Reading | None] = [None] * len(crops)
-        order = np.argsort([c.shape[1] / float(c.shape[0]) for c in crops])
+        ratios = [c.shape[1] / float(c.shape[0]) for c in crops]
+        order = [int(i) for i in np.argsort(ratios)]
         _, img_h, img_w = self._rec.rec_image_shape[:3]
-        for start in range(0, len(crops), self._batch):
-            chunk = order[start:start + self._batch]
-            ratio = max([img_w / img_h] + [crops[i].shape[1] / float(crops[i].shape[0]) for i in chunk])
+        for chunk in self._batches(order, ratios, img_w / img_h):
+            ratio = max([img_w / img_h] + [ratios[i] for i in chunk])
             batch = np.stack([self._rec.resize_norm_img(crops[i], ratio) for i in chunk]).astype(np.float32)
             preds = self._rec.session(batch)  # (batch, steps, classes) softmax
             best = preds.argmax(axis=2)
-            probs = preds.max(axis=2)
+            probs = np.take_along_axis(preds, best[..., None], axis=2)[..., 0]  # one pass, not a second max
             for row, i in enumerate(chunk):
                 out[i] = self._decode(best[row], probs[row])
         return out  # type: ignore[return-value]
+
+    def _batches(self, order: list[int], ratios: list[float], least: float) -> list[list[int]]:
+        """Crops in order of width, ``batch`` at a time, and fewer where they are wide: a
+        batch's padded width times its size stays within ``width`` crop heights, so a
+        page's few long lines (a scope, an address) do not make a large tensor. Compute is
+        the same (it goes with the padded pixels); the peak memory is lower."""
+        batches: list[list[int]] = []
+        for i in order:
+            if batches and len(batches[-1]) < self._batch and \
+                    (len(batches[-1]) + 1) * max(least, ratios[i]) <= self._width:
+                batches[-1].append(i)
+            else:
+                batches.append([i])
+        return batches
 
     def _decode(self, best: np.ndarray, probs: np.ndarray) -> _Reading:
         keep = best != 0
@@ -224,13 +292,15 @@ class RapidOcrEngine:
         if threads is not None:
             settings = replace(settings, threads=threads)
         self.settings = settings
+        if settings.compact_heap:
+            compact_heap()
         logging.getLogger("RapidOCR").setLevel(logging.WARNING)
         self._ocr = _build(settings.models, settings, det=True)
-        self._rec = _Recogniser(self._ocr.text_rec, settings.rec_batch_num)
+        self._rec = _Recogniser(self._ocr.text_rec, settings.rec_batch_num, settings.batch_width)
         self._recheck = None
         if settings.recheck:
             self._recheck = _Recogniser(_build(settings.recheck, settings, det=False).text_rec,
-                                        settings.rec_batch_num)
+                                        settings.rec_batch_num, settings.batch_width)
         self._text_score = float(self._ocr.cfg.Global.text_score)
         self.name = settings.label
         # One inference at a time per engine: onnxruntime already uses every core we give
@@ -297,10 +367,11 @@ def _build(models: str, settings: RapidSettings, *, det: bool):
         # by ones whose worker threads sleep between operators.
         import onnxruntime as ort
 
-        for stage, path in stages:
+        for k, (stage, path) in enumerate(stages):
             opts = ort.SessionOptions()
             opts.log_severity_level = 4
-            opts.enable_cpu_mem_arena = False
+            # the recogniser is the last stage; its arena only when asked (RapidSettings.rec_arena)
+            opts.enable_cpu_mem_arena = settings.rec_arena and k == len(stages) - 1
             opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
             opts.intra_op_num_threads = settings.threads
             opts.inter_op_num_threads = 1
