@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
 
 from gateway.jobs.outbox import dispatch_after_commit
 from gateway.leads.importer import import_leads
@@ -24,7 +25,8 @@ def leads_cli():
 
 @leads_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--platform", "platform_id", required=True, help="the platform the leads were sent to")
+@click.option("--platform", "platform_id",
+              help="the platform the leads were sent to (may be left out when the installation has only one)")
 @click.option("--source", type=click.Choice(SOURCES), help="source of rows without a 线索来源 column")
 @click.option("--region", help="6-digit division code of rows without a 地区代码 column")
 @click.option("--json", "as_json", is_flag=True, help='print {"imported", "rejected", "leads", "errors", ...}')
@@ -39,7 +41,15 @@ def import_command(path, platform_id, source, region, as_json, strict):
     """
     runtime = current_app.extensions["qingwang"]
     with runtime.db.session() as session:
-        if session.get(Platform, platform_id) is None:
+        if platform_id is None:
+            # Design 5a names the command without --platform: a single-platform installation
+            # (the usual on-premise case) needs none; with several, guessing would misfile leads.
+            ids = session.scalars(select(Platform.id).limit(2)).all()
+            if len(ids) != 1:
+                raise click.UsageError("有多个平台（或没有平台），请用 --platform 指定 / "
+                                       "name the platform with --platform (there is not exactly one)")
+            platform_id = ids[0]
+        elif session.get(Platform, platform_id) is None:
             raise click.UsageError(f"平台 {platform_id} 不存在 / no platform {platform_id}")
     try:
         result = import_leads(runtime, platform_id, path, source=source, region=region)

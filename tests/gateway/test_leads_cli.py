@@ -136,3 +136,20 @@ def test_the_sample_sheet_imports_with_its_one_bad_row(platform, runner):
     summary = json.loads(result.stdout)
     assert [lead["reference"] for lead in summary["leads"]] == ["YJ-2026-1101", "YJ-2026-1102", "YJ-2026-1103"]
     assert [(e["row"], "11月下旬" in e["message"]) for e in summary["errors"]] == [(6, True)]
+
+
+def test_a_single_platform_installation_needs_no_platform_option(platform, runtime, runner):
+    """Design 5a writes the command as `qingwang leads import FILE`: with one platform that is enough."""
+    from tests.conftest import SAMPLES, _new_platform
+
+    sheet = str(SAMPLES / "leads" / "provincial_leads.csv")
+    result = runner.invoke(["leads", "import", sheet, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["imported"] == 3
+    with runtime.db.session() as s:
+        from gateway.leads.models import Lead
+        assert {lead.platform_id for lead in s.query(Lead)} == {platform[0]}
+    # With a second platform the file could be either's: refused, naming the option.
+    _new_platform(runtime, name="另一平台")
+    result = runner.invoke(["leads", "import", sheet])
+    assert result.exit_code == 2 and "--platform" in result.output
