@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 
 from gateway.decisions.models import Decision
 from gateway.documents.models import Document
+from gateway.jobs.outbox import dispatch_after_commit
 from gateway.listings.models import Listing
 from gateway.merchants.models import Merchant, MerchantDocument
 from gateway.merchants.services import reverify
@@ -54,8 +55,13 @@ def registry(runtime, tmp_path, licence_until="2032-12-31", device_until="2031-0
     write_jsonl(folder / "enterprises.jsonl", [{**LICENCE, "scope": [{"class": 3, "category": "14"}],
                                                  "valid_until": licence_until}, FILING])
     write_jsonl(folder / "devices.jsonl", [{**DEVICE, "valid_until": device_until}])
-    import_snapshot(runtime.db, folder, "jsonl")
+    result = import_snapshot(runtime.db, folder, "jsonl")
     runtime.registry.invalidate()
+    # The import's own follow-up (a catalogue re-screen on today's date) runs now, as the CLI
+    # runs it: left queued, a freshly started pool would run it after a time-travelled sweep
+    # and decide the listings again for the real date.
+    dispatch_after_commit(runtime.dispatcher, result.tasks)
+    assert runtime.dispatcher.wait_idle(60)
 
 
 def _field(value):
