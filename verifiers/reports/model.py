@@ -88,6 +88,9 @@ CODE_VIOLATION_TYPES: dict[str, str] = {
     "LICENCE_REVOKED": "unlicensed_seller", "CLASS3_REQUIRES_LICENCE": "unlicensed_seller",
     "CLASS2_REQUIRES_FILING": "unlicensed_seller", "ONLINE_SALES_NOT_FILED": "unlicensed_seller",
     "DOC_EXPIRED": "unlicensed_seller", "NAME_MISMATCH": "unlicensed_seller", "USCC_MISMATCH": "unlicensed_seller",
+    # A licence whose QR code names another credit code than the one printed: an altered copy is
+    # no licence of this seller's either (a review until a person confirms it).
+    "DOC_TAMPERED": "unlicensed_seller",
     "LICENCE_SCOPE_EXCLUDES": "beyond_scope", "SCOPE_UNDETERMINED": "beyond_scope",
     # A device offered with no registration or filing number shown: sold as something else.
     "UNDECLARED_DEVICE": "no_product_certificate_display",
