@@ -64,6 +64,14 @@ class Staff:
     def may_see(self, platform_id: str) -> bool:
         return self.platform_id is None or self.platform_id == platform_id
 
+    def get(self, session: Session, model, row_id: str, zh: str, en: str, lock: bool = False):
+        """The row of ``model`` (which has a ``platform_id``) if this user may see it; otherwise
+        404 with the given messages, whether it is absent or another platform's (as the API answers)."""
+        row = session.get(model, row_id, with_for_update=lock) if model is not None else None
+        if row is None or not self.may_see(row.platform_id):
+            raise NotFound(zh, en)
+        return row
+
     @classmethod
     def of(cls, user: StaffUser) -> Staff:
         return cls(user.id, user.email, user.role, user.platform_id)

@@ -18,7 +18,7 @@ from gateway.console.models import CaseClaim, PendingOverturn
 from gateway.db import utcnow
 from gateway.decisions.models import Decision
 from gateway.documents.models import Document
-from gateway.errors import Conflict, NotFound
+from gateway.errors import Conflict
 from gateway.listings.models import Listing
 from gateway.listings.services import listing_documents
 from gateway.merchants.models import Merchant
@@ -56,11 +56,7 @@ def available_actions(kind: str, subject) -> list[str]:
 
 def get_subject(session: Session, staff: Staff, kind: str, subject_id: str, lock: bool = False):
     """The merchant or listing, if this user may see it (else 404, as the API answers)."""
-    model = SUBJECTS.get(kind)
-    subject = session.get(model, subject_id, with_for_update=lock) if model else None
-    if subject is None or not staff.may_see(subject.platform_id):
-        raise NotFound("案件不存在", "No such case")
-    return subject
+    return staff.get(session, SUBJECTS.get(kind), subject_id, "案件不存在", "No such case", lock=lock)
 
 
 # --- claims ------------------------------------------------------------------------------------
@@ -211,7 +207,4 @@ def load_case(session: Session, staff: Staff, kind: str, subject_id: str, regist
 
 def case_document(session: Session, staff: Staff, document_id: str) -> Document:
     """A document this user may see (the page images of a case)."""
-    document = session.get(Document, document_id)
-    if document is None or not staff.may_see(document.platform_id):
-        raise NotFound("文件不存在", "No such document")
-    return document
+    return staff.get(session, Document, document_id, "文件不存在", "No such document")

@@ -35,10 +35,7 @@ def _filters() -> dict:
 
 
 def _mine(lead_id: str, session) -> Lead:
-    lead = session.get(Lead, lead_id)
-    if lead is None or not staff().may_see(lead.platform_id):
-        raise NotFound("线索不存在", "No such lead")
-    return lead
+    return staff().get(session, Lead, lead_id, "线索不存在", "No such lead")
 
 
 @bp.get("/leads", endpoint="leads")
@@ -103,9 +100,7 @@ def lead_transition(lead_id):
                            for kind in form.getlist("action") if kind in DISPOSAL_ACTIONS]
     try:
         with runtime().db.session() as writer:
-            item = writer.get(Lead, lead_id, with_for_update=True)
-            if item is None or not staff().may_see(item.platform_id):
-                raise NotFound("线索不存在", "No such lead")
+            item = staff().get(writer, Lead, lead_id, "线索不存在", "No such lead", lock=True)
             tasks = transition(writer, item, body, actor=staff().actor)
     except ServiceError as exc:
         return back_to("console.lead", exc.message(lang()), "error", lead_id=lead_id)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from gateway.console import accounts
 from gateway.console.queue import PAGE_SIZE
 from gateway.console.web import back_to, bp, lang, page_of, render, runtime, staff, staff_required, t
-from gateway.errors import NotFound, ServiceError, field_error
+from gateway.errors import ServiceError, field_error
 from gateway.jobs.outbox import dispatch_after_commit
 from gateway.reports.delivery import deliveries_of
 from gateway.reports.models import FORMATS, Report, ReportChannel, ReportStatus
@@ -58,10 +58,7 @@ def generate_report():
 
 
 def _report(reader, report_id: str) -> Report:
-    report = reader.get(Report, report_id)
-    if report is None or not staff().may_see(report.platform_id):
-        raise NotFound("报告不存在", "No such report")
-    return report
+    return staff().get(reader, Report, report_id, "报告不存在", "No such report")
 
 
 @bp.get("/reports/<report_id>")

@@ -8,7 +8,6 @@ from sqlalchemy import exists, select
 
 from gateway.console.queue import PAGE_SIZE, region_prefix
 from gateway.console.web import bp, page_of, render, runtime, staff, staff_required
-from gateway.errors import NotFound
 from gateway.listings.models import Listing
 from gateway.merchants.models import Merchant
 from gateway.tenancy.models import Platform
@@ -46,9 +45,7 @@ def violations():
 @staff_required
 def violation(violation_id):
     with runtime().db.read_sessionmaker() as reader:
-        found = reader.get(Violation, violation_id)
-        if found is None or not staff().may_see(found.platform_id):
-            raise NotFound("违法违规记录不存在", "No such violation")
+        found = staff().get(reader, Violation, violation_id, "违法违规记录不存在", "No such violation")
         return render("console/violation.html", violation=found, evidence=evidence_of(reader, found.id),
                       merchant=reader.get(Merchant, found.merchant_id),
                       listing=reader.get(Listing, found.listing_id) if found.listing_id else None,
