@@ -75,6 +75,43 @@ def drive(app, batch: list[dict]) -> tuple[float, float, list[int]]:
     return time.process_time() - cpu, time.perf_counter() - wall, statuses
 
 
+def write_transaction_time(app, engine, batch: list[dict]) -> dict:
+    """Wall µs from a write transaction's BEGIN to the end of its COMMIT, per request (p50, p99).
+
+    On SQLite this is how long the database's single write lock is held: what every other
+    writing process waits for, and so what bounds the decisions per second that several web
+    processes can make together, whatever their CPUs. (Read transactions are not counted.)"""
+    from sqlalchemy import event
+
+    spans: list[float] = []
+    started: dict[int, float] = {}
+    dialect = engine.dialect
+    plain_commit = dialect.do_commit
+
+    def begun(conn):
+        if not conn.get_execution_options().get("qingwang_read_only"):
+            started[id(conn.connection.dbapi_connection)] = time.perf_counter()
+
+    def timed_commit(dbapi_conn):
+        plain_commit(dbapi_conn)
+        # SQLAlchemy passes the pool's proxy here; the begin event saw the DBAPI connection.
+        begun_at = started.pop(id(getattr(dbapi_conn, "dbapi_connection", dbapi_conn)), None)
+        if begun_at is not None:
+            spans.append((time.perf_counter() - begun_at) * 1e6)
+
+    # After the engine's own "begin" listener (which issues BEGIN IMMEDIATE on SQLite).
+    event.listen(engine, "begin", begun)
+    dialect.do_commit = timed_commit
+    try:
+        drive(app, batch)
+    finally:
+        event.remove(engine, "begin", begun)
+        dialect.do_commit = plain_commit
+    spans.sort()
+    return {"per_request": len(spans) / len(batch), "p50": spans[len(spans) // 2] if spans else None,
+            "p99": spans[int(len(spans) * 0.99)] if spans else None}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--devices", type=int, default=20_000)
@@ -110,18 +147,6 @@ def main(argv=None) -> int:
         for handler in logging.getLogger().handlers:
             handler.setStream(open(os.devnull, "w"))
         bodies = (work / "bodies.txt").read_text(encoding="utf-8").splitlines()
-        # The registry import's follow-up (a catalogue re-screen) runs now, not on a job
-        # thread in the middle of a measured round (its CPU would count).
-        from sqlalchemy import select
-
-        from gateway.jobs.models import Task
-        from gateway.jobs.runner import run_task
-
-        runtime = app.extensions["qingwang"]
-        with runtime.db.session() as s:
-            pending = list(s.scalars(select(Task.id).where(Task.status == "queued")))
-        for task_id in pending:
-            run_task(task_id, runtime)
         drive(app, environs(key, bodies, 300))  # warm: caches, connections, first-call imports
         drive(app, environs(key, [], 300, "/healthz"))
         results = {"machine": machine(), "database": args.database, "devices": args.devices,
@@ -159,6 +184,7 @@ def main(argv=None) -> int:
             drive(app, batch)
         event.remove(engine, "before_cursor_execute", count)
         results["listing_sql_statements"] = len(statements) / args.requests
+        results["write_transaction_us"] = write_transaction_time(app, engine, environs(key, bodies, args.requests))
         results["listing_python_calls"] = pstats.Stats(counted).total_calls / args.requests
         health = environs(key, [], args.requests, "/healthz")
         with cProfile.Profile() as counted:

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, SessionTransaction
@@ -90,44 +90,65 @@ def append(session: Session, *, platform_id: str | None, kind: str, subject_type
     entry = AuditEntry(id=new_id("aud"), platform_id=platform_id, kind=kind, subject_type=subject_type,
                        subject_id=subject_id, actor=actor, data=plain_json(data), created_at=utcnow())
     if session.get_transaction() is None:
-        session.connection()  # begin now: the entry belongs to this transaction, and ends with it
+        # The entry belongs to this transaction and ends with it. Begun without a connection:
+        # on SQLite the first statement takes the write lock, and it should be the caller's
+        # first write, not this bookkeeping.
+        session.begin()
     transaction = session.get_nested_transaction() or session.get_transaction()
     session.info.setdefault(_PENDING, []).append((entry, transaction))
     return entry
 
 
+#: The columns written for an entry, in the table's order.
+_ENTRY_COLUMNS = tuple(c.key for c in AuditEntry.__table__.columns)
+
+
 def seal(session: Session) -> list[AuditEntry]:
     """Give the entries queued on ``session`` their place in the chain now (normally done at
-    commit). Locks the chain head until the transaction ends."""
+    commit). Locks the chain head until the transaction ends.
+
+    Written with Core statements (select the head, insert the entries, move the head), not
+    the ORM's unit of work: this runs at every decision's commit, inside the write lock on
+    SQLite, where the ORM's flush bookkeeping cost more than the statements themselves. The
+    entries stay out of the session; queries read them from the database."""
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return []
     # The caller's own rows first: their row locks are taken before the chain head's, never
     # after it, so two committing transactions cannot each hold what the other waits for.
     session.flush()
-    head = _locked_head(session)
+    connection = session.connection()
+    sequence, prev_hash = _locked_head(connection)
     sealed = []
     for entry, _ in pending:
-        entry.sequence = head.sequence + 1
-        entry.prev_hash = head.hash
-        entry.hash = entry_hash(entry, entry.prev_hash)
-        session.add(entry)
-        head.sequence, head.hash, head.updated_at = entry.sequence, entry.hash, utcnow()
+        sequence += 1
+        entry.sequence, entry.prev_hash = sequence, prev_hash
+        entry.hash = prev_hash = entry_hash(entry, prev_hash)
         sealed.append(entry)
-    session.flush()
+    connection.execute(_INSERT_ENTRY, [{c: getattr(e, c) for c in _ENTRY_COLUMNS} for e in sealed])
+    connection.execute(_MOVE_HEAD, {"head_sequence": sequence, "head_hash": prev_hash,
+                                    "head_updated_at": utcnow()})
     return sealed
 
 
-def _locked_head(session: Session) -> AuditChainHead:
-    query = (select(AuditChainHead).where(AuditChainHead.id == HEAD_ID).with_for_update()
-             .execution_options(populate_existing=True))
-    head = session.scalars(query).first()
+# Built once (see seal): construction and cache keys cost more than SQLite's work here.
+_HEAD = (select(AuditChainHead.sequence, AuditChainHead.hash).where(AuditChainHead.id == HEAD_ID)
+         .with_for_update())
+_INSERT_ENTRY = insert(AuditEntry.__table__)
+_MOVE_HEAD = (update(AuditChainHead.__table__).where(AuditChainHead.id == HEAD_ID)
+              .values(sequence=bindparam("head_sequence"), hash=bindparam("head_hash"),
+                      updated_at=bindparam("head_updated_at")))
+
+
+def _locked_head(connection) -> tuple[int, str]:
+    head = connection.execute(_HEAD).first()
     if head is None:  # a fresh database (or one emptied by tests): create the row, once
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        session.execute(insert(AuditChainHead).values(id=HEAD_ID, sequence=0, hash=GENESIS, updated_at=utcnow())
-                        .on_conflict_do_nothing(index_elements=["id"]))
-        head = session.scalars(query).one()
-    return head
+        dialect_insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+        connection.execute(dialect_insert(AuditChainHead).values(id=HEAD_ID, sequence=0, hash=GENESIS,
+                                                                 updated_at=utcnow())
+                           .on_conflict_do_nothing(index_elements=["id"]))
+        head = connection.execute(_HEAD).one()
+    return head.sequence, head.hash
 
 
 @event.listens_for(Session, "before_commit")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import timezone
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from gateway.audit.services import append, content_hash, hashed_rows_check, register_subject_check
@@ -11,25 +12,56 @@ from gateway.decisions.signals import decision_recorded
 from gateway.ids import new_id
 
 
+def new_decision(*, platform_id: str, subject_type: str, subject_id: str, outcome: str, reasons: list,
+                 registry_version: str | None, looked_at: dict, trigger: str, decided_by: str = "rules") -> Decision:
+    """A decision with every column set, not yet in any session (see :func:`insert_decisions`)."""
+    return Decision(id=new_id("dec"), platform_id=platform_id, subject_type=subject_type, subject_id=subject_id,
+                    outcome=outcome, reasons=[r.as_dict() if hasattr(r, "as_dict") else r for r in reasons],
+                    registry_version=registry_version, looked_at=looked_at, trigger=trigger,
+                    decided_by=decided_by, decided_at=utcnow())
+
+
 def record_decision(session: Session, *, platform_id: str, subject_type: str, subject_id: str, outcome: str,
                     reasons: list, registry_version: str | None, looked_at: dict, trigger: str,
                     decided_by: str = "rules", flush: bool = True) -> Decision:
     """Record a decision, enter it (its content's SHA-256) in the audit chain, and tell the
     areas above (:data:`~gateway.decisions.signals.decision_recorded`: a block or suspension
     becomes a violation)."""
-    decision = Decision(id=new_id("dec"), platform_id=platform_id, subject_type=subject_type, subject_id=subject_id, outcome=outcome,
-                        reasons=[r.as_dict() if hasattr(r, "as_dict") else r for r in reasons],
-                        registry_version=registry_version, looked_at=looked_at, trigger=trigger,
-                        decided_by=decided_by, decided_at=utcnow())
+    decision = new_decision(platform_id=platform_id, subject_type=subject_type, subject_id=subject_id,
+                            outcome=outcome, reasons=reasons, registry_version=registry_version, looked_at=looked_at,
+                            trigger=trigger, decided_by=decided_by)
     session.add(decision)
     if flush:
         session.flush()
-    append(session, platform_id=platform_id, kind="decision.recorded", subject_type=subject_type,
-           subject_id=subject_id, actor=decided_by,
-           data={"decision_id": decision.id, "outcome": outcome, "trigger": trigger,
-                 "reason_codes": [r.get("code") for r in decision.reasons], "sha256": decision_hash(decision)})
-    decision_recorded.send(decision, session=session)
+    _recorded(session, decision, decision_hash(decision), new_subject=False)
     return decision
+
+
+def insert_decisions(session: Session, decisions: list[Decision], *, new_subjects: bool) -> None:
+    """Record decisions built by :func:`new_decision` with one Core INSERT, not the ORM's unit of
+    work (the listing hot path: on SQLite the write lock is held while a transaction writes, so
+    its writes must cost microseconds, not the ORM's bookkeeping). The rows are written now;
+    the objects stay out of the session. ``new_subjects``: every subject was created in this
+    transaction, so nothing can be open against it (receivers skip their look-ups)."""
+    if not decisions:
+        return
+    # The hashes first: canonical JSON of what each decision looked at, the costly part.
+    hashes = [decision_hash(d) for d in decisions]
+    session.connection().execute(_INSERT, [{c: getattr(d, c) for c in _DECISION_COLUMNS} for d in decisions])
+    for decision, sha256 in zip(decisions, hashes):
+        _recorded(session, decision, sha256, new_subject=new_subjects)
+
+
+def _recorded(session: Session, decision: Decision, sha256: str, *, new_subject: bool) -> None:
+    append(session, platform_id=decision.platform_id, kind="decision.recorded", subject_type=decision.subject_type,
+           subject_id=decision.subject_id, actor=decision.decided_by,
+           data={"decision_id": decision.id, "outcome": decision.outcome, "trigger": decision.trigger,
+                 "reason_codes": [r.get("code") for r in decision.reasons], "sha256": sha256})
+    decision_recorded.send(decision, session=session, new_subject=new_subject)
+
+
+_DECISION_COLUMNS = tuple(c.key for c in Decision.__table__.columns)
+_INSERT = insert(Decision.__table__)
 
 
 def decision_hash(decision: Decision) -> str:

@@ -77,13 +77,13 @@ def _years(moment: datetime, years: int) -> datetime:
 # --- recording ----------------------------------------------------------------------------------
 
 @decision_recorded.connect
-def on_decision_recorded(decision: Decision, session: Session) -> list:
+def on_decision_recorded(decision: Decision, session: Session, new_subject: bool = False) -> list:
     """A block or suspension records a violation; an allow or approval corrects the open ones."""
     if decision.subject_type == "listing":
         if decision.outcome == "block":
             return _leave(record_for_listing(session, decision))
         if decision.outcome == "allow":
-            return _leave(correct_for_subject(session, decision))
+            return [] if new_subject else _leave(correct_for_subject(session, decision))
     elif decision.subject_type == "merchant":
         if decision.outcome == "suspended":
             return _leave(record_for_merchant(session, decision))

@@ -1,0 +1,46 @@
+"""gateway.db on SQLite: WAL checkpoints happen on their own thread, not in a committing request."""
+import os
+import threading
+import time
+
+from sqlalchemy import text
+
+from gateway.db import Database, WalCheckpointer
+
+
+def _checkpointer_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "sqlite-wal-checkpoints" and t.is_alive()]
+
+
+def test_the_wal_is_copied_back_by_the_checkpointer_thread_and_it_stops_with_the_database(tmp_path):
+    path = tmp_path / "db.sqlite3"
+    before = len(_checkpointer_threads())
+    db = Database(f"sqlite:///{path}")
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(text("CREATE TABLE blobs (id INTEGER PRIMARY KEY, body BLOB)"))
+        with db.engine.connect() as conn:
+            # SQLite's own checkpoint only as a far fallback: a commit never copies the WAL back itself.
+            assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == WalCheckpointer.FALLBACK_PAGES
+        assert len(_checkpointer_threads()) == before + 1
+        size_before = os.path.getsize(path)
+        with db.engine.begin() as conn:  # 4 MB: 1,000 pages, in the WAL until a checkpoint
+            conn.execute(text("INSERT INTO blobs (body) VALUES (:b)"), {"b": os.urandom(4 * 1024 * 1024)})
+        deadline = time.monotonic() + 10
+        while os.path.getsize(path) < size_before + 4 * 1024 * 1024 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert os.path.getsize(path) >= size_before + 4 * 1024 * 1024, "the WAL was not checkpointed"
+    finally:
+        db.dispose()
+    assert len(_checkpointer_threads()) == before
+
+
+def test_an_in_memory_database_has_no_checkpointer():
+    before = len(_checkpointer_threads())
+    db = Database("sqlite://")
+    try:
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT 1").scalar() == 1
+        assert len(_checkpointer_threads()) == before
+    finally:
+        db.dispose()
