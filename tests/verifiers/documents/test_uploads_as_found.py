@@ -1,82 +1,14 @@
 """What merchants really upload: watermarked copies, screenshots, two documents on a
-sheet, licences whose QR code names another credit code. Pure parts on made-up lines and
-pixels; the pipeline on the committed samples (samples/documents/set) with the real engine."""
+sheet, licences whose QR code names another credit code: the pipeline on the committed samples
+(samples/documents/set) with the real engine. The pure parts are tested beside their modules
+(test_watermark.py, test_split.py, test_qr.py)."""
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
-
-from verifiers.documents.model import Line
-from verifiers.documents.qr import credit_code_in, read_codes
-from verifiers.documents.split import split_lines
-from verifiers.documents.watermark import drop_overlay_lines, find_overlay, flatten, lift_overlay, line_angle
 
 SET = Path(__file__).resolve().parents[3] / "samples" / "documents" / "set"
 MEDIA = {".png": "image/png", ".jpg": "image/jpeg", ".pdf": "application/pdf"}
-
-
-def level(text, x, y, w=300, h=30):
-    return Line(text, 0.98, (x, y, x + w, y + h), quad=((x, y), (x + w, y), (x + w, y + h), (x, y + h)))
-
-
-def angled(text, x, y, degrees, length=400, h=30):
-    import math
-
-    a = math.radians(degrees)
-    dx, dy = length * math.cos(a), length * math.sin(a)
-    nx, ny = -h * math.sin(a), h * math.cos(a)
-    quad = ((x, y), (x + dx, y + dy), (x + dx + nx, y + dy + ny), (x + nx, y + ny))
-    xs, ys = [p[0] for p in quad], [p[1] for p in quad]
-    return Line(text, 0.9, (min(xs), min(ys), max(xs), max(ys)), quad=quad)
-
-
-def test_a_mark_is_several_lines_at_one_angle_off_the_page():
-    form = [level("名称：深圳市示例医疗器械有限公司", 100, 100 + 40 * i) for i in range(8)]
-    marks = [angled("仅供京东平台入驻审核使用", 50 + 200 * i, 900, -30) for i in range(4)]
-    overlay = find_overlay(form + marks)
-    assert overlay is not None and abs(overlay.angle + 30) < 1 and overlay.lines == 4
-    kept = drop_overlay_lines(form + marks, overlay)
-    assert kept == form and overlay.dropped == 4
-    # a page of level lines, or two stray angled ones (a seal's ring text), has none
-    assert find_overlay(form) is None
-    assert find_overlay(form + marks[:2]) is None
-    assert line_angle(marks[0]) == pytest.approx(-30, abs=0.5)
-
-
-def test_lifting_turns_the_mark_to_paper_and_keeps_print():
-    page = np.full((60, 80, 3), 250, np.uint8)
-    page[10:50, 5:15] = 30  # print
-    page[10:50, 30:40] = 190  # a grey mark's stroke
-    page[10:50, 55:65] = (150, 190, 250)  # a light blue mark's stroke
-    flat = flatten(page)
-    lifted = lift_overlay(flat, 185)
-    assert lifted[30, 10, 0] < 60
-    assert lifted[30, 35, 0] == 255 and lifted[30, 60, 0] == 255
-
-
-def test_the_credit_code_in_a_qr_payload():
-    assert credit_code_in("http://www.gsxt.gov.cn/corp-query-entprise-info.html?uniscid=91440305840092550F") == \
-        "91440305840092550F"
-    assert credit_code_in("http://www.gsxt.gov.cn/index.html") is None
-    # a run of the right shape whose check character disagrees is no credit code
-    assert credit_code_in("uniscid=91440305840092550A") is None
-
-
-def test_two_documents_stacked_on_a_sheet_are_cut_between_them():
-    top = [Line("医疗器械经营许可证", 0.99, (300, 50, 700, 110))] + [
-        level(t, 100, 150 + 40 * i) for i, t in enumerate(("许可证编号：粤深药监械经营许20240627号", "经营方式：批零兼营",
-                                                            "库房地址：深圳市", "经营场所：深圳市"))]
-    bottom = [level("统一社会信用代码", 100, 700), level("91440305840092550F", 100, 740),
-              Line("营业执照", 0.99, (300, 800, 700, 870))] + [
-        level(t, 100, 900 + 40 * i) for i, t in enumerate(("注册资本：200万元", "成立日期：2012年06月18日",
-                                                            "营业期限：长期", "类型：有限责任公司"))]
-    parts = split_lines(top + bottom)
-    assert [sorted(ln.text for ln in p.lines) for p in parts] == [sorted(ln.text for ln in top),
-                                                                   sorted(ln.text for ln in bottom)]
-    # one document: one part, even with its title twice (an app's title bar above the certificate)
-    app = [Line("电子营业执照", 0.99, (300, 0, 700, 60))] + bottom
-    assert len(split_lines(app)) == 1
 
 
 # --- the pipeline on the committed samples ----------------------------------------------------------------------
@@ -159,35 +91,3 @@ def test_the_qr_code_of_a_licence_is_read_and_an_altered_copy_shows(engine):
     assert honest.fields["qr_uscc"].value == honest.fields["uscc"].value == truth["fields"]["uscc"]
 
 
-def test_qr_codes_decode_on_a_phone_photo():
-    from verifiers.documents.intake import load_pages
-
-    data, media, truth = _sample("business_licence__photo")
-    [page] = load_pages(data, media)
-    codes = read_codes(np.asarray(page.image))
-    assert [c.uscc for c in codes] == [truth["source"]["uscc"]]
-
-
-def test_recognition_batches_hold_fewer_crops_where_they_are_wide():
-    from verifiers.documents.ocr.rapid import _Recogniser
-
-    class Rec:  # what _Recogniser reads of RapidOCR's recogniser before any batch is run
-        postprocess_op = type("P", (), {"character": ["blank", "a"]})()
-
-    recogniser = _Recogniser(Rec(), batch=6, width=96)
-    ratios = [4.0] * 7 + [20.0, 30.0, 40.0, 45.0]
-    batches = recogniser._batches(list(range(len(ratios))), ratios, 320 / 48)
-    # six narrow crops; then the seventh with the 20 and the 30 (3 x 30 <= 96); the 40 and the 45 (2 x 45)
-    assert batches == [[0, 1, 2, 3, 4, 5], [6, 7, 8], [9, 10]]
-    # without a cap: batches of 6 whatever the width (RapidOCR's own)
-    assert [len(b) for b in _Recogniser(Rec(), batch=6)._batches(list(range(len(ratios))), ratios, 320 / 48)] == [6, 5]
-
-
-def test_the_heap_is_compacted_where_glibc_allows():
-    from verifiers.documents.ocr.rapid import compact_heap
-
-    assert compact_heap() in (True, False)  # never raises; True on glibc
-    import platform
-
-    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
-        assert compact_heap() is True

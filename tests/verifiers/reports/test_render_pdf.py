@@ -10,7 +10,7 @@ import pdfplumber
 import pytest
 
 from samples.report_world import make_report_world
-from verifiers.reports.fonts import FontNotFound, base_charset, locate_font, report_fonts, truetype_subset
+from verifiers.reports.fonts import base_charset, report_fonts
 from verifiers.reports.forms import CASE_INDEX, build_immediate_report, build_periodic_report
 from verifiers.reports.periods import parse_period
 from verifiers.reports.render_pdf import render_immediate_report, render_periodic_report
@@ -168,20 +168,6 @@ def test_fixed_labels_need_no_fallback_font():
     assert {c for text in strings for c in text if ord(c) > 0x7F and c not in base_charset()} == set()
 
 
-def test_conversion_and_cache(tmp_path):
-    """CFF outlines become TrueType ones, in a file that is reused, not rebuilt."""
-    from fontTools.ttLib import TTFont
-
-    path = truetype_subset(locate_font(), "医疗器械清网ABC123", tmp_path)
-    font = TTFont(str(path))
-    assert "glyf" in font and "CFF " not in font
-    assert {ord(c) for c in "医疗器械清网ABC123"} <= set(font.getBestCmap())
-    modified = path.stat().st_mtime_ns
-    assert truetype_subset(locate_font(), "清网医疗器械ABC123", tmp_path) == path  # same set, any order
-    assert path.stat().st_mtime_ns == modified
-    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no partial files left behind
-
-
 def test_immediate_report(font_cache):
     bureaus = default_directory().route(seller_region="440305", platform_region="330106", rule="both")
     report = build_immediate_report(platform=PLATFORM, violation=V1, bureaus=bureaus, reported_at=bj(3, 11))
@@ -195,16 +181,3 @@ def test_immediate_report(font_cache):
         assert expected in text, expected
 
 
-def test_font_location(tmp_path):
-    assert locate_font().path.is_file()
-    with pytest.raises(FontNotFound, match="does not exist"):
-        locate_font(str(tmp_path / "missing.ttc"))
-    chosen = locate_font(f"{locate_font().path}#1")
-    assert chosen.index == 1
-
-
-def test_no_font_names_the_package(monkeypatch):
-    monkeypatch.setattr("verifiers.reports.fonts.KNOWN_FONTS", (("/nonexistent/a.ttc", 0),))
-    with pytest.raises(FontNotFound) as caught:
-        locate_font()
-    assert "fonts-noto-cjk" in str(caught.value) and "QINGWANG_REPORT_FONT" in str(caught.value)
