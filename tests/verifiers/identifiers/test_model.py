@@ -5,8 +5,9 @@ from verifiers.identifiers.model import KINDS, ParsedIdentifier, catalogue_hint
 
 
 def _parsed(**fields):
-    values = dict(number="粤械注准20192140001", kind="registration", authority="provincial", province="粤", city=None,
-                  region_code="440000", year=2019, serial="0001", device_class=2, category="14", catalogue_hint="2017")
+    values = {"number": "粤械注准20192140001", "kind": "registration", "authority": "provincial", "province": "粤",
+              "city": None, "region_code": "440000", "year": 2019, "serial": "0001", "device_class": 2,
+              "category": "14", "catalogue_hint": "2017"}
     return ParsedIdentifier(**{**values, **fields})
 
 
