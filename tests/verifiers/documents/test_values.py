@@ -1,9 +1,6 @@
 """Printed values to normalised fields, with the OCR corrections each rule makes."""
 from verifiers.documents.model import Field
-from verifiers.documents.registry_hints import correct_number
 from verifiers.documents.values import issuer, models, number, scope, scope_for, uscc, valid_until
-
-from tests.verifiers.rules.support import MemoryRegistry, licence
 
 
 def test_credit_code_letters_outside_the_alphabet_are_corrected():
@@ -46,24 +43,6 @@ def test_issuer_cleaning():
 
 def test_models_keep_pack_sizes():
     assert models("7.5cm 单头 100支/包、10cm 双头 50支/包").value == ["7.5cm 单头 100支/包", "10cm 双头 50支/包"]
-
-
-def field(value, valid=True):
-    return Field(value=value, confidence=0.95, page=1, box=(0, 0, 10, 10), raw=value, valid=valid)
-
-
-def test_a_misread_licence_number_is_corrected_from_the_registry():
-    registry = MemoryRegistry(enterprises=[licence()])
-    fields = {"number": field("粤深药监械经营许20238001号"), "uscc": field("9144030071526726XG")}
-    corrected = correct_number("device_business_licence", fields, registry)["number"]
-    assert corrected.value == "粤深药监械经营许20230001号"
-    assert "1" in corrected.corrections[-1]["reason"]
-
-
-def test_a_number_far_from_the_record_is_left_for_the_rules():
-    registry = MemoryRegistry(enterprises=[licence()])
-    fields = {"number": field("粤深药监械经营许20199999号"), "uscc": field("9144030071526726XG")}
-    assert correct_number("device_business_licence", fields, registry)["number"].value == "粤深药监械经营许20199999号"
 
 
 def test_production_licence_lost_numeral_is_the_class_not_named():
