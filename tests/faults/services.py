@@ -188,7 +188,7 @@ def listing_world(runtime) -> tuple[str, str, str]:
     from gateway.merchants.models import Merchant
     from gateway.registry.importer import import_snapshot
     from gateway.tenancy.services import create_platform
-    from tests.registry.test_import import CONTRACT
+    from tests.gateway.registry.test_import import CONTRACT
 
     imported = import_snapshot(runtime.db, CONTRACT, "jsonl")
     runtime.registry.invalidate()

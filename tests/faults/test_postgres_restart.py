@@ -22,7 +22,7 @@ from gateway.listings.models import Listing
 from gateway.runtime import Runtime
 from tests.conftest import make_settings
 from tests.faults.services import Server, ThrowawayPostgres, call, listing_world, serve_env, wait_for
-from tests.gateway.test_merchants_listings_api import LISTING
+from tests.gateway.merchants.test_merchants_listings_api import LISTING
 
 pytestmark = [pytest.mark.slow, pytest.mark.faults]
 CLIENTS = 4

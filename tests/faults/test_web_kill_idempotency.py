@@ -17,7 +17,7 @@ from gateway.listings.models import Listing
 from gateway.runtime import Runtime
 from tests.conftest import empty_all_tables, make_settings
 from tests.faults.services import Server, call, listing_world, serve_env, wait_for
-from tests.gateway.test_merchants_listings_api import LISTING
+from tests.gateway.merchants.test_merchants_listings_api import LISTING
 
 pytestmark = [pytest.mark.slow, pytest.mark.faults]
 ITEMS = 1000

@@ -11,9 +11,9 @@ from gateway.app import create_app
 from gateway.input_guard import MAX_JSON_DEPTH, json_depth
 from gateway.runtime import Runtime
 from tests.conftest import make_settings
-from tests.gateway.test_documents_api import png_bytes
+from tests.gateway.documents.test_documents_api import png_bytes
+from tests.gateway.merchants.test_merchants_listings_api import LISTING, MERCHANT
 from tests.gateway.test_errors_and_auth import assert_problem
-from tests.gateway.test_merchants_listings_api import LISTING, MERCHANT
 
 
 def test_json_bodies_have_their_own_limit_below_the_upload_limit(client, auth, runtime):

@@ -2,7 +2,7 @@
 import io
 from datetime import timedelta
 
-from tests.gateway.test_documents_api import png_bytes
+from tests.gateway.documents.test_documents_api import png_bytes
 from tests.gateway.test_errors_and_auth import assert_problem
 
 
@@ -200,7 +200,7 @@ def test_a_refused_request_keeps_nothing_but_its_answer(client, auth, runtime):
     from sqlalchemy import func, select
 
     from gateway.merchants.models import Merchant
-    from tests.gateway.test_merchants_listings_api import MERCHANT
+    from tests.gateway.merchants.test_merchants_listings_api import MERCHANT
 
     headers = dict(auth, **{"Idempotency-Key": "k-refused"})
     body = dict(MERCHANT, document_ids=["doc_missing"])
@@ -216,7 +216,7 @@ def test_listings_commit_with_their_key(client, auth, runtime, platform):
     from sqlalchemy import func, select
 
     from gateway.listings.models import Listing
-    from tests.gateway.test_merchants_listings_api import LISTING, MERCHANT
+    from tests.gateway.merchants.test_merchants_listings_api import LISTING, MERCHANT
 
     merchant = client.post("/v1/merchants", headers=auth, json=MERCHANT).get_json()
     runtime.dispatcher.wait_idle(60)

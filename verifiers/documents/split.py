@@ -56,7 +56,7 @@ def titles(lines: list[Line]) -> list[tuple[str, Line]]:
         return []
     typical = statistics.median(ln.height for ln in lines)
     found = []
-    for row in _rows(lines):
+    for row in (piece for whole in _rows(lines) for piece in _title_pieces(whole)):
         text = compact("".join(ln.text for ln in row))
         for doc_type, pattern in TITLES.items():
             match = pattern.search(text)
@@ -69,6 +69,28 @@ def titles(lines: list[Line]) -> list[tuple[str, Line]]:
                 found.append((doc_type, max(tall or row, key=lambda ln: ln.height)))
             break
     return found
+
+
+def _title_count(lines: list[Line]) -> int:
+    text = compact("".join(ln.text for ln in lines))
+    return sum(1 for pattern in TITLES.values() if pattern.search(text))
+
+
+def _title_pieces(row: list[Line]) -> list[list[Line]]:
+    """The row, cut at its widest gaps until no piece holds two documents' titles. Copies side
+    by side put both titles on one row; read whole, only the first title counted, and with the
+    other's line, so such a sheet was never cut."""
+    if _title_count(row) < 2:
+        return [row]
+    pieces, out = [sorted(row, key=lambda ln: ln.x0)], []
+    while pieces:
+        piece = pieces.pop(0)
+        if len(piece) < 2 or _title_count(piece) < 2:
+            out.append(piece)
+            continue
+        _, at = max((piece[i + 1].x0 - piece[i].x1, i) for i in range(len(piece) - 1))
+        pieces[:0] = [piece[:at + 1], piece[at + 1:]]
+    return out
 
 
 def _label_hits(lines: list[Line], doc_type: str) -> int:

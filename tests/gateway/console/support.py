@@ -18,7 +18,7 @@ from gateway.merchants.models import Merchant, MerchantDocument
 from gateway.merchants.services import verify
 from gateway.registry.importer import import_snapshot
 from gateway.tenancy.services import create_staff_user
-from tests.registry.test_import import CONTRACT
+from tests.gateway.registry.test_import import CONTRACT
 from tests.render import BUSINESS_LICENCE_LINES, LICENCE_LINES, render_lines
 from verifiers.documents.pipeline import read_document
 

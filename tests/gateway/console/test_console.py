@@ -24,7 +24,7 @@ from gateway.webhooks.models import WebhookDelivery
 from tests.conftest import _new_platform, make_settings
 from tests.gateway.console import support
 from tests.gateway.console.support import PASSWORD, csrf_token, post_form, sign_in, staff_user
-from tests.gateway.test_reports import world  # noqa: F401 (fixture)
+from tests.gateway.reports.test_reports import world  # noqa: F401 (fixture)
 
 
 @pytest.fixture
@@ -277,7 +277,7 @@ def test_case_page_shows_pages_with_boxes_fields_beside_the_registry_and_the_rec
 
 @pytest.fixture
 def hooked(client, auth):
-    from tests.gateway.test_webhooks import Receiver, set_hook
+    from tests.gateway.webhooks.test_webhooks import Receiver, set_hook
 
     receiver = Receiver()
     set_hook(client, auth, receiver.url)
@@ -458,8 +458,8 @@ def test_a_suspension_raises_a_violation_shown_with_its_evidence(app, runtime, p
 def test_generate_download_and_see_the_receipts_of_a_report(app, client, auth, runtime, platform, world):  # noqa: F811
     from openpyxl import load_workbook
 
-    from tests.gateway.test_report_channels import Receiver
-    from tests.gateway.test_reports import this_month
+    from tests.gateway.reports.test_report_channels import Receiver
+    from tests.gateway.reports.test_reports import this_month
 
     receiver = Receiver()
     try:

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from tests.gateway.console.support import PASSWORD, staff_user
 from tests.gateway.console.test_browser import _shot, browser_page, live_server, pytestmark  # noqa: F401
-from tests.gateway.test_leads_api import MERCHANT, lead_body
+from tests.gateway.leads.test_leads_api import MERCHANT, lead_body
 
 NOW = datetime.now(timezone.utc)
 

@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import _new_platform
 from tests.gateway.console.support import post_form, sign_in, staff_user
-from tests.gateway.test_leads_api import MERCHANT, lead_body
+from tests.gateway.leads.test_leads_api import MERCHANT, lead_body
 
 NOW = datetime.now(timezone.utc)
 
