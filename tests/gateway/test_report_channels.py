@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import email
 import hashlib
+import itertools
 import json
+import socket
 import threading
 from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -65,6 +67,74 @@ def test_s3_drop_reports_a_missing_bucket_as_a_category(s3_endpoint):
 def test_s3_drop_refuses_a_private_endpoint(s3_endpoint):
     answer = S3Drop(PUBLIC_ONLY, bucket="bureau-drop", endpoint_url=s3_endpoint, region="us-east-1").send(parcel())
     assert not answer.ok and answer.error == "forbidden_address"
+
+
+def test_s3_drop_connects_to_the_address_it_checked(s3_endpoint):
+    """A DNS-rebinding endpoint: its name answers an allowed address when checked and a refused
+    one (the metadata service) when asked again. The delivery must connect to the first answer.
+
+    The test monkeypatches the resolver the check uses (the outbound client's) rather than the
+    system's DNS, because that is the resolver whose answer must be the one connected to; the
+    host name is one the system cannot resolve at all (and dotless, so moto takes the bucket from
+    the path), so a connection made by name (a second lookup, as boto3 alone would make) fails
+    instead of reaching the bucket."""
+    port = int(s3_endpoint.rsplit(":", 1)[1])
+    answers = iter(["127.0.0.1", "169.254.169.254"])
+    asked = []
+
+    def rebinding(host, port_):
+        asked.append(host)
+        return [next(answers)]
+
+    boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1").create_bucket(Bucket="rebind-drop")
+    outbound = OutboundClient(allow_private=True, resolver=rebinding)
+    answer = S3Drop(outbound, bucket="rebind-drop", endpoint_url=f"http://rebinding-s3-endpoint:{port}",
+                    region="us-east-1").send(parcel())
+    assert answer.ok, answer
+    assert len(answer.detail["objects"]) == len(parcel().files) + 1
+    assert asked == ["rebinding-s3-endpoint"]  # resolved once, for the check; every upload went to that address
+    stored = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1").list_objects_v2(
+        Bucket="rebind-drop")
+    assert len(stored["Contents"]) == len(parcel().files) + 1
+
+
+@pytest.fixture
+def dripping_endpoint():
+    """An "S3 endpoint" that reads a request and then answers one byte at a time, a fifth of a
+    second apart, for as long as it is let: no single read ever waits long enough to time out."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve():
+        listener.settimeout(0.5)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                conn.recv(65536)
+                for byte in itertools.cycle(b"HTTP/1.1 200 OK\r\nX-Slow: "):
+                    if stop.wait(0.2):
+                        break
+                    try:
+                        conn.sendall(bytes([byte]))
+                    except OSError:
+                        break
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    stop.set()
+    thread.join()
+    listener.close()
+
+
+def test_s3_drop_has_one_deadline_for_the_whole_delivery(dripping_endpoint):
+    answer = S3Drop(PRIVATE_OK, bucket="bureau-drop", endpoint_url=dripping_endpoint, region="us-east-1",
+                    access_key_id="testing", secret_access_key="testing", timeout_s=1).send(parcel())
+    assert not answer.ok and answer.error == "timeout"
+    assert answer.detail["objects"] == []
 
 
 # --- SMTP -----------------------------------------------------------------------------------------
