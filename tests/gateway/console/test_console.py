@@ -441,6 +441,26 @@ def test_admin_pages_are_for_admins_and_scoped_to_their_platform(app, runtime, p
         assert verify_chain(s).intact
 
 
+def test_the_delivery_log_pages_with_the_shared_pager(app, runtime, platform, monkeypatch):
+    from gateway.console import admin_views
+
+    monkeypatch.setattr(admin_views, "DELIVERIES_PER_PAGE", 2)
+    pid = platform[0]
+    with runtime.db.session() as s:
+        for i in range(5):
+            s.add(WebhookDelivery(platform_id=pid, event_type="merchant.decided", payload={"n": i},
+                                  created_at=utcnow() - timedelta(minutes=i)))
+    staff_user(runtime, "boss@example.com", role="admin", platform_id=pid)
+    boss = sign_in(app, "boss@example.com")
+    first = html(boss.get(f"/console/admin/platforms/{pid}"))
+    assert "1 / 3" in first and 'rel="prev"' not in first
+    assert f'rel="next" href="/console/admin/platforms/{pid}?page=2"' in first  # the path value kept
+    middle = html(boss.get(f"/console/admin/platforms/{pid}?page=2"))
+    assert "2 / 3" in middle and f'rel="prev" href="/console/admin/platforms/{pid}?page=1"' in middle
+    beyond = html(boss.get(f"/console/admin/platforms/{pid}?page=99"))
+    assert "3 / 3" in beyond and 'rel="next"' not in beyond  # kept in range
+
+
 # --- violations (from i12-violations) ------------------------------------------------------------
 
 
