@@ -189,16 +189,20 @@ class OutboundClient:
         timer.start()
         # The Host header is always the URL's (a caller's own would duplicate it); Expect is
         # dropped because http.client sends the body at once rather than waiting for a 100.
-        sent = {"Host": target.host_header, "User-Agent": USER_AGENT, "Content-Length": str(len(body)),
-                "Connection": "close"}
+        # A caller's Transfer-Encoding: chunked (botocore's trailing checksums over TLS) replaces
+        # Content-Length, and http.client then frames the body in chunks.
+        chunked = any(k.lower() == "transfer-encoding" and "chunked" in v.lower() for k, v in headers.items())
+        sent = {"Host": target.host_header, "User-Agent": USER_AGENT, "Connection": "close"}
+        if not chunked:
+            sent["Content-Length"] = str(len(body))
         lowered = {k.lower(): k for k in sent}
         for name, value in headers.items():
-            if name.lower() in ("host", "expect", "connection"):
+            if name.lower() in ("host", "expect", "connection") or (chunked and name.lower() == "content-length"):
                 continue
             sent.pop(lowered.get(name.lower(), name), None)
             sent[name] = value
         try:
-            conn.request(method, target.path, body=body, headers=sent)
+            conn.request(method, target.path, body=body, headers=sent, encode_chunked=chunked)
             answer = conn.getresponse()
             data = answer.read(MAX_RESPONSE_BYTES)
             result = Response(answer.status, {k.lower(): v for k, v in answer.getheaders()}, data,

@@ -144,8 +144,10 @@ class S3Drop:
         if isinstance(body, str):
             body = body.encode()
         address = self._pinned(parse_target(request.url))
-        response = self.outbound.request(request.method, request.url, body, dict(request.headers.items()),
-                                         deadline_s=remaining, address=address)
+        # botocore keeps some header values as bytes (the signature, the checksum's trailer name).
+        headers = {k: v.decode("latin-1") if isinstance(v, bytes) else v for k, v in request.headers.items()}
+        response = self.outbound.request(request.method, request.url, body, headers, deadline_s=remaining,
+                                         address=address)
         return AWSResponse(request.url, response.status, response.headers, _Body(response.body))
 
     def send(self, parcel: Parcel) -> Answer:

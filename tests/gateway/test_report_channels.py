@@ -8,6 +8,7 @@ import hashlib
 import itertools
 import json
 import socket
+import ssl
 import threading
 from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -96,6 +97,74 @@ def test_s3_drop_connects_to_the_address_it_checked(s3_endpoint):
     stored = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1").list_objects_v2(
         Bucket="rebind-drop")
     assert len(stored["Contents"]) == len(parcel().files) + 1
+
+
+TLS_HOST = "s3-tls-endpoint"  # dotless, so moto takes the bucket from the path; never in any DNS
+
+
+@pytest.fixture
+def tls_s3(tmp_path):
+    """moto's S3 over HTTPS with a certificate for TLS_HOST only: a delivery must verify TLS against
+    the host name while it connects to the checked address. Yields (endpoint, the certificate file,
+    a boto3 client for setting up and reading back: by IP address, so without verification)."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, TLS_HOST)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(hours=1))
+            .not_valid_after(now + datetime.timedelta(hours=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(TLS_HOST)]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert_file, key_file)
+    server = make_server("127.0.0.1", 0, DomainDispatcherApplication(create_backend_app), threaded=True,
+                         request_handler=MotoRequestHandler, ssl_context=server_context)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    by_address = boto3.client("s3", endpoint_url=f"https://127.0.0.1:{server.server_port}", region_name="us-east-1",
+                              verify=False, aws_access_key_id="testing", aws_secret_access_key="testing")
+    yield f"https://{TLS_HOST}:{server.server_port}", cert_file, by_address
+    server.shutdown()
+    thread.join()
+
+
+def test_s3_drop_over_tls_verifies_the_host_name_at_the_pinned_address(tls_s3):
+    endpoint, cert_file, by_address = tls_s3
+    by_address.create_bucket(Bucket="tls-drop")
+    trusting = ssl.create_default_context(cafile=str(cert_file))
+    outbound = OutboundClient(allow_private=True, resolver=lambda host, port: ["127.0.0.1"], ssl_context=trusting)
+    drop = S3Drop(outbound, bucket="tls-drop", endpoint_url=endpoint, region="us-east-1",
+                  access_key_id="testing", secret_access_key="testing")
+    answer = drop.send(parcel())
+    assert answer.ok, answer
+    # Over TLS botocore sends each file with a trailing checksum (aws-chunked, chunked transfer
+    # encoding): the bucket holds the files themselves, not their framing.
+    for item in parcel().files:
+        stored = by_address.get_object(Bucket="tls-drop", Key=f"rep_test/{item.filename}")
+        assert stored["Body"].read() == item.data
+    # A certificate the client does not trust is a TLS failure, not a delivery.
+    untrusting = OutboundClient(allow_private=True, resolver=lambda host, port: ["127.0.0.1"])
+    refused = S3Drop(untrusting, bucket="tls-drop", endpoint_url=endpoint, region="us-east-1",
+                     access_key_id="testing", secret_access_key="testing").send(parcel())
+    assert not refused.ok and refused.error == "tls"
 
 
 @pytest.fixture
