@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.database import PG_ADMIN_URL, scratch_database  # noqa: E402
+from benchmarks.common import PG_ADMIN_URL, scratch_database
 
 LOOKED_AT = {"registry": [{"snapshot_id": "snap_1", "number": "国械注准20203140456", "kind": "registration", "class": 3,
                            "product_name": "一次性使用无菌注射器", "registrant": "示例医疗器械制造有限公司",

@@ -21,16 +21,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.listing_decisions import prepare  # noqa: E402
-from benchmarks.registry_import import machine  # noqa: E402
+from benchmarks.common import PG_ADMIN_URL, REDIS_URL, machine, prepare, scratch_database
 
 #: Added to every hundredth copy's description; the new list below reviews it.
 MARKER = "网红同款神仙水"
@@ -77,35 +73,9 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     """--processes, --database, --pg-admin-url, --redis-url and --json, as the catalogue benchmarks take them."""
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
-    parser.add_argument("--pg-admin-url", default=os.environ.get(
-        "QW_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@localhost:5432/postgres"))
-    parser.add_argument("--redis-url", default=os.environ.get("QW_TEST_REDIS_URL", "redis://localhost:6379/15"))
+    parser.add_argument("--pg-admin-url", default=PG_ADMIN_URL)
+    parser.add_argument("--redis-url", default=REDIS_URL)
     parser.add_argument("--json")
-
-
-@contextmanager
-def scratch_database(args: argparse.Namespace, work: Path) -> Iterator[str]:
-    """A fresh database for one run (a SQLite file under ``work``, or a PostgreSQL database
-    dropped afterwards) and a flushed Redis database; yields the database URL."""
-    from redis import Redis
-    from sqlalchemy import create_engine, text
-
-    admin = name = None
-    if args.database == "sqlite":
-        url = f"sqlite:///{work / 'data' / 'qingwang.sqlite3'}"
-    else:
-        name = f"qingwang_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(args.pg_admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = args.pg_admin_url.rsplit("/", 1)[0] + f"/{name}"
-    Redis.from_url(args.redis_url).flushdb()
-    try:
-        yield url
-    finally:
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def set_up_catalogue(args: argparse.Namespace, work: Path, url: str):
@@ -144,7 +114,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="qw-bench-rescreen-"))
-    with scratch_database(args, work) as url:
+    with scratch_database(args.database, work, args.pg_admin_url, args.redis_url) as url:
         from gateway.claims.services import import_file
         from gateway.monitoring import rescreen
         from gateway.monitoring.models import ScreeningRun

@@ -18,27 +18,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import random
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 import uuid
-from datetime import date, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.registry_import import generate, machine  # noqa: E402
-
-MERCHANT_USCC = "91440305840092550F"  # 深圳市康宁医疗器械有限公司 in the sample world
-NOTICE = "购买和使用前请仔细阅读产品说明书或者在医务人员的指导下购买和使用。"
+from benchmarks.common import PG_ADMIN_URL, machine, prepare, scratch_database, served
 
 # Every request a new listing: ids are "<run>-<thread>-<n>", unique across wrk's threads (each has
 # its own Lua state, whose math.random would otherwise repeat the other's sequence) and across the
@@ -68,105 +58,12 @@ end
 """
 
 
-def prepare(work: Path, devices: int, database_url: str, blocked_share: float = 0.0) -> tuple[dict, str]:
-    from gateway import migrations
-    from gateway.config import Settings
-    from gateway.merchants.models import Merchant
-    from gateway.registry.importer import import_snapshot
-    from gateway.runtime import Runtime
-    from gateway.tenancy.services import create_platform
-
-    path = generate(devices, work / "registry")
-    env = {"QINGWANG_DATA_DIR": str(work / "data"), "DATABASE_URL": database_url, "SECRET_KEY": "bench",
-           "LOG_LEVEL": "WARNING"}
-    migrations.upgrade(database_url)
-    runtime = Runtime(Settings.from_mapping({k.lower(): v for k, v in env.items()}))
-    import_snapshot(runtime.db, path.parent)
-    # The import's follow-up (re-check merchants and the catalogue against the new snapshot)
-    # runs now, before the merchant exists, not in the server's job pool once it is measured.
-    from sqlalchemy import select
-
-    from gateway.jobs.models import Task
-    from gateway.jobs.runner import run_task
-
-    with runtime.db.session() as session:
-        pending = list(session.scalars(select(Task.id).where(Task.status == "queued")))
-    for task_id in pending:
-        run_task(task_id, runtime)
-    with runtime.db.session() as session:
-        platform, key = create_platform(session, "压测平台", "440000")
-        merchant = Merchant(platform_id=platform.id, external_id="bench-merchant", name="深圳市康宁医疗器械有限公司",
-                            uscc=MERCHANT_USCC, status="approved", device_classes=[2, 3],
-                            # Verified today, as an onboarded seller is: the monitoring sweep that the
-                            # server's job pool runs at start must not re-verify it (a seller without
-                            # documents on file would go to review and block every listing).
-                            reverified_on=date.today())
-        session.add(merchant)
-        session.flush()
-        merchant_id = merchant.id
-    runtime.close()
-    rng = random.Random(7)
-    scope = merchant_scope(path.parent / "enterprises.jsonl", MERCHANT_USCC)
-    picked, cancelled = [], []
-    in_force_until = (date.today() + timedelta(days=400)).isoformat()  # no expiry warnings or expiries during a run
-    with open(path, "rb") as fh:
-        for i, line in enumerate(fh):
-            if i % 100 == 0:
-                record = json.loads(line)
-                # Products the merchant may sell (class I, or a class and category its licence
-                # or filing covers) with registrations in force, as an onboarded seller lists
-                # them. With --blocked-share, that share are cancelled ones: each is blocked and
-                # becomes a stop-and-report violation with evidence and an immediate report.
-                if record.get("class") == 1 or (record.get("class"), record.get("category_code")) in scope:
-                    if record.get("status") == "active" and (record.get("valid_until") or "9999") > in_force_until:
-                        picked.append(record)
-                    elif record.get("status") == "cancelled":
-                        cancelled.append(record)
-    rng.shuffle(picked)
-    rng.shuffle(cancelled)
-    blocked = round(5000 * blocked_share)
-    listed = picked[:5000 - blocked] + cancelled[:blocked]
-    rng.shuffle(listed)
-    with open(work / "bodies.txt", "w", encoding="utf-8") as out:
-        for record in listed:
-            out.write(json.dumps({"merchant_id": merchant_id, "external_id": "__ID__",
-                                  "title": f"{record['product_name']} {record['models'][0] if record['models'] else ''}",
-                                  "description": NOTICE, "registration_number": record["number"],
-                                  "product_name": record["product_name"], "manufacturer": record["registrant"],
-                                  "model": record["models"][0] if record["models"] else None},
-                                 ensure_ascii=False) + "\n")
-    return env, key
-
-
-def merchant_scope(enterprises: Path, uscc: str) -> set[tuple[int, str]]:
-    """(class, category) pairs the credit code's active licences and filings cover."""
-    scope = set()
-    with open(enterprises, "rb") as fh:
-        for line in fh:
-            if uscc.encode() in line:
-                record = json.loads(line)
-                if record.get("uscc") == uscc and record.get("status") == "active":
-                    scope |= {(item["class"], item["category"]) for item in record.get("scope") or ()}
-    return scope
-
-
-def wait_ready(base: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(base + "/readyz", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError("server did not start")
-
-
 def parse_wrk(output: str) -> dict:
     def ms(value: str) -> float:
         number, unit = re.match(r"([\d.]+)(\w+)", value).groups()
         return float(number) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
-    latency = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", output, re.M))
+    latency = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", output, re.MULTILINE))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     return {"requests_per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
             "p50_ms": ms(latency["50"]), "p90_ms": ms(latency["90"]), "p99_ms": ms(latency["99"]),
@@ -175,29 +72,15 @@ def parse_wrk(output: str) -> dict:
 
 
 def run(server: str, env: dict, key: str, work: Path, duration: int, connections: int) -> dict:
-    port = 18000 + random.randint(0, 999)
-    full_env = dict(os.environ, **env, WEB_WORKERS="2", WEB_THREADS="4")
-    if server == "gunicorn":
-        cmd = [sys.executable, "-m", "gateway", "serve", "--port", str(port), "--workers", "2", "--threads", "4"]
-    else:
-        cmd = [sys.executable, "-c", "from gateway.wsgi import app; "
-               f"app.run(host='127.0.0.1', port={port}, threaded=True)"]
-    proc = subprocess.Popen(cmd, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(base)
+    with served(env, server=server) as base:
         script = work / "post.lua"
         script.write_text(WRK_SCRIPT % {"bodies": work / "bodies.txt", "key": key})
         run_label = uuid.uuid4().hex[:8]
         subprocess.run(["wrk", "-t2", f"-c{connections}", "-d5s", "-s", str(script), base, "--", f"warm{run_label}"],
-                       capture_output=True)
+                       capture_output=True, check=False)  # the warm-up: its figures are not kept
         result = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(script),
                                  base, "--", f"main{run_label}"], capture_output=True, text=True, check=True)
         return parse_wrk(result.stdout) | {"wrk": result.stdout}
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(30)
 
 
 def main(argv=None) -> int:
@@ -207,8 +90,7 @@ def main(argv=None) -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--servers", default="gunicorn,werkzeug")
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
-    parser.add_argument("--pg-admin-url", default=os.environ.get(
-        "QW_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@localhost:5432/postgres"))
+    parser.add_argument("--pg-admin-url", default=PG_ADMIN_URL)
     parser.add_argument("--blocked-share", type=float, default=0.0,
                         help="share of listings whose registration is cancelled (blocked: violation, evidence, "
                              "immediate report); default none")
@@ -217,18 +99,7 @@ def main(argv=None) -> int:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
     work = Path(tempfile.mkdtemp(prefix="qw-bench-listings-"))
-    admin, name = None, None
-    if args.database == "sqlite":
-        url = f"sqlite:///{work / 'data' / 'qingwang.sqlite3'}"
-    else:
-        from sqlalchemy import create_engine, text
-
-        name = f"qingwang_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(args.pg_admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = args.pg_admin_url.rsplit("/", 1)[0] + f"/{name}"
-    try:
+    with scratch_database(args.database, work, args.pg_admin_url) as url:
         env, key = prepare(work, args.devices, url, args.blocked_share)
         results = {"machine": machine(), "devices": args.devices, "database": args.database,
                    "blocked_share": args.blocked_share,
@@ -238,12 +109,6 @@ def main(argv=None) -> int:
             print(f"{server}: {results[server]['requests_per_second']:.0f} decisions/s, "
                   f"p50 {results[server]['p50_ms']:.1f} ms, p99 {results[server]['p99_ms']:.1f} ms, "
                   f"errors {results[server]['errors']}")
-    finally:
-        if admin is not None:
-            from sqlalchemy import text
-
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     if args.json:
         Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0

@@ -28,8 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.catalogue_rescreen import add_common_arguments, scratch_database, set_up_catalogue  # noqa: E402
-from benchmarks.registry_import import machine  # noqa: E402
+from benchmarks.catalogue_rescreen import add_common_arguments, set_up_catalogue
+from benchmarks.common import machine, scratch_database
 
 
 def main(argv=None) -> int:
@@ -43,7 +43,7 @@ def main(argv=None) -> int:
     from sqlalchemy import func, select, update
 
     work = Path(tempfile.mkdtemp(prefix="qw-bench-monitor-"))
-    with scratch_database(args, work) as url:
+    with scratch_database(args.database, work, args.pg_admin_url, args.redis_url) as url:
         from gateway.db import utcnow
         from gateway.jobs.models import Task
         from gateway.listings.models import Listing

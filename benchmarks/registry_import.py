@@ -13,10 +13,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,17 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
-    mem = next((int(line.split()[1]) // 1024 // 1024 for line in open("/proc/meminfo") if line.startswith("MemTotal")), 0)
-    return f"{os.cpu_count()} vCPU {cpu}, {mem} GiB, Python {platform.python_version()}"
-
-
-def generate(devices: int, out: Path) -> Path:
-    subprocess.run([sys.executable, "-m", "samples.make_registry", "--out", str(out), "--devices", str(devices),
-                    "--formats", "jsonl"], cwd=ROOT, check=True, capture_output=True)
-    return out / "devices.jsonl"
+from benchmarks.common import generate, machine
 
 
 def run_import(url: str, path: Path) -> dict:

@@ -22,13 +22,13 @@ import random
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.report_rendering import machine  # noqa: E402
+from benchmarks.common import machine
 
 CITIES = ("440100", "440300", "440400", "440600", "441900", "442000", "440700", "441300")
 CASES = (("REGNO_NOT_FOUND", "stop_and_report", "unregistered_product", "listing_blocked"),
@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> dict:
     period = parse_period("2026-11")
     print(machine())
     started = time.perf_counter()
-    platform_id = seed(runtime, args.count, period.start_at.astimezone(timezone.utc))
+    platform_id = seed(runtime, args.count, period.start_at.astimezone(UTC))
     print(f"seeded {args.count:,} violations in {time.perf_counter() - started:.1f} s ({url.split(':')[0].split('+')[0]})")
 
     best = None

@@ -35,8 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.listing_decisions import prepare  # noqa: E402
-from benchmarks.registry_import import machine  # noqa: E402
+from benchmarks.common import machine, prepare
 
 
 def environs(key: str, bodies: list[str], n: int, path: str = "/v1/listings") -> list[dict]:
@@ -141,7 +140,7 @@ def main(argv=None) -> int:
     try:
         env, key = prepare(work, args.devices, url)
         os.environ.update(env, LOG_LEVEL="INFO", LOG_FORMAT="json")
-        from gateway.wsgi import app  # noqa: E402 - after the environment is set
+        from gateway.wsgi import app
 
         # The service's logs go to stderr as JSON; keep the work, drop the bytes.
         for handler in logging.getLogger().handlers:

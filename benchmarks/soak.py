@@ -20,13 +20,13 @@ error counts and the loss check as JSON (docs/benchmarks.md records runs).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import io
 import json
 import os
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,16 +39,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.registry_import import machine  # noqa: E402
+from benchmarks.common import PG_ADMIN_URL, REDIS_URL, free_port, machine, scratch_database, wait_ready
 
 SAMPLES = ROOT / "samples"
 LICENCES = ("business_licence__clean.png", "device_business_licence__clean.png")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Client:
@@ -100,22 +94,17 @@ def main(argv=None) -> int:
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--merchant-every", type=float, default=5.0)
-    parser.add_argument("--pg-admin-url", default=os.environ.get(
-        "QW_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@localhost:5432/postgres"))
-    parser.add_argument("--redis-url", default=os.environ.get("QW_TEST_REDIS_URL", "redis://localhost:6379/15"))
+    parser.add_argument("--pg-admin-url", default=PG_ADMIN_URL)
+    parser.add_argument("--redis-url", default=REDIS_URL)
     parser.add_argument("--json")
     args = parser.parse_args(argv)
 
-    from redis import Redis
     from sqlalchemy import create_engine, text
 
     work = Path(tempfile.mkdtemp(prefix="qw-soak-"))
-    name = f"qingwang_soak_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(args.pg_admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    Redis.from_url(args.redis_url).flushdb()
-    env = {**os.environ, "DATABASE_URL": args.pg_admin_url.rsplit("/", 1)[0] + f"/{name}",
+    database = contextlib.ExitStack()  # the scratch database outlives the processes using it
+    url = database.enter_context(scratch_database("postgresql", work, args.pg_admin_url, args.redis_url))
+    env = {**os.environ, "DATABASE_URL": url,
            "REDIS_URL": args.redis_url, "STORAGE_URL": (work / "files").as_uri(), "SECRET_KEY": uuid.uuid4().hex * 2,
            "QINGWANG_DATA_DIR": str(work), "LOG_LEVEL": "WARNING"}
     qw = [sys.executable, "-m", "gateway"]
@@ -133,13 +122,7 @@ def main(argv=None) -> int:
         procs.append(subprocess.Popen(qw + ["worker", "--processes", "2"], env=env, stdout=subprocess.DEVNULL,
                                       stderr=open(work / "worker.log", "w"), start_new_session=True))
         setup = Client(port, key)
-        for _ in range(240):
-            try:
-                if setup.call("GET", "/readyz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.5)
+        wait_ready(f"http://127.0.0.1:{port}", timeout=120)
         cases = json.loads((SAMPLES / "demo_cases.json").read_text(encoding="utf-8"))
         good = cases["merchants"][0]
         docs = [json.loads(setup.upload(n, (SAMPLES / "documents" / "set" / n).read_bytes())[1])["id"]
@@ -234,7 +217,7 @@ def main(argv=None) -> int:
             values = sorted(samples[kind])
             if not values:
                 return {"requests": 0}
-            pct = lambda p: round(values[min(len(values) - 1, int(p * len(values)))] * 1000, 1)  # noqa: E731
+            pct = lambda p: round(values[min(len(values) - 1, int(p * len(values)))] * 1000, 1)
             return {"requests": len(values), "per_second": round(len(values) / elapsed, 1), "errors": errors[kind],
                     "p50_ms": pct(0.5), "p90_ms": pct(0.9), "p99_ms": pct(0.99),
                     "mean_ms": round(statistics.fmean(values) * 1000, 1)}
@@ -252,9 +235,7 @@ def main(argv=None) -> int:
                 proc.wait(60)
             except (ProcessLookupError, subprocess.TimeoutExpired):
                 os.killpg(proc.pid, signal.SIGKILL)
-        with admin.connect() as conn:
-            conn.execute(text("SET statement_timeout = '60s'"))
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        database.close()
     print(json.dumps(result, ensure_ascii=False, indent=1))
     if args.json:
         Path(args.json).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -20,21 +20,20 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.database import PG_ADMIN_URL, scratch_database  # noqa: E402
-from benchmarks.registry_import import machine  # noqa: E402
+from benchmarks.common import PG_ADMIN_URL, machine, scratch_database
 
 REGIONS = [f"{p}{c:02d}{d:02d}" for p in ("11", "31", "32", "33", "35", "37", "42", "44", "50", "51")
            for c, d in ((1, 1), (2, 3), (3, 5))]
 CODES = ["REGNO_NOT_FOUND", "REGNO_EXPIRED", "LICENCE_EXPIRED", "LICENCE_REVOKED", "LICENCE_SCOPE_EXCLUDES",
          "BANNED_CLAIM", "NOTICE_MISSING", "PRODUCT_MISMATCH", "MODEL_MISMATCH", "CLASS3_REQUIRES_LICENCE"]
 STATUSES = ["open", "reported", "corrected", "closed"]
-START = datetime(2025, 1, 1, tzinfo=timezone.utc)
+START = datetime(2025, 1, 1, tzinfo=UTC)
 SPAN_S = 2 * 365 * 86400
 
 
@@ -83,7 +82,7 @@ def _pct(values: list[float], q: float) -> float:
 def scenarios(rng: random.Random) -> dict[str, callable]:
     """Name -> a function giving one request's query parameters."""
     return {
-        "no filter": lambda: {},
+        "no filter": dict,
         "status": lambda: {"status": rng.choice(STATUSES)},
         "tier": lambda: {"tier": rng.choice(["stop_and_report", "correct_then_report"])},
         "province": lambda: {"region": rng.choice(REGIONS)[:2] + "0000"},

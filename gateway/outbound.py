@@ -161,9 +161,17 @@ class OutboundClient:
     def post(self, url: str, body: bytes, headers: dict[str, str], *, deadline_s: float = 10.0) -> Response:
         """POST ``body``; the answer, whatever its status. Raises OutboundRefused for a
         forbidden destination and OutboundFailed when no answer came within the deadline."""
+        return self.request("POST", url, body, headers, deadline_s=deadline_s)
+
+    def request(self, method: str, url: str, body: bytes, headers: dict[str, str], *, deadline_s: float = 10.0,
+                address: str | None = None) -> Response:
+        """One request under one deadline. ``address``: one this client has already checked for
+        the URL's host (a caller making several requests to one host checks once and pins the
+        answer for all of them); without it the host is resolved and checked now."""
         target = parse_target(url)
         started = time.monotonic()
-        address = self.addresses(target)[0]
+        if address is None:
+            address = self.addresses(target)[0]
         remaining = deadline_s - (time.monotonic() - started)
         if remaining <= 0:
             raise OutboundFailed("timeout")
@@ -179,10 +187,22 @@ class OutboundClient:
         timer = threading.Timer(remaining, _expire)
         timer.daemon = True
         timer.start()
+        # The Host header is always the URL's (a caller's own would duplicate it); Expect is
+        # dropped because http.client sends the body at once rather than waiting for a 100.
+        # A caller's Transfer-Encoding: chunked (botocore's trailing checksums over TLS) replaces
+        # Content-Length, and http.client then frames the body in chunks.
+        chunked = any(k.lower() == "transfer-encoding" and "chunked" in v.lower() for k, v in headers.items())
+        sent = {"Host": target.host_header, "User-Agent": USER_AGENT, "Connection": "close"}
+        if not chunked:
+            sent["Content-Length"] = str(len(body))
+        lowered = {k.lower(): k for k in sent}
+        for name, value in headers.items():
+            if name.lower() in ("host", "expect", "connection") or (chunked and name.lower() == "content-length"):
+                continue
+            sent.pop(lowered.get(name.lower(), name), None)
+            sent[name] = value
         try:
-            conn.request("POST", target.path, body=body, headers={
-                "Host": target.host_header, "User-Agent": USER_AGENT, "Content-Length": str(len(body)),
-                "Connection": "close", **headers})
+            conn.request(method, target.path, body=body, headers=sent, encode_chunked=chunked)
             answer = conn.getresponse()
             data = answer.read(MAX_RESPONSE_BYTES)
             result = Response(answer.status, {k.lower(): v for k, v in answer.getheaders()}, data,

@@ -153,6 +153,37 @@ def format_scope(items: list[dict]) -> str:
     return "；".join(sections)
 
 
+def scope_lines(items: list) -> list[str]:
+    """A scope as a reader reads it, one line per catalogue and class, each code with its name:
+    ``Ⅲ类：14 注输、护理和防护器械，16 眼科器械（不含：6846 植入材料和人工器官）``.
+
+    For showing, not for parsing back (that is :func:`format_scope`): items of any provenance
+    are taken as they come (a missing ``catalogue`` is told by the code's length, an unknown
+    code is shown bare, a class outside Ⅰ–Ⅲ as written)."""
+    names_2002 = {code: row["name_2002"] for code, row in _rows().items()}
+    groups: dict[tuple[str, object], tuple[list[str], list[str]]] = {}
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        category = str(item.get("category") or "")
+        catalogue = item.get("catalogue") or ("2002" if len(category) == 4 else "2017")
+        name = (names_2002 if catalogue == "2002" else CATALOGUE_2017).get(category)
+        shown = f"{category} {name}" if name else category
+        included, excluded = groups.setdefault((catalogue, item.get("class")), ([], []))
+        (excluded if item.get("excluded") else included).append(shown)
+    catalogues = {catalogue for catalogue, _ in groups}
+    lines = []
+    for (catalogue, device_class), (included, excluded) in sorted(
+            groups.items(), key=lambda g: (g[0][0], -g[0][1] if isinstance(g[0][1], int) else 0)):
+        prefix = f"{catalogue}年分类目录 " if len(catalogues) > 1 else ""
+        label = f"{_ROMAN[device_class]}类" if device_class in _ROMAN else f"{device_class}类"
+        line = f"{prefix}{label}：" + "，".join(sorted(included))  # names themselves hold 、
+        if excluded:
+            line += "（不含：" + "，".join(sorted(excluded)) + "）"
+        lines.append(line)
+    return lines
+
+
 def _checked(item: dict) -> dict:
     valid = (item.get("class") in (1, 2, 3)
              and (item.get("catalogue") == "2017" and item.get("category") in CATALOGUE_2017

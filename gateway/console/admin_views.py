@@ -75,14 +75,12 @@ def platform(platform_id):
     with runtime().db.read_sessionmaker() as reader:
         found = _platform(reader, platform_id)
         endpoint = reader.get(WebhookEndpoint, platform_id)
-        deliveries, total, page, pages = page_of(
-            reader, select(WebhookDelivery).where(WebhookDelivery.platform_id == platform_id)
-            .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc()),
-            request.args.get("page", type=int), DELIVERIES_PER_PAGE)
+        paged = page_of(reader, select(WebhookDelivery).where(WebhookDelivery.platform_id == platform_id)
+                        .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc()), DELIVERIES_PER_PAGE)
         channels = list_channels(reader, platform_id)
-    return render("console/platform.html", platform=found, endpoint=endpoint, deliveries=deliveries, page=page,
-                  channels=channels,
-                  pages=pages, total=total, second_reviewer=bool((found.settings or {}).get(SECOND_REVIEWER_SETTING)))
+    return render("console/platform.html", platform=found, endpoint=endpoint, deliveries=paged.pop("rows"),
+                  channels=channels, **paged,
+                  second_reviewer=bool((found.settings or {}).get(SECOND_REVIEWER_SETTING)))
 
 
 @bp.post("/admin/platforms/<platform_id>/settings")

@@ -6,6 +6,7 @@ reasons with their evidence, every decision before it, and the webhooks sent abo
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -28,6 +29,8 @@ from gateway.tenancy.models import Platform
 from gateway.webhooks.models import WebhookDelivery
 from verifiers.documents.compare import DEVICE_TYPES, FieldRow, compare
 from verifiers.identifiers import lookup_key
+from verifiers.rules.codes import DOC_NAMES
+from verifiers.scope import scope_lines
 
 CLAIM_FOR = timedelta(minutes=30)
 SUBJECTS = {"merchant": Merchant, "listing": Listing}
@@ -125,6 +128,24 @@ class DocumentView:
 
 
 @dataclass
+class ReasonView:
+    """One reason of the decision as the page lists it: the rules give one per document (the
+    same NAME_MISMATCH for the licence, the filing and the registry row), the page one per
+    reason, naming the documents it concerns."""
+
+    code: str
+    severity: str
+    field: str | None
+    message: str | None
+    message_en: str | None
+    #: [(document id, (Chinese name, English name))], in the page's order, each once.
+    documents: list[tuple[str, tuple[str, str]]]
+    evidence: list[dict]
+    #: Where its copies are in the decision's reasons (what the deficiency checkbox sends back).
+    indexes: list[int] = field(default_factory=list)
+
+
+@dataclass
 class Case:
     kind: str
     subject: Merchant | Listing
@@ -137,6 +158,7 @@ class Case:
     claim: CaseClaim | None
     overturn: PendingOverturn | None
     actions: list[str] = field(default_factory=list)
+    reasons: list[ReasonView] = field(default_factory=list)
 
 
 def _pages(document: Document) -> list[PageView]:
@@ -174,6 +196,61 @@ def document_view(document: Document, decision: Decision | None, merchant: Merch
                         record, source)
 
 
+_SEVERITY_RANK = {"block": 0, "review": 1, "info": 2}
+
+
+def _concerns(evidence: dict, documents: list[DocumentView]) -> DocumentView | None:
+    """The document a reason's evidence points at: by its id, or by the licence number a
+    registry row was looked up by."""
+    if evidence.get("document_id"):
+        return next((v for v in documents if v.document.id == evidence["document_id"]), None)
+    if evidence.get("number"):
+        key = lookup_key(str(evidence["number"]))
+        for view in documents:
+            number = ((view.document.fields or {}).get("number") or {}).get("value")
+            if number and lookup_key(str(number)) == key:
+                return view
+    return None
+
+
+def reason_views(reasons: list[dict], documents: list[DocumentView]) -> list[ReasonView]:
+    """The decision's reasons, each (code and message) once, with every document it concerns
+    and all its evidence; the most severe severity of its copies; in the order first given."""
+    grouped: dict[tuple, ReasonView] = {}
+    for index, r in enumerate(reasons or []):
+        key = (r.get("code"), r.get("field"), r.get("message"), r.get("message_en"))
+        view = grouped.get(key)
+        if view is None:
+            view = grouped[key] = ReasonView(r.get("code"), r.get("severity"), r.get("field"), r.get("message"),
+                                             r.get("message_en"), [], [])
+        elif _SEVERITY_RANK.get(r.get("severity"), 9) < _SEVERITY_RANK.get(view.severity, 9):
+            view.severity = r.get("severity")
+        view.indexes.append(index)
+        evidence = r.get("evidence") or {}
+        if evidence:
+            view.evidence.append(evidence)
+        document = _concerns(evidence, documents)
+        if document is not None and all(d != document.document.id for d, _ in view.documents):
+            doc = document.document
+            view.documents.append((doc.id, DOC_NAMES.get(doc.type or "", (doc.type or "文件", doc.type or "document"))))
+    return list(grouped.values())
+
+
+def shown(value) -> str | list[str]:
+    """A field's value as a reader reads it: a scope as one line per class with the category
+    names, any other list item by item, text as it is (never a JSON dump, unless it is an
+    object nothing better is known for)."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        if any(isinstance(item, dict) and "class" in item for item in value):
+            return scope_lines(value)
+        return [v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) for v in value]
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
 def deliveries_about(session: Session, platform_id: str, subject_id: str, limit: int = 50) -> list[WebhookDelivery]:
     # Subject ids are random and unique, so finding one in the payload's text is exact enough.
     return list(session.scalars(select(WebhookDelivery).where(
@@ -202,6 +279,7 @@ def load_case(session: Session, staff: Staff, kind: str, subject_id: str, regist
                 deliveries=deliveries_about(session, subject.platform_id, subject.id),
                 claim=live_claim(session, kind, subject.id), overturn=pending_overturn(session, kind, subject.id))
     case.actions = available_actions(kind, subject)
+    case.reasons = reason_views(decision.reasons if decision else [], case.documents)
     return case
 
 

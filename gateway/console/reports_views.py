@@ -30,10 +30,9 @@ def reports():
     if status:
         query = query.where(Report.status == status)
     with runtime().db.read_sessionmaker() as reader:
-        rows, total, page, pages = page_of(reader, query.order_by(Report.created_at.desc(), Report.id.desc()),
-                                           request.args.get("page", type=int), PAGE_SIZE)
+        paged = page_of(reader, query.order_by(Report.created_at.desc(), Report.id.desc()), PAGE_SIZE)
         platforms = accounts.platforms(reader, staff())
-    return render("console/reports.html", rows=rows, total=total, page=page, pages=pages, status=status,
+    return render("console/reports.html", **paged, status=status,
                   statuses=tuple(ReportStatus), platforms=platforms, names={p.id: p.name for p in platforms},
                   args={"status": status} if status else {})
 

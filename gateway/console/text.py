@@ -28,7 +28,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "differs": ("不一致", "Differs"), "matches": ("一致", "Matches"), "missing": ("无对照", "Nothing to compare"),
     "no_record": ("登记数据中没有找到此编号。", "The registry has no record of this number."),
     "decision": ("当前决定", "Current decision"), "reasons": ("原因", "Reasons"), "evidence": ("证据", "Evidence"),
-    "severity": ("级别", "Severity"), "no_reasons": ("没有原因。", "No reasons."),
+    "severity": ("级别", "Severity"), "concerns": ("涉及文件", "Concerns"), "no_reasons": ("没有原因。", "No reasons."),
     "history": ("决定历史", "Decision history"), "decided_at": ("时间", "When"), "decided_by": ("决定者", "Decided by"),
     "outcome": ("结果", "Outcome"), "trigger": ("触发", "Trigger"), "staff_reason": ("人工理由", "Staff reason"),
     "deliveries": ("回调推送", "Webhook deliveries"), "event": ("事件", "Event"), "attempts": ("尝试次数", "Attempts"),

@@ -64,7 +64,7 @@ def case(kind, subject_id):
     rt = runtime()
     with rt.db.read_sessionmaker() as reader:
         loaded = cases.load_case(reader, staff(), _kind(kind), subject_id, rt.registry)
-    return render("console/case.html", case=loaded, overturn_hint=_second_reviewer(loaded))
+    return render("console/case.html", case=loaded, shown=cases.shown, overturn_hint=_second_reviewer(loaded))
 
 
 def _second_reviewer(loaded: cases.Case) -> bool:
@@ -106,6 +106,12 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()][:50]
 
 
+def _indexes(values: list[str]) -> list[int]:
+    """The ticked deficiencies: one box per reason sends the indexes of all its copies ("0,2");
+    anything but a short ASCII number is ignored (``"²".isdigit()`` is true, ``int("²")`` fails)."""
+    return [int(i) for v in values for i in v.split(",") if i.isascii() and i.isdigit() and len(i) <= 6]
+
+
 @bp.post("/cases/<kind>/<subject_id>/actions")
 @staff_required
 def act(kind, subject_id):
@@ -114,7 +120,7 @@ def act(kind, subject_id):
     def work(s):
         result = actions.act(s, staff(), kind, subject_id, request.form.get("action", ""),
                              request.form.get("reason", ""),
-                             deficiencies=[int(i) for i in request.form.getlist("deficiency") if i.isdigit()],
+                             deficiencies=_indexes(request.form.getlist("deficiency")),
                              extra_deficiencies=_lines(request.form.get("extra_deficiencies", "")))
         outcome["value"] = result.outcome
         return result.tasks

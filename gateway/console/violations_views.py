@@ -32,12 +32,11 @@ def violations():
     if region:
         query = query.where(Violation.region.like(region_prefix(region) + "%"))
     with runtime().db.read_sessionmaker() as reader:
-        rows, total, page, pages = page_of(reader, query.order_by(Violation.detected_at.desc(), Violation.id.desc()),
-                                           args.get("page", type=int), PAGE_SIZE)
+        paged = page_of(reader, query.order_by(Violation.detected_at.desc(), Violation.id.desc()), PAGE_SIZE)
         merchants = dict(reader.execute(select(Merchant.id, Merchant.name)
-                                        .where(Merchant.id.in_({v.merchant_id for v in rows}))).all())
+                                        .where(Merchant.id.in_({v.merchant_id for v in paged["rows"]}))).all())
     kept = {k: v for k, v in {"status": status, "code": code, "region": region}.items() if v}
-    return render("console/violations.html", rows=rows, merchants=merchants, total=total, page=page, pages=pages,
+    return render("console/violations.html", **paged, merchants=merchants,
                   statuses=ViolationStatus.ALL, status=status, code=code, region=region, args=kept)
 
 

@@ -94,12 +94,16 @@ def render(template: str, status: int = 200, **context):
     return render_template(template, **context), status
 
 
-def page_of(reader, query: Select, page: int | None, size: int = 25) -> tuple[list, int, int, int]:
-    """One page of ``query`` (ordered): (rows, total, page, pages), the page kept in range."""
+def page_of(reader, query: Select, size: int = 25) -> dict:
+    """The page of ``query`` (ordered) the request asks for (``?page=``, kept in range), as the
+    keyword arguments of a paged list's template: rows, total, page, pages (which its pager,
+    console/_pager.html, reads)."""
+    page = request.args.get("page", type=int)
     total = reader.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     pages = max(1, -(-total // size))
     page = min(max(1, page or 1), pages)
-    return list(reader.scalars(query.offset((page - 1) * size).limit(size))), total, page, pages
+    return {"rows": list(reader.scalars(query.offset((page - 1) * size).limit(size))), "total": total,
+            "page": page, "pages": pages}
 
 
 def back_to(endpoint: str, message: str | None = None, category: str = "info", **values):

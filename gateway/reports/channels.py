@@ -18,6 +18,7 @@ import email.policy
 import json
 import smtplib
 import ssl
+import threading
 import time
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -25,6 +26,7 @@ from email.utils import formatdate, make_msgid
 from typing import Protocol
 
 import boto3
+from botocore.awsrequest import AWSResponse
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -78,12 +80,32 @@ def _elapsed(started: float) -> float:
 
 # --- object storage -----------------------------------------------------------------------------
 
+class _Body:
+    """A response body already read, in the shape botocore reads one (``stream()``, ``read()``)."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def stream(self, **_):
+        yield self.data
+
+    def read(self, *_):
+        data, self.data = self.data, b""
+        return data
+
+
 class S3Drop:
     """Files put into a bucket the bureau (or the platform's own exchange) reads: AWS S3 or any
     S3-compatible service (MinIO, Aliyun OSS, Tencent COS) by ``endpoint_url``.
 
     Keys: ``<prefix>/<subject_id>/<filename>``, plus ``manifest.json`` listing every file with
     its SHA-256, written last so a reader that sees the manifest sees every file.
+
+    boto3 builds and signs the requests, but never sends them: its ``before-send`` hook hands
+    each one to the outbound client, which connects to the address checked when the delivery
+    began (a host is resolved once per delivery, so a rebinding DNS server cannot answer a
+    private address at connect time) with TLS verified against the host name, and every
+    request gets what is left of one deadline for the whole delivery.
     """
 
     kind = "s3"
@@ -94,22 +116,50 @@ class S3Drop:
         self.outbound = outbound
         self.bucket, self.prefix = bucket, prefix.strip("/")
         self.endpoint_url = endpoint_url
-        config = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=min(timeout_s, 10),
-                        read_timeout=timeout_s, signature_version="s3v4",
+        self.timeout_s = timeout_s
+        config = Config(retries={"max_attempts": 2, "mode": "standard"}, signature_version="s3v4",
                         s3={"addressing_style": "path" if endpoint_url else "auto"})
         self.client = boto3.client("s3", endpoint_url=endpoint_url, region_name=region, config=config,
                                    aws_access_key_id=access_key_id, aws_secret_access_key=secret_access_key)
+        self.client.meta.events.register("before-send.s3", self._send_request)
+        self._delivery = threading.local()  # this thread's delivery: its deadline and pinned addresses
 
     def _key(self, parcel: Parcel, filename: str) -> str:
         return "/".join(p for p in (self.prefix, parcel.subject_id, filename) if p)
 
+    def _pinned(self, target: Target) -> str:
+        pinned = self._delivery.addresses
+        if (target.host, target.port) not in pinned:
+            pinned[target.host, target.port] = self.outbound.addresses(target)[0]
+        return pinned[target.host, target.port]
+
+    def _send_request(self, request, **_) -> AWSResponse:
+        """botocore's hook: send one signed request through the outbound client."""
+        remaining = self._delivery.deadline - time.monotonic()
+        if remaining <= 0:
+            raise OutboundFailed("timeout")
+        body = request.body or b""
+        if hasattr(body, "read"):
+            body = body.read()
+        if isinstance(body, str):
+            body = body.encode()
+        address = self._pinned(parse_target(request.url))
+        # botocore keeps some header values as bytes (the signature, the checksum's trailer name).
+        headers = {k: v.decode("latin-1") if isinstance(v, bytes) else v for k, v in request.headers.items()}
+        response = self.outbound.request(request.method, request.url, body, headers, deadline_s=remaining,
+                                         address=address)
+        return AWSResponse(request.url, response.status, response.headers, _Body(response.body))
+
     def send(self, parcel: Parcel) -> Answer:
-        if self.endpoint_url:  # a tenant's endpoint: refused if it points inside (checked at send time)
+        started, objects = time.monotonic(), []
+        self._delivery.deadline, self._delivery.addresses = started + self.timeout_s, {}
+        if self.endpoint_url:  # a tenant's endpoint: checked (and its address pinned) before anything is sent
             try:
-                self.outbound.check(self.endpoint_url)
+                self._pinned(parse_target(self.endpoint_url))
             except OutboundRefused:
                 return Answer(False, {"endpoint": self.endpoint_url}, "forbidden_address")
-        started, objects = time.monotonic(), []
+            except OutboundFailed as exc:
+                return Answer(False, {"endpoint": self.endpoint_url}, exc.reason)
         manifest = {"delivery_id": parcel.delivery_id, "subject_type": parcel.subject_type,
                     "subject_id": parcel.subject_id, "title": parcel.title, **parcel.meta,
                     "files": [{"filename": f.filename, "media_type": f.media_type, "sha256": f.sha256,
@@ -117,6 +167,10 @@ class S3Drop:
         uploads = [(f.filename, f.media_type, f.data, f.sha256) for f in parcel.files]
         body = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
         uploads.append(("manifest.json", "application/json", body, None))
+
+        def failed(error: str) -> Answer:
+            return Answer(False, {"bucket": self.bucket, "objects": objects, "ms": _elapsed(started)}, error)
+
         try:
             for filename, media_type, data, sha256 in uploads:
                 key = self._key(parcel, filename)
@@ -125,13 +179,14 @@ class S3Drop:
                                                 **extra)
                 objects.append({"key": key, "etag": answer.get("ETag", "").strip('"'),
                                 "version_id": answer.get("VersionId")})
+        except OutboundRefused:  # a host first seen mid-delivery (a bucket's own name on AWS) points inside
+            return failed("forbidden_address")
+        except OutboundFailed as exc:
+            return failed(exc.reason)
         except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "error")
-            return Answer(False, {"bucket": self.bucket, "objects": objects, "ms": _elapsed(started)},
-                          f"S3 {code}"[:60])
-        except BotoCoreError as exc:
-            return Answer(False, {"bucket": self.bucket, "objects": objects, "ms": _elapsed(started)},
-                          "timeout" if "timeout" in type(exc).__name__.lower() else "connection")
+            return failed(f"S3 {exc.response.get('Error', {}).get('Code', 'error')}"[:60])
+        except BotoCoreError:
+            return failed("connection")
         return Answer(True, {"bucket": self.bucket, "objects": objects, "ms": _elapsed(started)})
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from gateway.reports.models import CADENCES, CHANNEL_KINDS, FORMATS, REPORT_KINDS
+from gateway.violations.schemas import BureauSchema
 
 _REGION = ma.validate.Regexp(r"^\d{6}$", error="region must be a 6-digit division code")
 
@@ -20,18 +21,6 @@ class ReportCreateSchema(ma.Schema):
 class ReportAcceptedSchema(ma.Schema):
     id = ma.fields.String(required=True)
     status = ma.fields.String(required=True, metadata={"description": "queued, generated or failed"})
-
-
-class BureauSchema(ma.Schema):
-    code = ma.fields.String()
-    level = ma.fields.String(metadata={"description": "municipal or provincial"})
-    name_zh = ma.fields.String()
-    name_en = ma.fields.String(allow_none=True)
-    rule = ma.fields.String(metadata={"description": "seller_municipal, platform_provincial, both or region"})
-    fallback = ma.fields.Boolean(metadata={"description": "no municipal bureau could be resolved; the province's"})
-    confirmed = ma.fields.Boolean(metadata={"description": "false: the name follows the naming pattern (unconfirmed)"})
-    division_name = ma.fields.String()
-    requested = ma.fields.String()
 
 
 class StoredFileSchema(ma.Schema):

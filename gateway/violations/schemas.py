@@ -27,14 +27,20 @@ class ViolationQuerySchema(ma.Schema):
         "description": "上一页响应头 X-Next-Cursor 的值 / the X-Next-Cursor header of the previous page"})
 
 
-class ViolationBureauSchema(ma.Schema):
+class BureauSchema(ma.Schema):
+    """A bureau a case is reported to (verifiers/reports/routing.py, ``Bureau.as_dict()``): the one
+    shape for a violation's bureaus and a report's, which both store that dict (reports import it
+    from here, the lower layer)."""
+
     code = ma.fields.String()
     level = ma.fields.String(metadata={"description": "municipal or provincial"})
     name_zh = ma.fields.String()
     name_en = ma.fields.String(allow_none=True)
-    rule = ma.fields.String()
-    fallback = ma.fields.Boolean()
-    confirmed = ma.fields.Boolean()
+    rule = ma.fields.String(metadata={"description": "seller_municipal, platform_provincial, both or region"})
+    fallback = ma.fields.Boolean(metadata={"description": "no municipal bureau could be resolved; the province's"})
+    confirmed = ma.fields.Boolean(metadata={"description": "false: the name follows the naming pattern (unconfirmed)"})
+    division_name = ma.fields.String()
+    requested = ma.fields.String()
 
 
 class ViolationReasonSchema(ma.Schema):
@@ -59,7 +65,7 @@ class ViolationSchema(ma.Schema):
     subject_type = ma.fields.String(metadata={"description": "listing or merchant"})
     region = ma.fields.String(allow_none=True)
     bureau_code = ma.fields.String(allow_none=True, metadata={"description": "报送机关 / the bureau it is reported to"})
-    bureaus = ma.fields.List(ma.fields.Nested(ViolationBureauSchema))
+    bureaus = ma.fields.List(ma.fields.Nested(BureauSchema))
     codes = ma.fields.List(ma.fields.String())
     reasons = ma.fields.List(ma.fields.Nested(ViolationReasonSchema))
     tier = ma.fields.String(metadata={"description": "stop_and_report, correct_then_report or none"})

@@ -71,15 +71,20 @@ def test_serve_runs_gunicorn_with_health_and_metrics(tmp_path):
                             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
+        # Poll until ready: the app's import alone takes ~6 s, much longer on a loaded machine,
+        # so the bound is generous and only there to end a server that never comes up; a
+        # server that exits fails at once, with what it said.
+        deadline, ready = time.monotonic() + 180, None
+        while ready is None:
+            if proc.poll() is not None:
+                pytest.fail(f"server exited with {proc.returncode}: {proc.communicate()[0][-2000:]}")
+            if time.monotonic() > deadline:
+                pytest.fail("server did not become ready")
             try:
-                with urllib.request.urlopen(base + "/readyz", timeout=2) as r:
+                with urllib.request.urlopen(base + "/readyz", timeout=5) as r:
                     ready = json.loads(r.read())
-                break
-            except OSError:
+            except OSError:  # not listening yet, or 503 while it starts
                 time.sleep(0.2)
-        else:
-            pytest.fail("server did not start")
         assert ready["status"] == "ready"
         for _ in range(4):
             urllib.request.urlopen(base + "/healthz").read()

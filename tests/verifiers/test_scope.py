@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from verifiers.scope import CATALOGUE_2017, format_scope, map_2002_to_2017, parse_scope
+from verifiers.scope import CATALOGUE_2017, format_scope, map_2002_to_2017, parse_scope, scope_lines
 
 
 def item(cls, category):
@@ -148,3 +148,15 @@ def test_mixed_old_categories_are_marked_ambiguous(code):
 @pytest.mark.parametrize("code", ["6899", "6811", "14", "", "abc"])
 def test_unknown_codes_go_to_review(code):
     assert map_2002_to_2017(code) == ([], True)
+
+
+def test_scope_lines_read_as_classes_with_category_names():
+    # As the OCR pipeline stores it (no catalogue key): one line per class, Ⅲ first, names beside codes.
+    assert scope_lines([{"class": 2, "category": "07"}, {"class": 3, "category": "16"},
+                        {"class": 3, "category": "14"}]) == ["Ⅲ类：14 注输、护理和防护器械，16 眼科器械",
+                                                             "Ⅱ类：07 医用诊察和监护器械"]
+    # Both catalogues: each line says which; an exclusion is shown as one; an unknown code bare.
+    assert scope_lines(parse_scope("2002年分类目录：Ⅲ类：6815，6866（不含6846植入材料）；2017年分类目录：Ⅱ类：07")) == [
+        "2002年分类目录 Ⅲ类：6815 注射穿刺器械，6866 医用高分子材料及制品（不含：6846 植入材料和人工器官）",
+        "2017年分类目录 Ⅱ类：07 医用诊察和监护器械"]
+    assert scope_lines([{"class": 2, "category": "99"}, "not an item"]) == ["Ⅱ类：99"]

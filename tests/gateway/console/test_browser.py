@@ -20,7 +20,7 @@ from tests.gateway.console.support import PASSWORD, staff_user
 
 CHROMIUM = next((p for p in (os.environ.get("QW_CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium")
                  if p and Path(p).exists()), None)
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")]
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")]
 
 
 @pytest.fixture

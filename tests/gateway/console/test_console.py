@@ -262,9 +262,23 @@ def test_case_page_shows_pages_with_boxes_fields_beside_the_registry_and_the_rec
     assert "粤深药监械经营许20230001号" in page and "深圳市南山区示例路1号" in page
     assert page.count('class="differs"') >= 1 and "深圳另一医疗器械有限公司" in page
     assert "NAME_MISMATCH" in page and "<details><summary>证据</summary>" in page
+    # The rules give NAME_MISMATCH three times (the business licence, the device licence and
+    # its registry row); the page lists it once, naming both documents, with all three evidences.
+    [reason] = re.findall(r'<li class="reason sev-\w+" data-code="NAME_MISMATCH">.*?</li>', page, re.DOTALL)
+    assert page.count('data-code="NAME_MISMATCH"') == 1
+    documents = re.findall(r'<a href="#doc-(doc_\w+)">([^<]+)</a>', reason)
+    assert sorted(name for _, name in documents) == ["医疗器械经营许可证", "营业执照"]
+    assert {doc for doc, _ in documents} == set(re.findall(r'<h3 id="doc-(doc_\w+)">', page))
+    assert reason.count("<pre>") == 3 and "registry_holder" in reason
+    assert page.count('name="deficiency"') == 1 and 'name="deficiency" value="0,1,2"' in page
+    # Business scope reads as classes with their category names, not as JSON.
+    scope_row = re.search(r'<tr class="[^"]*" data-field="scope">.*?</tr>', page, re.DOTALL).group(0)
+    assert "<li>Ⅲ类：14 注输、护理和防护器械</li>" in scope_row and "<li>Ⅱ类：07 医用诊察和监护器械</li>" in scope_row
+    assert "&#34;category&#34;" not in scope_row and '"category"' not in scope_row and "{" not in scope_row
     assert "rules" in page and "created" in page  # the decision history
     english = html(client.get(f"/console/cases/merchant/{case}?lang=en"))
     assert "Extracted fields and the registry record" in english and "Request resubmission" in english
+    assert "Concerns:" in english and ">business licence</a>" in english
     other = staff_user(runtime, "elsewhere@example.com", platform_id=_new_platform(runtime, "另一平台", "310000")[0])
     assert other
     outsider = sign_in(app, "elsewhere@example.com")
@@ -316,8 +330,10 @@ def test_request_resubmission_lists_every_deficiency_at_once(app, runtime, platf
     client = sign_in(app, "reviewer@example.com")
     page = f"/console/cases/merchant/{case}"
     reasons = decisions(runtime, case)[-1].reasons
+    # What the page's boxes send (one box per reason, its copies' indexes), plus junk ignored.
+    boxes = re.findall(r'name="deficiency" value="([\d,]+)"', html(client.get(page)))
     post_form(client, page + "/actions", {"action": "request_resubmission", "reason": "名称与执照不一致",
-                                          "deficiency": [str(i) for i in range(len(reasons))],
+                                          "deficiency": [*boxes, "²", "9" * 5000],
                                           "extra_deficiencies": "请上传更名核准通知书\n请补充授权书"}, page)
     assert merchant(runtime, case).status == "rejected"
     [event] = deliveries(runtime, "merchant.resubmission_requested")
@@ -423,6 +439,26 @@ def test_admin_pages_are_for_admins_and_scoped_to_their_platform(app, runtime, p
     from gateway.audit.services import verify_chain
     with runtime.db.read_sessionmaker() as s:
         assert verify_chain(s).intact
+
+
+def test_the_delivery_log_pages_with_the_shared_pager(app, runtime, platform, monkeypatch):
+    from gateway.console import admin_views
+
+    monkeypatch.setattr(admin_views, "DELIVERIES_PER_PAGE", 2)
+    pid = platform[0]
+    with runtime.db.session() as s:
+        for i in range(5):
+            s.add(WebhookDelivery(platform_id=pid, event_type="merchant.decided", payload={"n": i},
+                                  created_at=utcnow() - timedelta(minutes=i)))
+    staff_user(runtime, "boss@example.com", role="admin", platform_id=pid)
+    boss = sign_in(app, "boss@example.com")
+    first = html(boss.get(f"/console/admin/platforms/{pid}"))
+    assert "1 / 3" in first and 'rel="prev"' not in first
+    assert f'rel="next" href="/console/admin/platforms/{pid}?page=2"' in first  # the path value kept
+    middle = html(boss.get(f"/console/admin/platforms/{pid}?page=2"))
+    assert "2 / 3" in middle and f'rel="prev" href="/console/admin/platforms/{pid}?page=1"' in middle
+    beyond = html(boss.get(f"/console/admin/platforms/{pid}?page=99"))
+    assert "3 / 3" in beyond and 'rel="next"' not in beyond  # kept in range
 
 
 # --- violations (from i12-violations) ------------------------------------------------------------

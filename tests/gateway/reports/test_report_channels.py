@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import email
 import hashlib
+import itertools
 import json
+import socket
+import ssl
 import threading
 from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -65,6 +68,142 @@ def test_s3_drop_reports_a_missing_bucket_as_a_category(s3_endpoint):
 def test_s3_drop_refuses_a_private_endpoint(s3_endpoint):
     answer = S3Drop(PUBLIC_ONLY, bucket="bureau-drop", endpoint_url=s3_endpoint, region="us-east-1").send(parcel())
     assert not answer.ok and answer.error == "forbidden_address"
+
+
+def test_s3_drop_connects_to_the_address_it_checked(s3_endpoint):
+    """A DNS-rebinding endpoint: its name answers an allowed address when checked and a refused
+    one (the metadata service) when asked again. The delivery must connect to the first answer.
+
+    The test monkeypatches the resolver the check uses (the outbound client's) rather than the
+    system's DNS, because that is the resolver whose answer must be the one connected to; the
+    host name is one the system cannot resolve at all (and dotless, so moto takes the bucket from
+    the path), so a connection made by name (a second lookup, as boto3 alone would make) fails
+    instead of reaching the bucket."""
+    port = int(s3_endpoint.rsplit(":", 1)[1])
+    answers = iter(["127.0.0.1", "169.254.169.254"])
+    asked = []
+
+    def rebinding(host, port_):
+        asked.append(host)
+        return [next(answers)]
+
+    boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1").create_bucket(Bucket="rebind-drop")
+    outbound = OutboundClient(allow_private=True, resolver=rebinding)
+    answer = S3Drop(outbound, bucket="rebind-drop", endpoint_url=f"http://rebinding-s3-endpoint:{port}",
+                    region="us-east-1").send(parcel())
+    assert answer.ok, answer
+    assert len(answer.detail["objects"]) == len(parcel().files) + 1
+    assert asked == ["rebinding-s3-endpoint"]  # resolved once, for the check; every upload went to that address
+    stored = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1").list_objects_v2(
+        Bucket="rebind-drop")
+    assert len(stored["Contents"]) == len(parcel().files) + 1
+
+
+TLS_HOST = "s3-tls-endpoint"  # dotless, so moto takes the bucket from the path; never in any DNS
+
+
+@pytest.fixture
+def tls_s3(tmp_path):
+    """moto's S3 over HTTPS with a certificate for TLS_HOST only: a delivery must verify TLS against
+    the host name while it connects to the checked address. Yields (endpoint, the certificate file,
+    a boto3 client for setting up and reading back: by IP address, so without verification)."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, TLS_HOST)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(hours=1))
+            .not_valid_after(now + datetime.timedelta(hours=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(TLS_HOST)]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert_file, key_file)
+    server = make_server("127.0.0.1", 0, DomainDispatcherApplication(create_backend_app), threaded=True,
+                         request_handler=MotoRequestHandler, ssl_context=server_context)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    by_address = boto3.client("s3", endpoint_url=f"https://127.0.0.1:{server.server_port}", region_name="us-east-1",
+                              verify=False, aws_access_key_id="testing", aws_secret_access_key="testing")
+    yield f"https://{TLS_HOST}:{server.server_port}", cert_file, by_address
+    server.shutdown()
+    thread.join()
+
+
+def test_s3_drop_over_tls_verifies_the_host_name_at_the_pinned_address(tls_s3):
+    endpoint, cert_file, by_address = tls_s3
+    by_address.create_bucket(Bucket="tls-drop")
+    trusting = ssl.create_default_context(cafile=str(cert_file))
+    outbound = OutboundClient(allow_private=True, resolver=lambda host, port: ["127.0.0.1"], ssl_context=trusting)
+    drop = S3Drop(outbound, bucket="tls-drop", endpoint_url=endpoint, region="us-east-1",
+                  access_key_id="testing", secret_access_key="testing")
+    answer = drop.send(parcel())
+    assert answer.ok, answer
+    # Over TLS botocore sends each file with a trailing checksum (aws-chunked, chunked transfer
+    # encoding): the bucket holds the files themselves, not their framing.
+    for item in parcel().files:
+        stored = by_address.get_object(Bucket="tls-drop", Key=f"rep_test/{item.filename}")
+        assert stored["Body"].read() == item.data
+    # A certificate the client does not trust is a TLS failure, not a delivery.
+    untrusting = OutboundClient(allow_private=True, resolver=lambda host, port: ["127.0.0.1"])
+    refused = S3Drop(untrusting, bucket="tls-drop", endpoint_url=endpoint, region="us-east-1",
+                     access_key_id="testing", secret_access_key="testing").send(parcel())
+    assert not refused.ok and refused.error == "tls"
+
+
+@pytest.fixture
+def dripping_endpoint():
+    """An "S3 endpoint" that reads a request and then answers one byte at a time, a fifth of a
+    second apart, for as long as it is let: no single read ever waits long enough to time out."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve():
+        listener.settimeout(0.5)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                conn.recv(65536)
+                for byte in itertools.cycle(b"HTTP/1.1 200 OK\r\nX-Slow: "):
+                    if stop.wait(0.2):
+                        break
+                    try:
+                        conn.sendall(bytes([byte]))
+                    except OSError:
+                        break
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    stop.set()
+    thread.join()
+    listener.close()
+
+
+def test_s3_drop_has_one_deadline_for_the_whole_delivery(dripping_endpoint):
+    answer = S3Drop(PRIVATE_OK, bucket="bureau-drop", endpoint_url=dripping_endpoint, region="us-east-1",
+                    access_key_id="testing", secret_access_key="testing", timeout_s=1).send(parcel())
+    assert not answer.ok and answer.error == "timeout"
+    assert answer.detail["objects"] == []
 
 
 # --- SMTP -----------------------------------------------------------------------------------------

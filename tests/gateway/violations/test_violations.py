@@ -126,6 +126,8 @@ def test_blocked_listing_records_a_reported_violation_with_its_evidence(client, 
     # The API shows it with its evidence and its places in the audit chain.
     shown = client.get(f"/v1/violations/{violation.id}", headers=auth).get_json()
     assert shown["status"] == "reported" and shown["bureaus"][0]["code"] == "440300"
+    # The same bureau shape as a report's (one schema): the division it was routed for is shown too.
+    assert shown["bureaus"][0]["division_name"] == "深圳市" and shown["bureaus"][0]["requested"] == violation.region
     assert shown["evidence"][0]["sha256"] == evidence.sha256
     assert shown["evidence"][0]["documents"][0]["sha256"] == document["sha256"]
     assert "storage_key" not in shown["evidence"][0]["documents"][0]
