@@ -12,7 +12,8 @@ from gateway import web
 from gateway.audit.services import entries_for
 from gateway.db import JSONType
 from gateway.violations.models import Violation
-from gateway.violations.schemas import ViolationDetailSchema, ViolationQuerySchema, ViolationSchema, dump_violation
+from gateway.violations.schemas import (ViolationDetailSchema, ViolationQuerySchema, ViolationSchema,
+                                        dump_violation)
 from gateway.violations.services import evidence_of, get_violation, list_violations
 
 blp = Blueprint("violations", __name__, url_prefix="/v1/violations",
