@@ -213,20 +213,24 @@ def period_violations(session: Session, platform_id: str, region: str, period: P
     """The platform's violations detected in ``period`` by sellers inside ``region``.
 
     One query, violations joined to their evidence, read as plain tuples (no ORM rows, no id lists
-    sent back to the database): a case's first evidence record is the one it cites."""
+    sent back to the database), in the order of the (platform, detected_at, id) index so that the
+    database need not sort 100,000 wide rows: a case's earliest evidence record, the one it
+    cites, is picked here."""
     connection = session.connection()
     evidence = _evidence_columns(connection.dialect.name)
-    query = (select(*VIOLATION_COLUMNS, *evidence[1:])
+    query = (select(*VIOLATION_COLUMNS, *evidence[1:], Evidence.captured_at)
              .select_from(Violation).outerjoin(Evidence, Evidence.violation_id == Violation.id)
              .where(Violation.platform_id == platform_id, Violation.detected_at >= period.start_at,
                     Violation.detected_at < period.end_at, Violation.region.like(region_prefix(region) + "%"),
                     Violation.tier != "none")
-             .order_by(Violation.detected_at, Violation.id, Evidence.captured_at))
-    rows, last = [], None
+             .order_by(Violation.detected_at, Violation.id))
+    rows, captured, last = [], None, None
     for row in connection.execute(query):
-        if row[0] != last:  # later evidence records of the same case: not cited
-            rows.append(row)
-            last = row[0]
+        if row[0] != last:
+            rows.append(row[:-1])
+            last, captured = row[0], row[-1]
+        elif row[-1] is not None and row[-1] < captured:  # an earlier evidence record of the same case
+            rows[-1], captured = row[:-1], row[-1]
     return _build(connection, rows)
 
 

@@ -422,3 +422,36 @@ def test_the_daily_monitoring_sweep_requests_the_due_reports(client, auth, runti
     reports = client.get("/v1/reports?kind=periodic", headers=auth).get_json()
     assert [(r["region"], r["period"], r["status"], r["requested_by"]) for r in reports] == [
         ("440300", "2026-11", "generated", "schedule")]
+
+
+def test_a_case_cites_its_earliest_evidence_record(client, runtime, world):
+    """A violation with several evidence records (evidence added later, say) cites the one frozen
+    first, whether the reads go case by case or as the period's one joined query (``client``: the
+    app connects the areas that record violations)."""
+    from datetime import timedelta
+
+    from gateway.reports import facts
+    from gateway.violations.models import Evidence
+    from verifiers.reports.periods import parse_period
+
+    with runtime.db.session() as session:
+        violation = session.scalars(select(Violation).where(Violation.platform_id == world,
+                                                            Violation.listing_id.is_not(None))).first()
+        first = session.scalars(select(Evidence).where(Evidence.violation_id == violation.id)).one()
+        for minutes, mark in ((5, "later"), (-5, "earlier")):
+            session.add(Evidence(violation_id=violation.id, platform_id=world,
+                                 captured_at=first.captured_at + timedelta(minutes=minutes),
+                                 listing={**(first.listing or {}), "url": f"https://example.cn/{mark}"},
+                                 merchant=first.merchant, documents=[{"id": "doc_x", "sha256": mark * 8}],
+                                 registry_records=first.registry_records, decisions=[],
+                                 retain_until=first.retain_until, sha256=f"{mark}-chain"))
+        session.flush()
+        [single] = facts.violations_facts(session, [violation])
+        period = parse_period(this_month())
+        [in_period] = [v for v in facts.period_violations(session, world, "440000", period) if v.id == violation.id]
+        others = [v for v in facts.period_violations(session, world, "440000", period) if v.id != violation.id]
+    for case in (single, in_period):
+        assert case.evidence.chain_hashes == ("earlier-chain",)
+        assert case.evidence.document_sha256s == ("earlier" * 8,)
+        assert case.evidence.listing_url == "https://example.cn/earlier"
+    assert len(others) == len({v.id for v in others}) == len(db_violations(runtime, world, "440000")) - 1
