@@ -1,8 +1,8 @@
 """The database, turned into the frozen facts the report forms are built from (verifiers/reports/model).
 
-Read in bulk (a periodic report may cover 100,000 violations): violations in one query, their
-evidence, merchants and listings by id in chunks, one MerchantFacts per merchant however many
-cases it has. Only the columns a report prints are read.
+Read in bulk (a periodic report may cover 100,000 violations): a period's violations joined to their
+evidence in one query, as plain tuples; merchants (and listings without evidence) by id in chunks;
+one MerchantFacts per merchant however many cases it has. Only the columns a report prints are read.
 """
 from __future__ import annotations
 
