@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
@@ -131,6 +132,7 @@ def main(argv=None) -> int:
     from gateway.violations.models import Violation
     from gateway.violations.services import _encode_cursor
 
+    print(f"{machine()}, load average {os.getloadavg()[0]:.1f}", flush=True)
     work = Path(tempfile.mkdtemp(prefix="qw-bench-violations-"))
     with scratch_database(args.database, work, args.pg_admin_url) as url:
         migrations.upgrade(url)
@@ -176,6 +178,7 @@ def main(argv=None) -> int:
             print(f"{label:26s} wall p50 {r['p50_ms']:7.2f} p99 {r['p99_ms']:7.2f} ms   "
                   f"client CPU p50 {r['cpu_p50_ms']:6.2f} p99 {r['cpu_p99_ms']:6.2f} ms   rows/page {r['mean_rows']}",
                   flush=True)
+        print(f"load average at the end {os.getloadavg()[0]:.1f}")
         out = {"machine": machine(), "database": args.database, "count": args.count, "requests": args.requests,
                "page_size": args.page_size, "scenarios": results}
         if args.json:
