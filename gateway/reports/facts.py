@@ -148,8 +148,8 @@ def _build(connection, rows: Sequence[tuple]) -> list[ViolationFacts]:
     # The listing as the evidence froze it; the listing row only where there is no evidence.
     listing_ids = sorted({r[2] for r in rows if r[2] and r[11] is None})
     listings: dict[str, tuple] = {}
+    listing_columns = [getattr(Listing, name) for name in _LISTING_KEYS]
     for part in _chunks(listing_ids):
-        listing_columns = [getattr(Listing, name) for name in _LISTING_KEYS]
         for x in connection.execute(select(Listing.id, *listing_columns).where(Listing.id.in_(part))):
             listings[x[0]] = tuple(x[1:])
     no_fields = (None,) * len(_LISTING_KEYS)
