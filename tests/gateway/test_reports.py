@@ -455,3 +455,28 @@ def test_a_case_cites_its_earliest_evidence_record(client, runtime, world):
         assert case.evidence.document_sha256s == ("earlier" * 8,)
         assert case.evidence.listing_url == "https://example.cn/earlier"
     assert len(others) == len({v.id for v in others}) == len(db_violations(runtime, world, "440000")) - 1
+
+
+def test_a_case_without_evidence_prints_the_listing_as_it_is(client, runtime, world):
+    """Evidence is frozen with every violation; should a record be missing, the case still prints
+    its listing (read from the listing row) and no evidence hashes, on both read paths."""
+    from sqlalchemy import text
+
+    from gateway.reports import facts
+    from verifiers.reports.periods import parse_period
+
+    with runtime.db.session() as session:
+        violation = session.scalars(select(Violation).where(Violation.platform_id == world,
+                                                            Violation.listing_id.is_not(None))).first()
+        listing = session.get(Listing, violation.listing_id)
+        # In SQL, past the ORM's append-only guard (as the audit tests tamper with rows).
+        session.execute(text("DELETE FROM evidence WHERE violation_id = :v"), {"v": violation.id})
+        [single] = facts.violations_facts(session, [violation])
+        [in_period] = [v for v in facts.period_violations(session, world, "440000", parse_period(this_month()))
+                       if v.id == violation.id]
+    for case in (single, in_period):
+        assert case.evidence.chain_hashes == () and case.evidence.document_sha256s == ()
+        assert case.evidence.listing_url == listing.url and case.evidence.snapshot_id is None
+        assert (case.product.name, case.product.model, case.product.registration_number,
+                case.product.listing_external_id) == (listing.product_name, listing.model,
+                                                       listing.registration_number, listing.external_id)
