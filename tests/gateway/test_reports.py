@@ -469,7 +469,9 @@ def test_a_case_without_evidence_prints_the_listing_as_it_is(client, runtime, wo
         violation = session.scalars(select(Violation).where(Violation.platform_id == world,
                                                             Violation.listing_id.is_not(None))).first()
         listing = session.get(Listing, violation.listing_id)
-        # In SQL, past the ORM's append-only guard (as the audit tests tamper with rows).
+        # In SQL, past the append-only guards (the ORM's; PostgreSQL's trigger), as the audit tests do.
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SET LOCAL session_replication_role = replica"))
         session.execute(text("DELETE FROM evidence WHERE violation_id = :v"), {"v": violation.id})
         [single] = facts.violations_facts(session, [violation])
         [in_period] = [v for v in facts.period_violations(session, world, "440000", parse_period(this_month()))
