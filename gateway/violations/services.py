@@ -435,21 +435,25 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
 def list_violations(session: Session, platform_id: str, *, status: str | None = None, tier: str | None = None,
                     region: str | None = None, merchant_id: str | None = None, listing_id: str | None = None,
                     code: str | None = None, period: str | None = None, page_size: int = 50,
-                    cursor: str | None = None) -> tuple[list[Violation], str | None]:
+                    cursor: str | None = None, columns: tuple | None = None) -> tuple[list, str | None]:
     """One page of the platform's violations, newest first, and the cursor of the next page (None
     at the end). Keyset paging on (detected_at, id), so a page costs the same at row 1,000,000
     as at row 1: each filter is an equality on an index ending in (detected_at, id); a ``code``
     filter walks the violation_codes index. ``region``: a province code covers its cities and
     districts, a prefecture code its districts (design §5). ``period``: 2026-11, 2026-Q4, 2026
-    (Beijing time, verifiers/reports/periods.py)."""
+    (Beijing time, verifiers/reports/periods.py).
+
+    ``columns``: rows of these columns (Core rows, no ORM objects; they must include ``id`` and
+    ``detected_at``) instead of Violations, for a caller that only prints them."""
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
+    selected = select(*columns) if columns else select(Violation)
     if code:
         order = (ViolationCode.detected_at, ViolationCode.violation_id)
-        query = (select(Violation).join(ViolationCode, ViolationCode.violation_id == Violation.id)
+        query = (selected.join(ViolationCode, ViolationCode.violation_id == Violation.id)
                  .where(ViolationCode.platform_id == platform_id, ViolationCode.code == code))
     else:
         order = (Violation.detected_at, Violation.id)
-        query = select(Violation).where(Violation.platform_id == platform_id)
+        query = selected.where(Violation.platform_id == platform_id)
     if status:
         query = query.where(Violation.status == status)
     if tier:
@@ -475,7 +479,8 @@ def list_violations(session: Session, platform_id: str, *, status: str | None = 
     if cursor:
         moment, ident = _decode_cursor(cursor)
         query = query.where(tuple_(*order) < tuple_(moment, ident))
-    rows = list(session.scalars(query.order_by(order[0].desc(), order[1].desc()).limit(page_size + 1)))
+    query = query.order_by(order[0].desc(), order[1].desc()).limit(page_size + 1)
+    rows = list(session.connection().execute(query) if columns else session.scalars(query))
     more = len(rows) > page_size
     rows = rows[:page_size]
     return rows, (_encode_cursor(rows[-1].detected_at, rows[-1].id) if more else None)

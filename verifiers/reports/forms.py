@@ -378,10 +378,10 @@ def _when(moment: datetime) -> str:
     return moment.astimezone(CHINA_TZ).isoformat(" ", "seconds")
 
 
-def _action_text(action) -> str:
-    text = f"{_when(action.at)} {label(ACTION_KINDS, action.kind)}"
+def _action_text(action, when: Callable[[datetime], str] = _when) -> str:
+    text = f"{when(action.at)} {label(ACTION_KINDS, action.kind)}"
     if action.deadline is not None:
-        text += f"（期限{_when(action.deadline)}）"
+        text += f"（期限{when(action.deadline)}）"
     return text + (f"（{action.note}）" if action.note else "")
 
 
@@ -394,6 +394,18 @@ def build_case_rows(violations: Sequence[ViolationFacts], bureau_of: Callable[[s
     """
     sep = LIST_SEPARATOR
     merchant_cells: dict[int, tuple] = {}
+    # A case's actions are mostly taken at the moment it was detected: each moment is formatted
+    # once (a timezone conversion and an isoformat, 340,000 of them over 100,000 cases).
+    moments: dict[datetime, str] = {}
+
+    def when(moment: datetime) -> str:
+        text = moments.get(moment)
+        if text is None:
+            text = moments[moment] = _when(moment)
+        return text
+
+    def action_text(action) -> str:
+        return _action_text(action, when)
 
     def bureau_name(region: str) -> str:
         # A seller whose region is unknown or not a mainland code has no bureau to name: blank.
@@ -418,8 +430,8 @@ def build_case_rows(violations: Sequence[ViolationFacts], bureau_of: Callable[[s
             match = "unchecked" if p.registry_match is None else ("yes" if p.registry_match else "no")
             product = (p.name, p.model or "", p.registration_number or "", match)
         e = v.evidence
-        rows.append((seq, v.id, _when(v.detected_at), *cells[:-1], *product, v.type.key,
-                     sep.join(r.code for r in v.reasons), v.tier, sep.join(map(_action_text, v.actions)),
+        rows.append((seq, v.id, when(v.detected_at), *cells[:-1], *product, v.type.key,
+                     sep.join(r.code for r in v.reasons), v.tier, sep.join(map(action_text, v.actions)),
                      v.rectification_status, v.status, e.listing_url or "", sep.join(e.document_sha256s),
                      e.snapshot_id or (p.snapshot_id if p and p.snapshot_id else ""), sep.join(e.decision_ids),
                      sep.join(e.chain_hashes), cells[-1]))

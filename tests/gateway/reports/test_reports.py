@@ -422,3 +422,63 @@ def test_the_daily_monitoring_sweep_requests_the_due_reports(client, auth, runti
     reports = client.get("/v1/reports?kind=periodic", headers=auth).get_json()
     assert [(r["region"], r["period"], r["status"], r["requested_by"]) for r in reports] == [
         ("440300", "2026-11", "generated", "schedule")]
+
+
+def test_a_case_cites_its_earliest_evidence_record(client, runtime, world):
+    """A violation with several evidence records (evidence added later, say) cites the one frozen
+    first, whether the reads go case by case or as the period's one joined query (``client``: the
+    app connects the areas that record violations)."""
+    from datetime import timedelta
+
+    from gateway.reports import facts
+    from gateway.violations.models import Evidence
+    from verifiers.reports.periods import parse_period
+
+    with runtime.db.session() as session:
+        violation = session.scalars(select(Violation).where(Violation.platform_id == world,
+                                                            Violation.listing_id.is_not(None))).first()
+        first = session.scalars(select(Evidence).where(Evidence.violation_id == violation.id)).one()
+        for minutes, mark in ((5, "later"), (-5, "earlier")):
+            session.add(Evidence(violation_id=violation.id, platform_id=world,
+                                 captured_at=first.captured_at + timedelta(minutes=minutes),
+                                 listing={**(first.listing or {}), "url": f"https://example.cn/{mark}"},
+                                 merchant=first.merchant, documents=[{"id": "doc_x", "sha256": mark * 8}],
+                                 registry_records=first.registry_records, decisions=[],
+                                 retain_until=first.retain_until, sha256=f"{mark}-chain"))
+        session.flush()
+        [single] = facts.violations_facts(session, [violation])
+        period = parse_period(this_month())
+        [in_period] = [v for v in facts.period_violations(session, world, "440000", period) if v.id == violation.id]
+        others = [v for v in facts.period_violations(session, world, "440000", period) if v.id != violation.id]
+    for case in (single, in_period):
+        assert case.evidence.chain_hashes == ("earlier-chain",)
+        assert case.evidence.document_sha256s == ("earlier" * 8,)
+        assert case.evidence.listing_url == "https://example.cn/earlier"
+    assert len(others) == len({v.id for v in others}) == len(db_violations(runtime, world, "440000")) - 1
+
+
+def test_a_case_without_evidence_prints_the_listing_as_it_is(client, runtime, world):
+    """Evidence is frozen with every violation; should a record be missing, the case still prints
+    its listing (read from the listing row) and no evidence hashes, on both read paths."""
+    from sqlalchemy import text
+
+    from gateway.reports import facts
+    from verifiers.reports.periods import parse_period
+
+    with runtime.db.session() as session:
+        violation = session.scalars(select(Violation).where(Violation.platform_id == world,
+                                                            Violation.listing_id.is_not(None))).first()
+        listing = session.get(Listing, violation.listing_id)
+        # In SQL, past the append-only guards (the ORM's; PostgreSQL's trigger), as the audit tests do.
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SET LOCAL session_replication_role = replica"))
+        session.execute(text("DELETE FROM evidence WHERE violation_id = :v"), {"v": violation.id})
+        [single] = facts.violations_facts(session, [violation])
+        [in_period] = [v for v in facts.period_violations(session, world, "440000", parse_period(this_month()))
+                       if v.id == violation.id]
+    for case in (single, in_period):
+        assert case.evidence.chain_hashes == () and case.evidence.document_sha256s == ()
+        assert case.evidence.listing_url == listing.url and case.evidence.snapshot_id is None
+        assert (case.product.name, case.product.model, case.product.registration_number,
+                case.product.listing_external_id) == (listing.product_name, listing.model,
+                                                       listing.registration_number, listing.external_id)

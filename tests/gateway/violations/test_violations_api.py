@@ -104,3 +104,42 @@ def test_another_platforms_violations_are_invisible(client, auth, other_auth, se
 def test_bad_filters_are_422(client, auth, seeded, query, field):
     body = assert_problem(client.get(f"/v1/violations?{query}", headers=auth), 422)
     assert field in body["errors"]["query"]
+
+
+def test_list_json_is_what_the_documented_schema_dumps(app, client, auth, runtime, platform):
+    """The list is dumped by schemas.dump_violation, not marshmallow: byte for byte the same body
+    as ViolationSchema(many=True) gives for the same rows, on rows that exercise every field kind
+    (nested lists with keys the schema leaves out or lacks, nulls, dates, booleans, numbers)."""
+    from gateway.violations.models import Violation
+    from gateway.violations.schemas import ViolationSchema
+
+    deadline = START + timedelta(days=3, microseconds=123456)
+    with runtime.db.session() as session:
+        plain = seed_violation(session, platform[0], detected_at=START, listing_id=None, region=None)
+        full = seed_violation(session, platform[0], detected_at=START + timedelta(hours=1),
+                              codes=("BANNED_CLAIM", "NOTICE_MISSING"), tier="correct_then_report")
+        full.bureaus = [{"code": "440300", "level": "municipal", "name_zh": "深圳市市场监督管理局", "name_en": None,
+                         "rule": "seller_municipal", "fallback": False, "confirmed": 1, "extra": "不输出"}]
+        full.reasons = [{"code": "BANNED_CLAIM", "severity": "block", "tier": "correct_then_report",
+                         "message": "含禁用宣传语", "message_en": "Banned claim", "evidence": {"x": 1}},
+                        {"code": "NOTICE_MISSING", "tier": "correct_then_report", "message": None}]
+        full.actions = [{"kind": "listing_blocked", "at": START.isoformat()},
+                        {"kind": "rectification_ordered", "at": START.isoformat(), "deadline": deadline.isoformat(),
+                         "note": "不输出"}]
+        full.rectification_deadline, full.reported_at = deadline, START + timedelta(days=1)
+        full.corrected_at, full.closed_at = START + timedelta(days=2), START + timedelta(days=2, seconds=1)
+        full.correction_decision_id, full.codes = "dec_fix", ["BANNED_CLAIM", "NOTICE_MISSING", 7]
+        ids = [full.id, plain.id]
+
+    response = client.get("/v1/violations", headers=auth)
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    with runtime.db.session() as session, app.app_context():
+        rows = [session.get(Violation, ident) for ident in ids]
+        expected = app.json.response(ViolationSchema(many=True).dump(rows)).get_data()
+    assert response.get_data() == expected
+    body = response.get_json()
+    assert body[0]["bureaus"][0] == {"code": "440300", "level": "municipal", "name_zh": "深圳市市场监督管理局",
+                                     "name_en": None, "rule": "seller_municipal", "fallback": False,
+                                     "confirmed": True}
+    assert body[0]["codes"][-1] == "7" and body[0]["actions"][1]["deadline"] == deadline.isoformat()
+    assert body[1]["listing_id"] is None and body[1]["rectification_deadline"] is None
