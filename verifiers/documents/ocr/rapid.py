@@ -225,6 +225,7 @@ def model_files(models: str) -> dict[str, Path]:
 
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_DASHES = "-—－_‒–―ー"
 
 
 @dataclass
@@ -306,6 +307,29 @@ class RapidOcrEngine:
         # One inference at a time per engine: onnxruntime already uses every core we give
         # it, and RapidOCR keeps per-call state.
         self._lock = threading.Lock()
+        self._widened: set[int] = set()  # boxes of the page being read that reach_leading_stroke widened
+
+    def _detect_and_crop(self, img: np.ndarray, op_record: dict):
+        """RapidOCR's ``detect_and_crop``, with boxes that left out a leading 一 widened to
+        take it in (:func:`reach_leading_stroke`) before the crops are cut."""
+        from rapidocr.main import RapidOCRError
+        from rapidocr.utils.process_img import apply_vertical_padding, get_rotate_crop_image
+
+        ocr = self._ocr
+        if ocr.cfg.Global.use_vertical_padding:
+            img, op_record = apply_vertical_padding(img, op_record, ocr.width_height_ratio, ocr.min_height)
+        else:
+            op_record["padding_1"] = {"top": 0, "left": 0}
+        det = ocr._load_det_model()(img)
+        if det.boxes is None or len(det.boxes) == 0:
+            raise RapidOCRError("The text detection result is empty")
+        keep, widened = reach_leading_stroke(img, det.boxes)
+        self._widened = {n for n, i in enumerate(keep) if i in widened}
+        if len(keep) < len(det.boxes):
+            det.boxes = det.boxes[keep]
+            if det.scores is not None:
+                det.scores = [det.scores[i] for i in keep]
+        return [get_rotate_crop_image(img, box.copy()) for box in det.boxes], det
 
     def read(self, image: np.ndarray) -> list[Line]:
         if image.ndim == 3 and image.shape[2] == 3 and self.settings.bgr:
@@ -318,10 +342,14 @@ class RapidOcrEngine:
             # RapidOCR's own steps: size bounds, detection, crops of the (unscaled) page
             img, op_record = self._ocr.preprocess_img(self._ocr.load_img(image))
             try:
-                crops, det = self._ocr.detect_and_crop(img, op_record)
+                crops, det = self._detect_and_crop(img, op_record)
             except RapidOCRError:  # no text boxes at all
                 return []
             readings = self._rec(crops)
+            for i in self._widened:
+                # the bar taken in is 一; alone at a crop's edge it is sometimes read as a dash
+                if readings[i].text[:1] in _DASHES and _CJK.match(readings[i].text[1:2]):
+                    readings[i].text = "一" + readings[i].text[1:]
             if self._recheck is not None:
                 doubtful = [i for i, r in enumerate(readings) if r.doubt < self.settings.recheck_below]
                 if doubtful:
@@ -330,6 +358,83 @@ class RapidOcrEngine:
         boxes = map_boxes_to_original(det.boxes, op_record, height, width)
         return [make_line(r.text, r.confidence, quad, width, height)
                 for quad, r in zip(boxes, readings) if r.text.strip() and r.confidence >= self._text_score]
+
+
+def reach_leading_stroke(img: np.ndarray, boxes: np.ndarray) -> tuple[list[int], set[int]]:
+    """Widen text boxes that begin just after a lone horizontal stroke to take it in, in
+    place; returns the indices of the boxes to keep (a box holding only that stroke is
+    dropped) and of those widened.
+
+    The detector often leaves out a value's leading 一 (一诺…, 一次性…): a thin bar with
+    blank space above and below looks like a rule, not text, at the start of a line, so the
+    box starts at the second character (regulator query pages at a large font scale lost it
+    on most such values), or the bar gets a box of its own that extraction takes for the
+    whole value. A bar qualifies when it lies just left of the box, about one character
+    long, a single thin band at mid-height, with blank paper before it: a form's rules are
+    longer, underlines sit low, 二 and 三 are two or three bands."""
+    keep = list(range(len(boxes)))
+    widened: set[int] = set()
+    if img.ndim == 3:
+        img_h, img_w = img.shape[:2]
+    else:
+        img_h, img_w = img.shape
+    absorbed: set[int] = set()
+    for i, quad in enumerate(boxes):
+        if i in absorbed:
+            continue
+        (tlx, tly), (trx, try_), (brx, bry), (blx, bly) = quad
+        h = ((bly - tly) + (bry - try_)) / 2
+        width = ((trx - tlx) + (brx - blx)) / 2
+        if h < 10 or width < h or abs(try_ - tly) > 0.15 * h:
+            continue  # tiny, vertical or tilted: left as detected
+        x0 = int(min(tlx, blx))
+        top, bottom = int(max(0, min(tly, try_))), int(min(img_h, max(bly, bry)))
+        left = int(x0 - 1.6 * h)
+        right = int(x0 + 0.8 * h)  # the box may begin on the bar itself
+        if left <= 0 or right >= img_w or bottom - top < 10:
+            continue
+        region = img[top:bottom, left:right]
+        grey = region.min(axis=2) if region.ndim == 3 else region
+        own = img[top:bottom, x0:min(img_w, int(x0 + 2 * h))]
+        own = own.min(axis=2) if own.ndim == 3 else own
+        paper, dark = float(np.percentile(grey, 90)), float(np.percentile(own, 3))
+        if paper - dark < 60:
+            continue
+        ink = grey < (paper + dark) / 2
+        cols = ink.any(axis=0)
+        if not cols.any():
+            continue
+        # the run of inked columns nearest the box that starts left of it
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], cols.astype(np.int8), [0]))))
+        runs = [(int(s), int(e)) for s, e in zip(edges[0::2], edges[1::2]) if s < (x0 - left) - 0.1 * h]
+        if not runs:
+            continue
+        run_start, run_end = runs[-1]
+        if run_start < 0.25 * h or not 0.35 * h <= run_end - run_start <= 1.25 * h \
+                or (x0 - left) - run_end > 0.45 * h or run_end >= len(cols):
+            continue  # at the window's edge, too short or long, too far from the box, or a glyph's stroke
+        bar = ink[:, run_start:run_end]
+        rows = np.flatnonzero(bar.any(axis=1))
+        thickness = rows[-1] - rows[0] + 1
+        centre = (rows[0] + rows[-1]) / 2 / (bottom - top)
+        if thickness > max(2, 0.2 * h) or thickness != len(rows) or not 0.3 <= centre <= 0.72:
+            continue
+        if bar[rows[0]:rows[-1] + 1].mean() < 0.6:
+            continue
+        new_x0 = left + run_start - 0.2 * h
+        quad[0][0] = quad[3][0] = new_x0
+        widened.add(i)
+        # a box of the stroke alone, now inside this one, is dropped
+        for j, other in enumerate(boxes):
+            if j == i or j in absorbed:
+                continue
+            ox0, ox1 = float(other[:, 0].min()), float(other[:, 0].max())
+            oy0, oy1 = float(other[:, 1].min()), float(other[:, 1].max())
+            overlap = min(oy1, bottom) - max(oy0, top)
+            if new_x0 - 0.2 * h <= (ox0 + ox1) / 2 <= x0 + 0.5 * h and ox1 - ox0 <= 2.2 * h \
+                    and overlap > 0.5 * min(oy1 - oy0, bottom - top):
+                absorbed.add(j)
+    return [k for k in keep if k not in absorbed], widened - absorbed
 
 
 def _build(models: str, settings: RapidSettings, *, det: bool):
