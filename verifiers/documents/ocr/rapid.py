@@ -110,6 +110,12 @@ class RapidSettings:
     #: reused from batch to batch instead of allocated anew (faster; the arena stays at the
     #: largest batch's size, which ``batch_width`` bounds). The detector's stays off.
     rec_arena: bool = False
+    #: The recogniser's arena grows by exactly what a batch asks for (onnxruntime's
+    #: kSameAsRequested) instead of doubling its last chunk (kNextPowerOfTwo).
+    arena_exact: bool = False
+    #: onnxruntime's memory pattern planning (reuses a plan per input shape; batches of
+    #: crops change shape every time).
+    mem_pattern: bool = True
 
     @property
     def label(self) -> str:
@@ -308,6 +314,7 @@ class RapidOcrEngine:
         # it, and RapidOCR keeps per-call state.
         self._lock = threading.Lock()
         self._widened: set[int] = set()  # boxes of the page being read that reach_leading_stroke widened
+        self._pending = None  # (image, crops, detection, size record, widened) of the last detect()
 
     def _detect_and_crop(self, img: np.ndarray, op_record: dict):
         """RapidOCR's ``detect_and_crop``, with boxes that left out a leading 一 widened to
@@ -331,19 +338,43 @@ class RapidOcrEngine:
                 det.scores = [det.scores[i] for i in keep]
         return [get_rotate_crop_image(img, box.copy()) for box in det.boxes], det
 
-    def read(self, image: np.ndarray) -> list[Line]:
+    def _detection(self, image: np.ndarray):
+        """Crops, detection and its size record for ``image``: the ones :meth:`detect` made
+        for this very array if it was the last one detected, else new ones (caller holds the lock)."""
+        from rapidocr.main import RapidOCRError
+
+        pending, self._pending = self._pending, None
+        if pending is not None and pending[0] is image:
+            return pending[1:]
         if image.ndim == 3 and image.shape[2] == 3 and self.settings.bgr:
             image = np.ascontiguousarray(image[:, :, ::-1])
-        from rapidocr.main import RapidOCRError
+        # RapidOCR's own steps: size bounds, detection, crops of the (unscaled) page
+        img, op_record = self._ocr.preprocess_img(self._ocr.load_img(image))
+        try:
+            crops, det = self._detect_and_crop(img, op_record)
+        except RapidOCRError:  # no text boxes at all
+            return None, None, None, set()
+        return crops, det, op_record, self._widened
+
+    def detect(self, image: np.ndarray) -> list[np.ndarray]:
+        """The text boxes on ``image`` (four corners each, image coordinates), found without
+        recognising anything. Kept: reading the same array next costs no second detection."""
+        from rapidocr.utils.process_img import map_boxes_to_original
+
+        with self._lock:
+            found = self._detection(image)
+            self._pending = (image, *found)
+            if found[1] is None:
+                return []
+            return list(map_boxes_to_original(found[1].boxes.copy(), found[2], image.shape[0], image.shape[1]))
+
+    def read(self, image: np.ndarray) -> list[Line]:
         from rapidocr.utils.process_img import map_boxes_to_original
 
         height, width = image.shape[:2]
         with self._lock:
-            # RapidOCR's own steps: size bounds, detection, crops of the (unscaled) page
-            img, op_record = self._ocr.preprocess_img(self._ocr.load_img(image))
-            try:
-                crops, det = self._detect_and_crop(img, op_record)
-            except RapidOCRError:  # no text boxes at all
+            crops, det, op_record, self._widened = self._detection(image)
+            if det is None:
                 return []
             readings = self._rec(crops)
             for i in self._widened:
@@ -437,6 +468,19 @@ def reach_leading_stroke(img: np.ndarray, boxes: np.ndarray) -> tuple[list[int],
     return [k for k in keep if k not in absorbed], widened - absorbed
 
 
+_EXACT_ARENA: list[bool] = []
+
+
+def _exact_arena(ort) -> None:
+    """Register, once per process, a CPU arena that grows by what is asked for: with
+    the default doubling, one wide batch leaves a chunk twice its size behind."""
+    if _EXACT_ARENA:
+        return
+    info = ort.OrtMemoryInfo("Cpu", ort.OrtAllocatorType.ORT_ARENA_ALLOCATOR, 0, ort.OrtMemType.DEFAULT)
+    ort.create_and_register_allocator(info, ort.OrtArenaCfg({"arena_extend_strategy": 1}))
+    _EXACT_ARENA.append(True)
+
+
 def _build(models: str, settings: RapidSettings, *, det: bool):
     """A RapidOCR instance on a model set's files, its sessions built now (RapidOCR loads
     lazily: this way the first page pays no load time and a broken model fails here)."""
@@ -476,7 +520,12 @@ def _build(models: str, settings: RapidSettings, *, det: bool):
             opts = ort.SessionOptions()
             opts.log_severity_level = 4
             # the recogniser is the last stage; its arena only when asked (RapidSettings.rec_arena)
-            opts.enable_cpu_mem_arena = settings.rec_arena and k == len(stages) - 1
+            rec_stage = k == len(stages) - 1
+            opts.enable_cpu_mem_arena = settings.rec_arena and rec_stage
+            opts.enable_mem_pattern = settings.mem_pattern
+            if settings.rec_arena and settings.arena_exact and rec_stage:
+                _exact_arena(ort)
+                opts.add_session_config_entry("session.use_env_allocators", "1")
             opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
             opts.intra_op_num_threads = settings.threads
             opts.inter_op_num_threads = 1
