@@ -10,7 +10,16 @@ import pytest
 from verifiers.documents.model import Line
 from verifiers.documents.qr import credit_code_in, read_codes
 from verifiers.documents.split import split_lines
-from verifiers.documents.watermark import drop_overlay_lines, find_overlay, flatten, lift_overlay, line_angle
+from verifiers.documents.watermark import (
+    box_lines,
+    drop_overlay_lines,
+    find_overlay,
+    flatten,
+    lift_overlay,
+    line_angle,
+    sense_overlay,
+    turned,
+)
 
 SET = Path(__file__).resolve().parents[2] / "samples" / "documents" / "set"
 MEDIA = {".png": "image/png", ".jpg": "image/jpeg", ".pdf": "application/pdf"}
@@ -42,6 +51,28 @@ def test_a_mark_is_several_lines_at_one_angle_off_the_page():
     assert find_overlay(form) is None
     assert find_overlay(form + marks[:2]) is None
     assert line_angle(marks[0]) == pytest.approx(-30, abs=0.5)
+
+
+def test_a_mark_is_seen_in_the_detectors_boxes_before_anything_is_read():
+    form = [level("", 100, 100 + 40 * i, w=500) for i in range(8)]
+    marks = [angled("", 50 + 200 * i, 900, -30) for i in range(4)]
+    overlay = sense_overlay(form + marks)
+    assert overlay is not None and abs(overlay.angle + 30) < 1 and overlay.lines == 4
+    assert sense_overlay(form) is None
+    assert sense_overlay(form + marks[:2]) is None  # a seal's ring text is not a mark
+    # short boxes (a character or two) at an angle are not rows of a mark
+    assert sense_overlay(form + [angled("", 50 + 200 * i, 900, -30, length=60) for i in range(4)]) is None
+    # a page lying a quarter turned: its own lines are upright, and are not a mark
+    upright = [angled("", 100 + 40 * i, 100, 90, length=500) for i in range(8)]
+    assert sense_overlay(upright) is None
+    overlay = sense_overlay(upright + [angled("", 50 + 200 * i, 900, 60) for i in range(4)])
+    assert overlay is not None and abs(overlay.angle - 60) < 1
+    # the same mark once the page is turned upright (np.rot90 k=1: 90 degrees anticlockwise)
+    assert turned(overlay, 90).angle == pytest.approx(overlay.angle - 90)
+    assert turned(overlay, 270).angle == pytest.approx(overlay.angle - 270 + 180)
+    # boxes as a detector gives them: four corners each
+    [line] = box_lines([np.array([[10, 20], [110, 20], [110, 50], [10, 50]], dtype=np.float32)])
+    assert line.box == (10.0, 20.0, 110.0, 50.0) and line_angle(line) == 0
 
 
 def test_lifting_turns_the_mark_to_paper_and_keeps_print():
@@ -120,6 +151,47 @@ def test_fields_on_a_watermarked_copy_read_as_on_a_clean_one(name, engine):
     [page] = reading.ocr_dict()["pages"]
     assert page["overlay"]["dropped"] >= 0 and page["overlay"]["level"] is not None
     assert not any("他用无效" in ln["text"] or "复印无效" in ln["text"] for ln in page["lines"])
+
+
+class _Counting:
+    """The real engine, counting what the pipeline asks of it."""
+
+    def __init__(self, engine, monkeypatch):
+        self.inner, self.name, self.reads, self.detects, self.detections = engine, engine.name, 0, 0, 0
+        original = engine._detect_and_crop
+
+        def counted(*args):
+            self.detections += 1
+            return original(*args)
+
+        monkeypatch.setattr(engine, "_detect_and_crop", counted)
+
+    def detect(self, image):
+        self.detects += 1
+        return self.inner.detect(image)
+
+    def read(self, image):
+        self.reads += 1
+        return self.inner.read(image)
+
+
+@pytest.mark.slow
+def test_a_watermarked_page_is_read_once_and_a_clean_page_detected_once(engine, monkeypatch):
+    from verifiers.documents.pipeline import read_document
+
+    data, media, truth = _sample("business_licence__watermark")
+    counting = _Counting(engine, monkeypatch)
+    reading = read_document(data, media, engine=counting)
+    # the mark seen in the boxes: the page recognised once, already lifted
+    assert (counting.detects, counting.reads, counting.detections) == (1, 1, 2)
+    assert reading.pages[0].overlay["level"] is not None
+    assert _values(reading.fields)["name"] == truth["fields"]["name"]
+    data, media, _ = _sample("business_licence__clean")
+    counting = _Counting(engine, monkeypatch)
+    reading = read_document(data, media, engine=counting)
+    # no mark: the reading uses the detection the check made
+    assert (counting.detects, counting.reads, counting.detections) == (1, 1, 1)
+    assert reading.pages[0].overlay is None
 
 
 @pytest.mark.slow
