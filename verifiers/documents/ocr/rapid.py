@@ -119,6 +119,10 @@ class RapidSettings:
     #: After a page's last recognition batch, give the arena's unused chunks back, so the
     #: next page's detection does not stack its feature maps on top of them.
     shrink_arena: bool = False
+    #: Narrowest a recognition batch is padded to, in pixels (0: the model's own 320, as
+    #: RapidOCR and PaddleOCR do): short crops (labels, names) padded to 320 px were a
+    #: quarter of a licence page's recognition work.
+    rec_min_width: int = 0
 
     @property
     def label(self) -> str:
@@ -168,9 +172,13 @@ STOCK_SETTINGS = RapidSettings()
 #:   ~0.51 GB, CPU unchanged. Not taken: onnxruntime's memory patterns off (−16 MB, +8 %
 #:   CPU), an arena growing by exactly what is asked (kSameAsRequested through a shared
 #:   allocator: +120 MB), batches of 48 crop heights instead of 64 (no lower).
+#: * recognition batches padded to the widest crop in them, at least 160 px, instead of
+#:   the model's 320 px (``rec_min_width``): a page's short crops (labels, names, dates)
+#:   were padded to 320 px, a quarter of its recognition work. ~10 % less CPU a licence
+#:   page; on the 68 sample pages CER 1.14 % either way, lines and fields exact unchanged.
 DEFAULT_SETTINGS = RapidSettings(models="v6-tiny-det+small-rec", det_limit_type="max", det_limit_side_len=960,
                                  rec_batch_num=6, batch_width=64, spin=False, compact_heap=True, rec_arena=True,
-                                 shrink_arena=True)
+                                 shrink_arena=True, rec_min_width=160)
 
 
 #: glibc's mallopt parameters
@@ -256,8 +264,9 @@ class _Recogniser:
     way RapidOCR does (crops sorted by width, each batch padded to its widest), decoding
     CTC greedily while keeping each character's probability, which RapidOCR averages away."""
 
-    def __init__(self, text_rec, batch: int, width: int = 0, shrink: bool = False):
+    def __init__(self, text_rec, batch: int, width: int = 0, shrink: bool = False, min_width: int = 0):
         self._rec = text_rec
+        self._min_width = min_width
         self._batch = batch
         self._width = width or float("inf")
         self._shrink = None
@@ -273,9 +282,10 @@ class _Recogniser:
         ratios = [c.shape[1] / float(c.shape[0]) for c in crops]
         order = [int(i) for i in np.argsort(ratios)]
         _, img_h, img_w = self._rec.rec_image_shape[:3]
-        batches = self._batches(order, ratios, img_w / img_h)
+        least = (self._min_width or img_w) / img_h
+        batches = self._batches(order, ratios, least)
         for n, chunk in enumerate(batches):
-            ratio = max([img_w / img_h] + [ratios[i] for i in chunk])
+            ratio = max([least] + [ratios[i] for i in chunk])
             batch = np.stack([self._rec.resize_norm_img(crops[i], ratio) for i in chunk]).astype(np.float32)
             if self._shrink is not None and n == len(batches) - 1:
                 session = self._rec.session
@@ -326,7 +336,8 @@ class RapidOcrEngine:
         logging.getLogger("RapidOCR").setLevel(logging.WARNING)
         self._ocr = _build(settings.models, settings, det=True)
         self._rec = _Recogniser(self._ocr.text_rec, settings.rec_batch_num, settings.batch_width,
-                                shrink=settings.shrink_arena and settings.rec_arena and not settings.spin)
+                                shrink=settings.shrink_arena and settings.rec_arena and not settings.spin,
+                                min_width=settings.rec_min_width)
         self._recheck = None
         if settings.recheck:
             self._recheck = _Recogniser(_build(settings.recheck, settings, det=False).text_rec,
