@@ -120,8 +120,7 @@ class RapidSettings:
     #: next page's detection does not stack its feature maps on top of them.
     shrink_arena: bool = False
     #: Narrowest a recognition batch is padded to, in pixels (0: the model's own 320, as
-    #: RapidOCR and PaddleOCR do): short crops (labels, names) padded to 320 px were a
-    #: quarter of a licence page's recognition work.
+    #: RapidOCR and PaddleOCR do). Less saves CPU but costs accuracy on faint short crops.
     rec_min_width: int = 0
 
     @property
@@ -172,13 +171,15 @@ STOCK_SETTINGS = RapidSettings()
 #:   ~0.51 GB, CPU unchanged. Not taken: onnxruntime's memory patterns off (−16 MB, +8 %
 #:   CPU), an arena growing by exactly what is asked (kSameAsRequested through a shared
 #:   allocator: +120 MB), batches of 48 crop heights instead of 64 (no lower).
-#: * recognition batches padded to the widest crop in them, at least 160 px, instead of
-#:   the model's 320 px (``rec_min_width``): a page's short crops (labels, names, dates)
-#:   were padded to 320 px, a quarter of its recognition work. ~10 % less CPU a licence
-#:   page; on the 68 sample pages CER 1.14 % either way, lines and fields exact unchanged.
+#: * not taken either: batches padded to less than the model's 320 px (``rec_min_width``
+#:   160, 200, 240). A page's short crops padded to 320 px are a quarter of its
+#:   recognition work, and 160 saved ~10 % CPU a licence page at the same CER on the
+#:   sample pages, but short names on lifted watermark photos read worse without the
+#:   padding (沈国平 as 沈因平, 黄建国 as 黄建球: 3 fields lost on a held-out set at 160,
+#:   2 at 200 and 240).
 DEFAULT_SETTINGS = RapidSettings(models="v6-tiny-det+small-rec", det_limit_type="max", det_limit_side_len=960,
                                  rec_batch_num=6, batch_width=64, spin=False, compact_heap=True, rec_arena=True,
-                                 shrink_arena=True, rec_min_width=160)
+                                 shrink_arena=True)
 
 
 #: glibc's mallopt parameters
