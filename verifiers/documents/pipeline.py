@@ -16,8 +16,17 @@ from verifiers.documents.registry_hints import correct_number
 from verifiers.documents.seal import has_red_ink, suppress_red
 from verifiers.documents.split import split_page, titles
 from verifiers.documents.values import is_whole_authority
-from verifiers.documents.watermark import drop_overlay_lines, find_overlay, flatten, lift_overlay, mark_level
-
+from verifiers.documents.watermark import (
+    Overlay,
+    box_lines,
+    drop_overlay_lines,
+    find_overlay,
+    flatten,
+    lift_overlay,
+    mark_level,
+    sense_overlay,
+    turned,
+)
 
 #: On a scan without colour a red seal is grey: its strokes measure 120-240 where print
 #: is below 100 at its core. Above this level a pixel is taken for seal (or paper).
@@ -31,16 +40,47 @@ def _read_page(page_input: PageInput, engine: OcrEngine, overlays: bool = True) 
                     lines=page_input.text_lines, source="text_layer"), False
     image = np.asarray(page_input.image)
     red = has_red_ink(image)
-    lines, rotation, size = read_upright(suppress_red(image) if red else image, engine)
+    source = suppress_red(image) if red else image
+    sensed = _sense_overlay(image, source, engine) if overlays else None
+    if sensed is not None:  # read once, with the mark already lifted
+        overlay, lifted = sensed
+        lines, rotation, size = read_upright(lifted, engine)
+        del lifted
+        mark = turned(overlay, rotation)
+        lines = drop_overlay_lines(lines, mark)
+        overlay.dropped = mark.dropped
+    else:
+        lines, rotation, size = read_upright(source, engine)
+        overlay = find_overlay(lines) if overlays else None
+    del source
     upright = np.rot90(image, rotation // 90) if rotation else image
-    overlay = find_overlay(lines) if overlays else None
-    if overlay is not None:
+    if overlay is not None and sensed is None:  # a mark only the recognised lines showed
         lines = _read_through_overlay(upright, lines, overlay, engine)
     page = Page(number=page_input.number, width=size[0], height=size[1], lines=lines, source="ocr",
                 rotation=rotation, overlay=overlay.as_dict() if overlay else None)
     if classify([page])[0] in QR_TYPES or any(t in QR_TYPES for t, _ in titles(lines)):
         page.codes = [code.as_dict() for code in read_codes(upright)]
     return page, not red
+
+
+def _sense_overlay(image: np.ndarray, source: np.ndarray, engine: OcrEngine) -> tuple[Overlay, np.ndarray] | None:
+    """A watermark seen in the detector's boxes before anything is recognised, and the page
+    with it lifted (verifiers.documents.watermark); None when there is none, when the mark
+    is too dark to lift (its lines are dropped after reading), or when the engine cannot
+    detect alone. The detection of ``source`` is kept by the engine for reading it."""
+    detect = getattr(engine, "detect", None)
+    if detect is None:
+        return None
+    boxes = box_lines(detect(source))
+    overlay = sense_overlay(boxes)
+    if overlay is None:
+        return None
+    flat = flatten(image)
+    level = mark_level(flat, boxes, overlay)
+    if level is None:
+        return None
+    overlay.level = level
+    return overlay, lift_overlay(flat, level)
 
 
 def _read_through_overlay(upright: np.ndarray, lines, overlay, engine: OcrEngine):

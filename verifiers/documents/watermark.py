@@ -15,7 +15,11 @@ page's own lines. Two things are then done:
 * **line filtering**: lines still running at the mark's angle are dropped; where the
   mark is as dark as print and cannot be separated, this is all that is done.
 
-A page without a mark costs nothing beyond looking at the angles of its lines.
+The mark is looked for before anything is recognised, in the detector's text boxes (an
+engine with ``detect``): a marked page is then read once, already lifted. A page without a
+mark costs nothing beyond looking at the angles of its boxes (the detection is reused for
+its reading). Where the boxes do not show the mark, the first reading's lines still can, and
+the page is read a second time as before.
 """
 from __future__ import annotations
 
@@ -92,8 +96,43 @@ def find_overlay(lines: list[Line]) -> Overlay | None:
     """The watermark the lines show, if any: at least MIN_LINES lines of MIN_CHARS or more
     characters running at one angle, MIN_ANGLE or more off the page's own lines."""
     skew = page_skew(lines)
-    angled = [a for ln in lines if (a := line_angle(ln)) is not None and _difference(a, skew) >= MIN_ANGLE
-              and len(_SPACES.sub("", ln.text)) >= MIN_CHARS]
+    return _common_angle([a for ln in lines if (a := line_angle(ln)) is not None
+                          and _difference(a, skew) >= MIN_ANGLE and len(_SPACES.sub("", ln.text)) >= MIN_CHARS])
+
+
+def box_lines(quads) -> list[Line]:
+    """A detector's text boxes (four corners each, clockwise from top-left) as lines without text."""
+    out = []
+    for quad in quads:
+        pts = tuple((float(x), float(y)) for x, y in quad)
+        xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+        out.append(Line(text="", confidence=0.0, box=(min(xs), min(ys), max(xs), max(ys)), quad=pts))
+    return out
+
+
+def _elongation(line: Line) -> float:
+    (x0, y0), (x1, y1), (x2, y2) = line.quad[0], line.quad[1], line.quad[2]
+    a, b = math.hypot(x1 - x0, y1 - y0), math.hypot(x2 - x1, y2 - y1)
+    return max(a, b) / max(min(a, b), 1.0)
+
+
+def sense_overlay(boxes: list[Line]) -> Overlay | None:
+    """The watermark the detector's boxes show, before anything is recognised: the test of
+    :func:`find_overlay` with a box's length (MIN_CHARS character heights, less the
+    detector's margin) for its characters. The page's own direction is that of most of its
+    boxes, level or upright, so a page lying turned a quarter is not taken for a mark."""
+    angled = [(a, ln) for ln in boxes if (a := line_angle(ln)) is not None and _elongation(ln) >= MIN_CHARS - 0.5]
+    level = [a for a, _ in angled if abs(a) < MIN_ANGLE]
+    upright = [a for a, _ in angled if abs(a) > 90 - MIN_ANGLE]
+    if len(upright) > len(level):
+        skew = statistics.median(a if a > 0 else a + 180 for a in upright)
+    else:
+        skew = statistics.median(level) if level else 0.0
+    return _common_angle([a for a, _ in angled if _difference(a, skew) >= MIN_ANGLE
+                          and _difference(a, skew + 90) >= MIN_ANGLE])
+
+
+def _common_angle(angled: list[float]) -> Overlay | None:
     if len(angled) < MIN_LINES:
         return None
     # the angle most of them share
@@ -102,6 +141,16 @@ def find_overlay(lines: list[Line]) -> Overlay | None:
     if len(members) < MIN_LINES:
         return None
     return Overlay(angle=statistics.median(members), lines=len(members))
+
+
+def turned(overlay: Overlay, rotation: int) -> Overlay:
+    """The overlay as it lies on the page turned ``rotation`` degrees anticlockwise."""
+    angle = overlay.angle - rotation
+    while angle <= -90:
+        angle += 180
+    while angle > 90:
+        angle -= 180
+    return Overlay(angle=angle, lines=overlay.lines, level=overlay.level, dropped=overlay.dropped)
 
 
 def is_overlay_line(line: Line, overlay: Overlay) -> bool:

@@ -54,6 +54,47 @@ def test_fields_on_a_watermarked_copy_read_as_on_a_clean_one(name, engine):
     assert not any("他用无效" in ln["text"] or "复印无效" in ln["text"] for ln in page["lines"])
 
 
+class _Counting:
+    """The real engine, counting what the pipeline asks of it."""
+
+    def __init__(self, engine, monkeypatch):
+        self.inner, self.name, self.reads, self.detects, self.detections = engine, engine.name, 0, 0, 0
+        original = engine._detect_and_crop
+
+        def counted(*args):
+            self.detections += 1
+            return original(*args)
+
+        monkeypatch.setattr(engine, "_detect_and_crop", counted)
+
+    def detect(self, image):
+        self.detects += 1
+        return self.inner.detect(image)
+
+    def read(self, image):
+        self.reads += 1
+        return self.inner.read(image)
+
+
+@pytest.mark.slow
+def test_a_watermarked_page_is_read_once_and_a_clean_page_detected_once(engine, monkeypatch):
+    from verifiers.documents.pipeline import read_document
+
+    data, media, truth = _sample("business_licence__watermark")
+    counting = _Counting(engine, monkeypatch)
+    reading = read_document(data, media, engine=counting)
+    # the mark seen in the boxes: the page recognised once, already lifted
+    assert (counting.detects, counting.reads, counting.detections) == (1, 1, 2)
+    assert reading.pages[0].overlay["level"] is not None
+    assert _values(reading.fields)["name"] == truth["fields"]["name"]
+    data, media, _ = _sample("business_licence__clean")
+    counting = _Counting(engine, monkeypatch)
+    reading = read_document(data, media, engine=counting)
+    # no mark: the reading uses the detection the check made
+    assert (counting.detects, counting.reads, counting.detections) == (1, 1, 1)
+    assert reading.pages[0].overlay is None
+
+
 @pytest.mark.slow
 def test_a_sheet_with_two_documents_gives_each_its_type_and_fields(engine):
     reading, truth = _read("device_business_licence__two-up", engine, type_hint="business_licence")

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from verifiers.documents.model import Line
-from verifiers.documents.watermark import (INK_LEVEL, Overlay, drop_overlay_lines, find_overlay, flatten, lift_overlay,
-                                          line_angle, mark_level, page_skew)
+from verifiers.documents.watermark import (INK_LEVEL, Overlay, box_lines, drop_overlay_lines, find_overlay, flatten,
+                                          lift_overlay, line_angle, mark_level, page_skew, sense_overlay, turned)
 
 
 def level(text, x, y, w=300, h=30):
@@ -34,6 +34,28 @@ def test_a_mark_is_several_lines_at_one_angle_off_the_page():
     assert find_overlay(form) is None
     assert find_overlay(form + marks[:2]) is None
     assert line_angle(marks[0]) == pytest.approx(-30, abs=0.5)
+
+
+def test_a_mark_is_seen_in_the_detectors_boxes_before_anything_is_read():
+    form = [level("", 100, 100 + 40 * i, w=500) for i in range(8)]
+    marks = [angled("", 50 + 200 * i, 900, -30) for i in range(4)]
+    overlay = sense_overlay(form + marks)
+    assert overlay is not None and abs(overlay.angle + 30) < 1 and overlay.lines == 4
+    assert sense_overlay(form) is None
+    assert sense_overlay(form + marks[:2]) is None  # a seal's ring text is not a mark
+    # short boxes (a character or two) at an angle are not rows of a mark
+    assert sense_overlay(form + [angled("", 50 + 200 * i, 900, -30, length=60) for i in range(4)]) is None
+    # a page lying a quarter turned: its own lines are upright, and are not a mark
+    upright = [angled("", 100 + 40 * i, 100, 90, length=500) for i in range(8)]
+    assert sense_overlay(upright) is None
+    overlay = sense_overlay(upright + [angled("", 50 + 200 * i, 900, 60) for i in range(4)])
+    assert overlay is not None and abs(overlay.angle - 60) < 1
+    # the same mark once the page is turned upright (np.rot90 k=1: 90 degrees anticlockwise)
+    assert turned(overlay, 90).angle == pytest.approx(overlay.angle - 90)
+    assert turned(overlay, 270).angle == pytest.approx(overlay.angle - 270 + 180)
+    # boxes as a detector gives them: four corners each
+    [line] = box_lines([np.array([[10, 20], [110, 20], [110, 50], [10, 50]], dtype=np.float32)])
+    assert line.box == (10.0, 20.0, 110.0, 50.0) and line_angle(line) == 0
 
 
 def test_lifting_turns_the_mark_to_paper_and_keeps_print():

@@ -110,6 +110,18 @@ class RapidSettings:
     #: reused from batch to batch instead of allocated anew (faster; the arena stays at the
     #: largest batch's size, which ``batch_width`` bounds). The detector's stays off.
     rec_arena: bool = False
+    #: The recogniser's arena grows by exactly what a batch asks for (onnxruntime's
+    #: kSameAsRequested) instead of doubling its last chunk (kNextPowerOfTwo).
+    arena_exact: bool = False
+    #: onnxruntime's memory pattern planning (reuses a plan per input shape; batches of
+    #: crops change shape every time).
+    mem_pattern: bool = True
+    #: After a page's last recognition batch, give the arena's unused chunks back, so the
+    #: next page's detection does not stack its feature maps on top of them.
+    shrink_arena: bool = False
+    #: Narrowest a recognition batch is padded to, in pixels (0: the model's own 320, as
+    #: RapidOCR and PaddleOCR do). Less saves CPU but costs accuracy on faint short crops.
+    rec_min_width: int = 0
 
     @property
     def label(self) -> str:
@@ -153,8 +165,21 @@ STOCK_SETTINGS = RapidSettings()
 #:   heap (``compact_heap``) so that the detector's large feature maps go back to the
 #:   system when freed. Together: a worker's peak on licence pages ~0.50 GB instead of
 #:   ~0.58-0.64 GB, at no more CPU (measured on a shared machine).
+#: * the recogniser's arena gives its unused chunks back after each page's last batch
+#:   (``shrink_arena``), so the next page's detection (its feature maps are the page's
+#:   transient peak) does not stack on the arena's high-water mark: ~0.44 GB instead of
+#:   ~0.51 GB, CPU unchanged. Not taken: onnxruntime's memory patterns off (−16 MB, +8 %
+#:   CPU), an arena growing by exactly what is asked (kSameAsRequested through a shared
+#:   allocator: +120 MB), batches of 48 crop heights instead of 64 (no lower).
+#: * not taken either: batches padded to less than the model's 320 px (``rec_min_width``
+#:   160, 200, 240). A page's short crops padded to 320 px are a quarter of its
+#:   recognition work, and 160 saved ~10 % CPU a licence page at the same CER on the
+#:   sample pages, but short names on lifted watermark photos read worse without the
+#:   padding (沈国平 as 沈因平, 黄建国 as 黄建球: 3 fields lost on a held-out set at 160,
+#:   2 at 200 and 240).
 DEFAULT_SETTINGS = RapidSettings(models="v6-tiny-det+small-rec", det_limit_type="max", det_limit_side_len=960,
-                                 rec_batch_num=6, batch_width=64, spin=False, compact_heap=True, rec_arena=True)
+                                 rec_batch_num=6, batch_width=64, spin=False, compact_heap=True, rec_arena=True,
+                                 shrink_arena=True)
 
 
 #: glibc's mallopt parameters
@@ -225,6 +250,7 @@ def model_files(models: str) -> dict[str, Path]:
 
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_DASHES = "-—－_‒–―ー"
 
 
 @dataclass
@@ -239,10 +265,17 @@ class _Recogniser:
     way RapidOCR does (crops sorted by width, each batch padded to its widest), decoding
     CTC greedily while keeping each character's probability, which RapidOCR averages away."""
 
-    def __init__(self, text_rec, batch: int, width: int = 0):
+    def __init__(self, text_rec, batch: int, width: int = 0, shrink: bool = False, min_width: int = 0):
         self._rec = text_rec
+        self._min_width = min_width
         self._batch = batch
         self._width = width or float("inf")
+        self._shrink = None
+        if shrink:
+            import onnxruntime as ort
+
+            self._shrink = ort.RunOptions()
+            self._shrink.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
         self._chars = text_rec.postprocess_op.character  # index 0 is the CTC blank
 
     def __call__(self, crops: list[np.ndarray]) -> list[_Reading]:
@@ -250,10 +283,17 @@ class _Recogniser:
         ratios = [c.shape[1] / float(c.shape[0]) for c in crops]
         order = [int(i) for i in np.argsort(ratios)]
         _, img_h, img_w = self._rec.rec_image_shape[:3]
-        for chunk in self._batches(order, ratios, img_w / img_h):
-            ratio = max([img_w / img_h] + [ratios[i] for i in chunk])
+        least = (self._min_width or img_w) / img_h
+        batches = self._batches(order, ratios, least)
+        for n, chunk in enumerate(batches):
+            ratio = max([least] + [ratios[i] for i in chunk])
             batch = np.stack([self._rec.resize_norm_img(crops[i], ratio) for i in chunk]).astype(np.float32)
-            preds = self._rec.session(batch)  # (batch, steps, classes) softmax
+            if self._shrink is not None and n == len(batches) - 1:
+                session = self._rec.session
+                preds = session.session.run(session.get_output_names(), {session.get_input_names()[0]: batch},
+                                            self._shrink)[0]
+            else:
+                preds = self._rec.session(batch)  # (batch, steps, classes) softmax
             best = preds.argmax(axis=2)
             probs = np.take_along_axis(preds, best[..., None], axis=2)[..., 0]  # one pass, not a second max
             for row, i in enumerate(chunk):
@@ -296,7 +336,9 @@ class RapidOcrEngine:
             compact_heap()
         logging.getLogger("RapidOCR").setLevel(logging.WARNING)
         self._ocr = _build(settings.models, settings, det=True)
-        self._rec = _Recogniser(self._ocr.text_rec, settings.rec_batch_num, settings.batch_width)
+        self._rec = _Recogniser(self._ocr.text_rec, settings.rec_batch_num, settings.batch_width,
+                                shrink=settings.shrink_arena and settings.rec_arena and not settings.spin,
+                                min_width=settings.rec_min_width)
         self._recheck = None
         if settings.recheck:
             self._recheck = _Recogniser(_build(settings.recheck, settings, det=False).text_rec,
@@ -306,22 +348,74 @@ class RapidOcrEngine:
         # One inference at a time per engine: onnxruntime already uses every core we give
         # it, and RapidOCR keeps per-call state.
         self._lock = threading.Lock()
+        self._widened: set[int] = set()  # boxes of the page being read that reach_leading_stroke widened
+        self._pending = None  # (image, crops, detection, size record, widened) of the last detect()
 
-    def read(self, image: np.ndarray) -> list[Line]:
+    def _detect_and_crop(self, img: np.ndarray, op_record: dict):
+        """RapidOCR's ``detect_and_crop``, with boxes that left out a leading 一 widened to
+        take it in (:func:`reach_leading_stroke`) before the crops are cut."""
+        from rapidocr.main import RapidOCRError
+        from rapidocr.utils.process_img import apply_vertical_padding, get_rotate_crop_image
+
+        ocr = self._ocr
+        if ocr.cfg.Global.use_vertical_padding:
+            img, op_record = apply_vertical_padding(img, op_record, ocr.width_height_ratio, ocr.min_height)
+        else:
+            op_record["padding_1"] = {"top": 0, "left": 0}
+        det = ocr._load_det_model()(img)
+        if det.boxes is None or len(det.boxes) == 0:
+            raise RapidOCRError("The text detection result is empty")
+        keep, widened = reach_leading_stroke(img, det.boxes)
+        self._widened = {n for n, i in enumerate(keep) if i in widened}
+        if len(keep) < len(det.boxes):
+            det.boxes = det.boxes[keep]
+            if det.scores is not None:
+                det.scores = [det.scores[i] for i in keep]
+        return [get_rotate_crop_image(img, box.copy()) for box in det.boxes], det
+
+    def _detection(self, image: np.ndarray):
+        """Crops, detection and its size record for ``image``: the ones :meth:`detect` made
+        for this very array if it was the last one detected, else new ones (caller holds the lock)."""
+        from rapidocr.main import RapidOCRError
+
+        pending, self._pending = self._pending, None
+        if pending is not None and pending[0] is image:
+            return pending[1:]
         if image.ndim == 3 and image.shape[2] == 3 and self.settings.bgr:
             image = np.ascontiguousarray(image[:, :, ::-1])
-        from rapidocr.main import RapidOCRError
+        # RapidOCR's own steps: size bounds, detection, crops of the (unscaled) page
+        img, op_record = self._ocr.preprocess_img(self._ocr.load_img(image))
+        try:
+            crops, det = self._detect_and_crop(img, op_record)
+        except RapidOCRError:  # no text boxes at all
+            return None, None, None, set()
+        return crops, det, op_record, self._widened
+
+    def detect(self, image: np.ndarray) -> list[np.ndarray]:
+        """The text boxes on ``image`` (four corners each, image coordinates), found without
+        recognising anything. Kept: reading the same array next costs no second detection."""
+        from rapidocr.utils.process_img import map_boxes_to_original
+
+        with self._lock:
+            found = self._detection(image)
+            self._pending = (image, *found)
+            if found[1] is None:
+                return []
+            return list(map_boxes_to_original(found[1].boxes.copy(), found[2], image.shape[0], image.shape[1]))
+
+    def read(self, image: np.ndarray) -> list[Line]:
         from rapidocr.utils.process_img import map_boxes_to_original
 
         height, width = image.shape[:2]
         with self._lock:
-            # RapidOCR's own steps: size bounds, detection, crops of the (unscaled) page
-            img, op_record = self._ocr.preprocess_img(self._ocr.load_img(image))
-            try:
-                crops, det = self._ocr.detect_and_crop(img, op_record)
-            except RapidOCRError:  # no text boxes at all
+            crops, det, op_record, self._widened = self._detection(image)
+            if det is None:
                 return []
             readings = self._rec(crops)
+            for i in self._widened:
+                # the bar taken in is 一; alone at a crop's edge it is sometimes read as a dash
+                if readings[i].text[:1] in _DASHES and _CJK.match(readings[i].text[1:2]):
+                    readings[i].text = "一" + readings[i].text[1:]
             if self._recheck is not None:
                 doubtful = [i for i, r in enumerate(readings) if r.doubt < self.settings.recheck_below]
                 if doubtful:
@@ -330,6 +424,96 @@ class RapidOcrEngine:
         boxes = map_boxes_to_original(det.boxes, op_record, height, width)
         return [make_line(r.text, r.confidence, quad, width, height)
                 for quad, r in zip(boxes, readings) if r.text.strip() and r.confidence >= self._text_score]
+
+
+def reach_leading_stroke(img: np.ndarray, boxes: np.ndarray) -> tuple[list[int], set[int]]:
+    """Widen text boxes that begin just after a lone horizontal stroke to take it in, in
+    place; returns the indices of the boxes to keep (a box holding only that stroke is
+    dropped) and of those widened.
+
+    The detector often leaves out a value's leading 一 (一诺…, 一次性…): a thin bar with
+    blank space above and below looks like a rule, not text, at the start of a line, so the
+    box starts at the second character (regulator query pages at a large font scale lost it
+    on most such values), or the bar gets a box of its own that extraction takes for the
+    whole value. A bar qualifies when it lies just left of the box, about one character
+    long, a single thin band at mid-height, with blank paper before it: a form's rules are
+    longer, underlines sit low, 二 and 三 are two or three bands."""
+    keep = list(range(len(boxes)))
+    widened: set[int] = set()
+    if img.ndim == 3:
+        img_h, img_w = img.shape[:2]
+    else:
+        img_h, img_w = img.shape
+    absorbed: set[int] = set()
+    for i, quad in enumerate(boxes):
+        if i in absorbed:
+            continue
+        (tlx, tly), (trx, try_), (brx, bry), (blx, bly) = quad
+        h = ((bly - tly) + (bry - try_)) / 2
+        width = ((trx - tlx) + (brx - blx)) / 2
+        if h < 10 or width < h or abs(try_ - tly) > 0.15 * h:
+            continue  # tiny, vertical or tilted: left as detected
+        x0 = int(min(tlx, blx))
+        top, bottom = int(max(0, min(tly, try_))), int(min(img_h, max(bly, bry)))
+        left = int(x0 - 1.6 * h)
+        right = int(x0 + 0.8 * h)  # the box may begin on the bar itself
+        if left <= 0 or right >= img_w or bottom - top < 10:
+            continue
+        region = img[top:bottom, left:right]
+        grey = region.min(axis=2) if region.ndim == 3 else region
+        own = img[top:bottom, x0:min(img_w, int(x0 + 2 * h))]
+        own = own.min(axis=2) if own.ndim == 3 else own
+        paper, dark = float(np.percentile(grey, 90)), float(np.percentile(own, 3))
+        if paper - dark < 60:
+            continue
+        ink = grey < (paper + dark) / 2
+        cols = ink.any(axis=0)
+        if not cols.any():
+            continue
+        # the run of inked columns nearest the box that starts left of it
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], cols.astype(np.int8), [0]))))
+        runs = [(int(s), int(e)) for s, e in zip(edges[0::2], edges[1::2]) if s < (x0 - left) - 0.1 * h]
+        if not runs:
+            continue
+        run_start, run_end = runs[-1]
+        if run_start < 0.25 * h or not 0.35 * h <= run_end - run_start <= 1.25 * h \
+                or (x0 - left) - run_end > 0.45 * h or run_end >= len(cols):
+            continue  # at the window's edge, too short or long, too far from the box, or a glyph's stroke
+        bar = ink[:, run_start:run_end]
+        rows = np.flatnonzero(bar.any(axis=1))
+        thickness = rows[-1] - rows[0] + 1
+        centre = (rows[0] + rows[-1]) / 2 / (bottom - top)
+        if thickness > max(2, 0.2 * h) or thickness != len(rows) or not 0.3 <= centre <= 0.72:
+            continue
+        if bar[rows[0]:rows[-1] + 1].mean() < 0.6:
+            continue
+        new_x0 = left + run_start - 0.2 * h
+        quad[0][0] = quad[3][0] = new_x0
+        widened.add(i)
+        # a box of the stroke alone, now inside this one, is dropped
+        for j, other in enumerate(boxes):
+            if j == i or j in absorbed:
+                continue
+            ox0, ox1 = float(other[:, 0].min()), float(other[:, 0].max())
+            oy0, oy1 = float(other[:, 1].min()), float(other[:, 1].max())
+            overlap = min(oy1, bottom) - max(oy0, top)
+            if new_x0 - 0.2 * h <= (ox0 + ox1) / 2 <= x0 + 0.5 * h and ox1 - ox0 <= 2.2 * h \
+                    and overlap > 0.5 * min(oy1 - oy0, bottom - top):
+                absorbed.add(j)
+    return [k for k in keep if k not in absorbed], widened - absorbed
+
+
+_EXACT_ARENA: list[bool] = []
+
+
+def _exact_arena(ort) -> None:
+    """Register, once per process, a CPU arena that grows by what is asked for: with
+    the default doubling, one wide batch leaves a chunk twice its size behind."""
+    if _EXACT_ARENA:
+        return
+    info = ort.OrtMemoryInfo("Cpu", ort.OrtAllocatorType.ORT_ARENA_ALLOCATOR, 0, ort.OrtMemType.DEFAULT)
+    ort.create_and_register_allocator(info, ort.OrtArenaCfg({"arena_extend_strategy": 1}))
+    _EXACT_ARENA.append(True)
 
 
 def _build(models: str, settings: RapidSettings, *, det: bool):
@@ -371,7 +555,12 @@ def _build(models: str, settings: RapidSettings, *, det: bool):
             opts = ort.SessionOptions()
             opts.log_severity_level = 4
             # the recogniser is the last stage; its arena only when asked (RapidSettings.rec_arena)
-            opts.enable_cpu_mem_arena = settings.rec_arena and k == len(stages) - 1
+            rec_stage = k == len(stages) - 1
+            opts.enable_cpu_mem_arena = settings.rec_arena and rec_stage
+            opts.enable_mem_pattern = settings.mem_pattern
+            if settings.rec_arena and settings.arena_exact and rec_stage:
+                _exact_arena(ort)
+                opts.add_session_config_entry("session.use_env_allocators", "1")
             opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
             opts.intra_op_num_threads = settings.threads
             opts.inter_op_num_threads = 1
