@@ -3,6 +3,7 @@ import os
 import threading
 import time
 
+import pytest
 from sqlalchemy import text
 
 from gateway.db import Database, WalCheckpointer
@@ -44,3 +45,19 @@ def test_an_in_memory_database_has_no_checkpointer():
         assert len(_checkpointer_threads()) == before
     finally:
         db.dispose()
+
+
+def test_read_sessions_on_postgresql_open_no_transaction(runtime):
+    """A read session's statements run in autocommit on PostgreSQL: no BEGIN and ROLLBACK round
+    trips around a listing decision's reads (READ COMMITTED gives each statement its own snapshot
+    either way). Write sessions are transactions as ever."""
+    if runtime.db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's read sessions begin deferred (see make_engine)")
+    from psycopg.pq import TransactionStatus
+
+    with runtime.db.read_sessionmaker() as reader:
+        assert reader.execute(text("SELECT 1")).scalar() == 1
+        assert reader.connection().connection.dbapi_connection.info.transaction_status == TransactionStatus.IDLE
+    with runtime.db.session() as writer:
+        writer.execute(text("SELECT 1"))
+        assert writer.connection().connection.dbapi_connection.info.transaction_status == TransactionStatus.INTRANS
