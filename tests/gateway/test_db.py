@@ -61,3 +61,22 @@ def test_read_sessions_on_postgresql_open_no_transaction(runtime):
     with runtime.db.session() as writer:
         writer.execute(text("SELECT 1"))
         assert writer.connection().connection.dbapi_connection.info.transaction_status == TransactionStatus.INTRANS
+
+
+def test_an_idle_pooled_connection_the_server_dropped_is_replaced_before_use(runtime, monkeypatch):
+    """Connections idle past PING_AFTER_IDLE_S are pinged at checkout; one the server has
+    closed (here: terminated from another session) is replaced, and the caller never sees it."""
+    if runtime.db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server to drop a connection")
+    import gateway.db
+
+    engine = runtime.db.engine
+    victim, killer = engine.connect(), engine.connect()
+    pid = victim.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    victim.close()  # back in the pool, first in line for the next checkout
+    killer.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
+    killer.commit()
+    killer.close()
+    monkeypatch.setattr(gateway.db, "PING_AFTER_IDLE_S", 0.0)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT pg_backend_pid()").scalar() != pid
