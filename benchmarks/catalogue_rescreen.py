@@ -1,7 +1,7 @@
 """A whole catalogue re-screened: how long a million listings take, and the workers' memory.
 
     python benchmarks/catalogue_rescreen.py [--listings 1000000] [--devices 100000] [--processes 2]
-                                            [--database sqlite|postgresql] [--json out.json]
+                                            [--marked-every 100] [--database sqlite|postgresql] [--json out.json]
 
 Sets up a registry (samples' generator), an approved merchant and 5,000 real listings decided
 through the ordinary path, then copies them (same products, new external ids, the same
@@ -39,8 +39,9 @@ NEW_LIST = [{"id": "dynamic_keyword", "phrase": "神仙水", "kind": "literal", 
              "explanation_zh": "监管部门通报的动态关键词", "explanation_en": "A keyword the regulator circulated"}]
 
 
-def fill(runtime, platform_id: str, bodies: list[dict], total: int) -> None:
-    """The first len(bodies) listings decided for real; the rest bulk copies of them."""
+def fill(runtime, platform_id: str, bodies: list[dict], total: int, marked_every: int = 100) -> None:
+    """The first len(bodies) listings decided for real; the rest bulk copies of them, every
+    ``marked_every``-th with the phrase the new list reviews (0: none)."""
     from sqlalchemy import insert, select
 
     from gateway.ids import new_id
@@ -57,7 +58,7 @@ def fill(runtime, platform_id: str, bodies: list[dict], total: int) -> None:
     with runtime.db.engine.begin() as conn:
         for n in range(len(templates), total):
             body, outcome, decision_id = templates[n % len(templates)]
-            description = body["description"] + (MARKER if n % 100 == 0 else "")
+            description = body["description"] + (MARKER if marked_every and n % marked_every == 0 else "")
             batch.append({"id": new_id("lst"), "platform_id": platform_id, "merchant_id": body["merchant_id"],
                           "external_id": f"copy-{n}", "title": body["title"], "description": description,
                           "registration_number": body["registration_number"],
@@ -105,7 +106,7 @@ def set_up_catalogue(args: argparse.Namespace, work: Path, url: str):
     with runtime.db.session() as session:
         platform_id = session.query(Platform.id).scalar()
     started = time.perf_counter()
-    fill(runtime, platform_id, bodies, args.listings)
+    fill(runtime, platform_id, bodies, args.listings, getattr(args, "marked_every", 100))
     print(f"{args.listings} listings in place in {time.perf_counter() - started:.0f} s", flush=True)
     return runtime, env
 
@@ -140,6 +141,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--listings", type=int, default=1_000_000)
     parser.add_argument("--devices", type=int, default=100_000)
+    parser.add_argument("--marked-every", type=int, default=100,
+                        help="every Nth copy carries the phrase the new list reviews (0: none, the screening alone)")
     add_common_arguments(parser)
     args = parser.parse_args(argv)
 
@@ -177,7 +180,8 @@ def main(argv=None) -> int:
             done = session.get(ScreeningRun, run.id)
             result = {"machine": machine(), "load_average": [round(x, 2) for x in os.getloadavg()],
                       "database": args.database, "listings": args.listings,
-                      "devices": args.devices, "processes": args.processes, "seconds": round(screened, 1),
+                      "devices": args.devices, "processes": args.processes, "marked_every": args.marked_every,
+                      "seconds": round(screened, 1),
                       "listings_per_second": round(done.listings_seen / screened),
                       "seconds_until_drained": round(drained, 1), "worker_cpu_seconds": round(cpu, 1),
                       "seen": done.listings_seen, "changed": done.listings_changed, "status": done.status,
