@@ -157,7 +157,7 @@ def main(argv=None) -> int:
         import_file(runtime.db, work / "claims.json")
         runtime.claims.invalidate()
 
-        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        children, load_at_start = resource.getrusage(resource.RUSAGE_CHILDREN), os.getloadavg()
         started = time.perf_counter()
         run = rescreen.start(runtime, "benchmark", parts=args.processes)
         # The worker's log goes to a file: a pipe nobody reads while the run is polled could fill.
@@ -178,7 +178,8 @@ def main(argv=None) -> int:
             raise SystemExit(log_path.read_text(encoding="utf-8")[-3000:])
         with runtime.db.session() as session:
             done = session.get(ScreeningRun, run.id)
-            result = {"machine": machine(), "load_average": [round(x, 2) for x in os.getloadavg()],
+            result = {"machine": machine(), "load_average_at_start": [round(x, 2) for x in load_at_start],
+                      "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
                       "database": args.database, "listings": args.listings,
                       "devices": args.devices, "processes": args.processes, "marked_every": args.marked_every,
                       "seconds": round(screened, 1),
