@@ -4,8 +4,9 @@ A rule change (a new banned-claim list, a platform's stricter policy) can change
 decision of any listing, so all of them are screened again. A million listings must go
 through in minutes with flat memory, so:
 
-- listings are read in id order, a chunk at a time (keyset, never OFFSET), with their
-  merchants and documents, and evaluated outside any write transaction;
+- listings are read in id order, a chunk at a time (keyset, never OFFSET), as columns,
+  with their merchants, documents, current reasons and registry records in a few
+  statements per chunk; the read ends before the rules (pure Python) evaluate them;
 - only a listing whose result differs from its current decision (outcome, or the codes
   and severities of its reasons) is written: it is locked and decided again through the
   ordinary path (a new decision, its webhook, its violation), the rest cost no write;
@@ -153,7 +154,7 @@ def _screen_chunk(runtime: Runtime, platform_id: str | None, after: str,
 class _ChunkFacts:
     """What the rules need besides the listings themselves, read once per chunk."""
 
-    merchants: dict[str, Merchant]
+    merchants: dict[str, tuple[str, str]]  # id -> (status, uscc)
     holdings: dict[str, list[Holding]]
     policies: dict[str, Policy]
     documents: dict[str, list[DocumentFacts]]
@@ -162,8 +163,7 @@ class _ChunkFacts:
 
 
 def _chunk_facts(runtime: Runtime, reader: Session, listings, today: date | None) -> _ChunkFacts:
-    merchants = {m.id: m for m in reader.scalars(
-        select(Merchant).where(Merchant.id.in_({li.merchant_id for li in listings})))}
+    merchants = list(reader.scalars(select(Merchant).where(Merchant.id.in_({li.merchant_id for li in listings}))))
     current = dict(reader.execute(select(Decision.id, Decision.reasons).where(
         Decision.id.in_([li.decision_id for li in listings if li.decision_id]))).all())
     documents = {listing_id: [document_facts(d) for d in docs]
@@ -171,9 +171,11 @@ def _chunk_facts(runtime: Runtime, reader: Session, listings, today: date | None
     # A policy per platform and the holdings per merchant, not per listing; the registry
     # records the chunk names are fetched in one query rather than one lookup each.
     policies = {pid: runtime.policies.get(reader, pid, today) for pid in {li.platform_id for li in listings}}
-    holdings = {m.id: merchant_holdings(runtime, reader, m, today) for m in merchants.values()}
+    holdings = {m.id: merchant_holdings(runtime, reader, m, today) for m in merchants}
     runtime.registry.prefetch_devices(li.registration_number for li in listings)
-    return _ChunkFacts(merchants, holdings, policies, documents, current, runtime.claims.get())
+    # Plain values, not the merchants' ORM objects: the rules run after the session is gone.
+    return _ChunkFacts({m.id: (m.status, m.uscc) for m in merchants}, holdings, policies, documents, current,
+                       runtime.claims.get())
 
 
 def _signature(outcome: str, reasons) -> tuple:
@@ -185,12 +187,12 @@ def _differing(runtime: Runtime, listings, facts: _ChunkFacts) -> list[str]:
     """Pure rule work over what :func:`_chunk_facts` read: the ids whose decision would change."""
     different = []
     for listing in listings:
-        merchant = facts.merchants[listing.merchant_id]
+        status, uscc = facts.merchants[listing.merchant_id]
         evaluation = evaluate_listing(
             ListingClaim(title=listing.title, description=listing.description or "",
                          registration_number=listing.registration_number, product_name=listing.product_name,
                          manufacturer=listing.manufacturer, model=listing.model, device_class=listing.device_class),
-            merchant_status=merchant.status, merchant_uscc=merchant.uscc, holdings=facts.holdings[merchant.id],
+            merchant_status=status, merchant_uscc=uscc, holdings=facts.holdings[listing.merchant_id],
             registry=runtime.registry, policy=facts.policies[listing.platform_id],
             documents=facts.documents.get(listing.id, []), claims=facts.claims)
         before = signature(listing.outcome or "", facts.current.get(listing.decision_id, []))
