@@ -10,9 +10,9 @@ that changes one listing in a hundred, and runs `qingwang worker --burst` with -
 worker processes until no work is left. Reports the wall time of the re-screen alone (from its
 start until its run is recorded done: every listing screened, the changed ones decided with
 their violations, audit entries and follow-up tasks written), the time until the workers had
-also run those follow-ups (each changed listing here is a stop-and-report violation, so an
-immediate report is rendered per change), the listings seen and changed, the load average
-and the peak memory of the largest worker process. Needs Redis
+also run those follow-ups (a blocked listing that gains a reason is a new stop-and-report
+violation, and each gets an immediate report rendered), the workers' CPU seconds, the listings
+seen and changed, the load average and the peak memory of the largest worker process. Needs Redis
 (QW_TEST_REDIS_URL, default redis://localhost:6379/15; the database is flushed).
 """
 from __future__ import annotations
