@@ -1,7 +1,8 @@
 """A whole catalogue re-screened: how long a million listings take, and the workers' memory.
 
     python benchmarks/catalogue_rescreen.py [--listings 1000000] [--devices 100000] [--processes 2]
-                                            [--marked-every 100] [--database sqlite|postgresql] [--json out.json]
+                                            [--marked-every 100] [--blocked-share 0.0]
+                                            [--database sqlite|postgresql] [--json out.json]
 
 Sets up a registry (samples' generator), an approved merchant and 5,000 real listings decided
 through the ordinary path, then copies them (same products, new external ids, the same
@@ -93,7 +94,7 @@ def set_up_catalogue(args: argparse.Namespace, work: Path, url: str):
     from gateway.runtime import Runtime
     from gateway.tenancy.models import Platform
 
-    env, _key = prepare(work, args.devices, url)
+    env, _key = prepare(work, args.devices, url, getattr(args, "blocked_share", 0.0))
     env = dict(env, REDIS_URL=args.redis_url)
     runtime = Runtime(Settings.from_mapping({k.lower(): v for k, v in env.items()}))
     with runtime.db.session() as session:
@@ -143,6 +144,9 @@ def main(argv=None) -> int:
     parser.add_argument("--devices", type=int, default=100_000)
     parser.add_argument("--marked-every", type=int, default=100,
                         help="every Nth copy carries the phrase the new list reviews (0: none, the screening alone)")
+    parser.add_argument("--blocked-share", type=float, default=0.0,
+                        help="share of the products whose registration is cancelled (blocked listings: a change "
+                             "to one is a new stop-and-report violation with an immediate report)")
     add_common_arguments(parser)
     args = parser.parse_args(argv)
 
@@ -182,6 +186,7 @@ def main(argv=None) -> int:
                       "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
                       "database": args.database, "listings": args.listings,
                       "devices": args.devices, "processes": args.processes, "marked_every": args.marked_every,
+                      "blocked_share": args.blocked_share,
                       "seconds": round(screened, 1),
                       "listings_per_second": round(done.listings_seen / screened),
                       "seconds_until_drained": round(drained, 1), "worker_cpu_seconds": round(cpu, 1),
