@@ -1,14 +1,19 @@
 """A whole catalogue re-screened: how long a million listings take, and the workers' memory.
 
     python benchmarks/catalogue_rescreen.py [--listings 1000000] [--devices 100000] [--processes 2]
+                                            [--marked-every 100] [--blocked-share 0.0]
                                             [--database sqlite|postgresql] [--json out.json]
 
 Sets up a registry (samples' generator), an approved merchant and 5,000 real listings decided
 through the ordinary path, then copies them (same products, new external ids, the same
 decision) up to --listings rows in bulk. It then starts a re-screen after a new phrase list
 that changes one listing in a hundred, and runs `qingwang worker --burst` with --processes
-worker processes until the run is done. Reports the wall time of the re-screen alone, the
-listings seen and changed, and the peak memory of the largest worker process. Needs Redis
+worker processes until no work is left. Reports the wall time of the re-screen alone (from its
+start until its run is recorded done: every listing screened, the changed ones decided with
+their violations, audit entries and follow-up tasks written), the time until the workers had
+also run those follow-ups (a blocked listing that gains a reason is a new stop-and-report
+violation, and each gets an immediate report rendered), the workers' CPU seconds, the listings
+seen and changed, the load average and the peak memory of the largest worker process. Needs Redis
 (QW_TEST_REDIS_URL, default redis://localhost:6379/15; the database is flushed).
 """
 from __future__ import annotations
@@ -35,8 +40,9 @@ NEW_LIST = [{"id": "dynamic_keyword", "phrase": "神仙水", "kind": "literal", 
              "explanation_zh": "监管部门通报的动态关键词", "explanation_en": "A keyword the regulator circulated"}]
 
 
-def fill(runtime, platform_id: str, bodies: list[dict], total: int) -> None:
-    """The first len(bodies) listings decided for real; the rest bulk copies of them."""
+def fill(runtime, platform_id: str, bodies: list[dict], total: int, marked_every: int = 100) -> None:
+    """The first len(bodies) listings decided for real; the rest bulk copies of them, every
+    ``marked_every``-th with the phrase the new list reviews (0: none)."""
     from sqlalchemy import insert, select
 
     from gateway.ids import new_id
@@ -53,7 +59,7 @@ def fill(runtime, platform_id: str, bodies: list[dict], total: int) -> None:
     with runtime.db.engine.begin() as conn:
         for n in range(len(templates), total):
             body, outcome, decision_id = templates[n % len(templates)]
-            description = body["description"] + (MARKER if n % 100 == 0 else "")
+            description = body["description"] + (MARKER if marked_every and n % marked_every == 0 else "")
             batch.append({"id": new_id("lst"), "platform_id": platform_id, "merchant_id": body["merchant_id"],
                           "external_id": f"copy-{n}", "title": body["title"], "description": description,
                           "registration_number": body["registration_number"],
@@ -88,7 +94,7 @@ def set_up_catalogue(args: argparse.Namespace, work: Path, url: str):
     from gateway.runtime import Runtime
     from gateway.tenancy.models import Platform
 
-    env, _key = prepare(work, args.devices, url)
+    env, _key = prepare(work, args.devices, url, getattr(args, "blocked_share", 0.0))
     env = dict(env, REDIS_URL=args.redis_url)
     runtime = Runtime(Settings.from_mapping({k.lower(): v for k, v in env.items()}))
     with runtime.db.session() as session:
@@ -101,15 +107,46 @@ def set_up_catalogue(args: argparse.Namespace, work: Path, url: str):
     with runtime.db.session() as session:
         platform_id = session.query(Platform.id).scalar()
     started = time.perf_counter()
-    fill(runtime, platform_id, bodies, args.listings)
+    fill(runtime, platform_id, bodies, args.listings, getattr(args, "marked_every", 100))
     print(f"{args.listings} listings in place in {time.perf_counter() - started:.0f} s", flush=True)
     return runtime, env
+
+
+def _wait_for_run(runtime, run_id: str, worker: subprocess.Popen, log_path: Path) -> float:
+    """Seconds from now until the run is recorded done (its listings screened and the changed
+    ones decided, their violations, audit entries and follow-up tasks written)."""
+    from gateway.monitoring.models import ScreeningRun
+
+    started = time.perf_counter()
+    while True:
+        with runtime.db.read_sessionmaker() as session:
+            if session.get(ScreeningRun, run_id).status == "done":
+                return time.perf_counter() - started
+        if worker.poll() is not None:
+            raise SystemExit("the worker exited before the run was done:\n"
+                             + log_path.read_text(encoding="utf-8")[-3000:])
+        time.sleep(0.25)
+
+
+def _follow_ups(session) -> dict:
+    """The tasks other than the re-screen's own, by kind (immediate reports, webhooks)."""
+    from sqlalchemy import func, select
+
+    from gateway.jobs.models import Task
+
+    return dict(session.execute(select(Task.kind, func.count()).where(Task.kind != "catalogue.rescreen")
+                                .group_by(Task.kind)).all())
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--listings", type=int, default=1_000_000)
     parser.add_argument("--devices", type=int, default=100_000)
+    parser.add_argument("--marked-every", type=int, default=100,
+                        help="every Nth copy carries the phrase the new list reviews (0: none, the screening alone)")
+    parser.add_argument("--blocked-share", type=float, default=0.0,
+                        help="share of the products whose registration is cancelled (blocked listings: a change "
+                             "to one is a new stop-and-report violation with an immediate report)")
     add_common_arguments(parser)
     args = parser.parse_args(argv)
 
@@ -124,20 +161,37 @@ def main(argv=None) -> int:
         import_file(runtime.db, work / "claims.json")
         runtime.claims.invalidate()
 
+        children, load_at_start = resource.getrusage(resource.RUSAGE_CHILDREN), os.getloadavg()
         started = time.perf_counter()
         run = rescreen.start(runtime, "benchmark", parts=args.processes)
-        worker = subprocess.run([sys.executable, "-m", "gateway", "worker", "--burst",
-                                 "--processes", str(args.processes)],
-                                env={**os.environ, **env, "LOG_LEVEL": "WARNING"}, capture_output=True, text=True)
-        elapsed = time.perf_counter() - started
+        # The worker's log goes to a file: a pipe nobody reads while the run is polled could fill.
+        log_path = work / "worker.log"
+        with open(log_path, "w", encoding="utf-8") as log_file:
+            worker = subprocess.Popen([sys.executable, "-m", "gateway", "worker", "--burst",
+                                       "--processes", str(args.processes)],
+                                      env={**os.environ, **env, "LOG_LEVEL": "WARNING"},
+                                      stdout=subprocess.DEVNULL, stderr=log_file)
+            screened = _wait_for_run(runtime, run.id, worker, log_path)
+            worker.wait()
+        drained = time.perf_counter() - started
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        # CPU seconds the workers used, re-screen and follow-ups together: on a busy machine
+        # this says more than the wall time does.
+        cpu = usage.ru_utime + usage.ru_stime - children.ru_utime - children.ru_stime
         if worker.returncode != 0:
-            raise SystemExit(worker.stderr[-3000:])
+            raise SystemExit(log_path.read_text(encoding="utf-8")[-3000:])
         with runtime.db.session() as session:
             done = session.get(ScreeningRun, run.id)
-            result = {"machine": machine(), "database": args.database, "listings": args.listings,
-                      "devices": args.devices, "processes": args.processes, "seconds": round(elapsed, 1),
-                      "listings_per_second": round(done.listings_seen / elapsed),
+            result = {"machine": machine(), "load_average_at_start": [round(x, 2) for x in load_at_start],
+                      "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+                      "database": args.database, "listings": args.listings,
+                      "devices": args.devices, "processes": args.processes, "marked_every": args.marked_every,
+                      "blocked_share": args.blocked_share,
+                      "seconds": round(screened, 1),
+                      "listings_per_second": round(done.listings_seen / screened),
+                      "seconds_until_drained": round(drained, 1), "worker_cpu_seconds": round(cpu, 1),
                       "seen": done.listings_seen, "changed": done.listings_changed, "status": done.status,
+                      "follow_up_tasks": _follow_ups(session),
                       "worker_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)}
         runtime.close()
     print(json.dumps(result, ensure_ascii=False))

@@ -4,8 +4,9 @@ A rule change (a new banned-claim list, a platform's stricter policy) can change
 decision of any listing, so all of them are screened again. A million listings must go
 through in minutes with flat memory, so:
 
-- listings are read in id order, a chunk at a time (keyset, never OFFSET), with their
-  merchants and documents, and evaluated outside any write transaction;
+- listings are read in id order, a chunk at a time (keyset, never OFFSET), as columns,
+  with their merchants, documents, current reasons and registry records in a few
+  statements per chunk; the read ends before the rules (pure Python) evaluate them;
 - only a listing whose result differs from its current decision (outcome, or the codes
   and severities of its reasons) is written: it is locked and decided again through the
   ordinary path (a new decision, its webhook, its violation), the rest cost no write;
@@ -27,15 +28,19 @@ from sqlalchemy.orm import Session
 
 from gateway.db import utcnow
 from gateway.decisions.models import Decision
+from gateway.documents.services import document_facts
 from gateway.jobs import outbox
 from gateway.jobs.names import TaskName
 from gateway.jobs.outbox import dispatch_after_commit
 from gateway.listings.models import Listing
-from gateway.listings.services import evaluate_stored, listings_documents, merchant_holdings, recheck
+from gateway.listings.services import listings_documents, merchant_holdings, recheck
 from gateway.merchants.models import Merchant
 from gateway.merchants.services import signature
 from gateway.monitoring.models import ScreeningRun
 from gateway.runtime import Runtime
+from verifiers.claims import ClaimList
+from verifiers.rules.facts import DocumentFacts, Holding, ListingClaim, Policy
+from verifiers.rules.listing import evaluate_listing
 
 log = logging.getLogger(__name__)
 
@@ -123,34 +128,83 @@ def screen_part(runtime: Runtime, payload: dict) -> None:
     dispatch_after_commit(runtime.dispatcher, tasks)
 
 
+#: The columns a re-screen reads of each listing: what the rules look at and the current
+#: decision, never the whole row (no ORM identity map to build and throw away per chunk).
+COLUMNS = (Listing.id, Listing.platform_id, Listing.merchant_id, Listing.title, Listing.description,
+           Listing.registration_number, Listing.product_name, Listing.manufacturer, Listing.model,
+           Listing.device_class, Listing.outcome, Listing.decision_id)
+
+
 def _screen_chunk(runtime: Runtime, platform_id: str | None, after: str,
                   until: str | None) -> tuple[list[str], list[str]]:
-    """Evaluate one chunk; (the ids read, those whose decision would change)."""
+    """Evaluate one chunk; (the ids read, those whose decision would change). The read
+    transaction ends before the rules run: nothing is held open while they work."""
     with runtime.db.read_sessionmaker() as reader:
-        query = select(Listing).where(_mine(platform_id), Listing.id > after).order_by(Listing.id).limit(CHUNK)
+        query = select(*COLUMNS).where(_mine(platform_id), Listing.id > after).order_by(Listing.id).limit(CHUNK)
         if until is not None:
             query = query.where(Listing.id <= until)
-        listings = list(reader.scalars(query))
-        return [li.id for li in listings], differing(runtime, reader, listings)
+        listings = reader.execute(query).all()
+        if not listings:
+            return [], []
+        facts = _chunk_facts(runtime, reader, listings, None)
+    return [li.id for li in listings], _differing(runtime, listings, facts)
 
 
-def differing(runtime: Runtime, reader: Session, listings: list[Listing], today: date | None = None) -> list[str]:
-    """The ids of the listings whose decision the rules in force (on ``today``) would change:
-    a different outcome, or different reason codes or severities. Nothing is written."""
-    if not listings:
-        return []
-    merchants = {m.id: m for m in reader.scalars(
-        select(Merchant).where(Merchant.id.in_({li.merchant_id for li in listings})))}
+@dataclass
+class _ChunkFacts:
+    """What the rules need besides the listings themselves, read once per chunk."""
+
+    merchants: dict[str, tuple[str, str]]  # id -> (status, uscc)
+    holdings: dict[str, list[Holding]]
+    policies: dict[str, Policy]
+    documents: dict[str, list[DocumentFacts]]
+    current: dict[str, list[dict]]
+    claims: ClaimList
+
+
+def _chunk_facts(runtime: Runtime, reader: Session, listings, today: date | None) -> _ChunkFacts:
+    merchants = list(reader.scalars(select(Merchant).where(Merchant.id.in_({li.merchant_id for li in listings}))))
     current = dict(reader.execute(select(Decision.id, Decision.reasons).where(
         Decision.id.in_([li.decision_id for li in listings if li.decision_id]))).all())
-    documents = listings_documents(reader, [li.id for li in listings])
-    holdings = {m.id: merchant_holdings(runtime, reader, m, today) for m in merchants.values()}
+    documents = {listing_id: [document_facts(d) for d in docs]
+                 for listing_id, docs in listings_documents(reader, [li.id for li in listings]).items()}
+    # A policy per platform and the holdings per merchant, not per listing; the registry
+    # records the chunk names are fetched in one query rather than one lookup each.
+    policies = {pid: runtime.policies.get(reader, pid, today) for pid in {li.platform_id for li in listings}}
+    holdings = {m.id: merchant_holdings(runtime, reader, m, today) for m in merchants}
+    runtime.registry.prefetch_devices(li.registration_number for li in listings)
+    # Plain values, not the merchants' ORM objects: the rules run after the session is gone.
+    return _ChunkFacts({m.id: (m.status, m.uscc) for m in merchants}, holdings, policies, documents, current,
+                       runtime.claims.get())
+
+
+def _signature(outcome: str, reasons) -> tuple:
+    """gateway.merchants.services.signature, for Reason objects (no dict built per reason)."""
+    return outcome, tuple(sorted((r.code, r.severity) for r in reasons))
+
+
+def _differing(runtime: Runtime, listings, facts: _ChunkFacts) -> list[str]:
+    """Pure rule work over what :func:`_chunk_facts` read: the ids whose decision would change."""
     different = []
     for listing in listings:
-        evaluation = evaluate_stored(runtime, reader, listing, merchants[listing.merchant_id],
-                                     documents.get(listing.id, []), holdings[listing.merchant_id], today)
-        before = signature(listing.outcome or "", current.get(listing.decision_id, []))
-        after = signature(evaluation.outcome, [r.as_dict() for r in evaluation.reasons])
-        if before != after:
+        status, uscc = facts.merchants[listing.merchant_id]
+        evaluation = evaluate_listing(
+            ListingClaim(title=listing.title, description=listing.description or "",
+                         registration_number=listing.registration_number, product_name=listing.product_name,
+                         manufacturer=listing.manufacturer, model=listing.model, device_class=listing.device_class),
+            merchant_status=status, merchant_uscc=uscc, holdings=facts.holdings[listing.merchant_id],
+            registry=runtime.registry, policy=facts.policies[listing.platform_id],
+            documents=facts.documents.get(listing.id, []), claims=facts.claims)
+        before = signature(listing.outcome or "", facts.current.get(listing.decision_id, []))
+        if before != _signature(evaluation.outcome, evaluation.reasons):
             different.append(listing.id)
     return different
+
+
+def differing(runtime: Runtime, reader: Session, listings, today: date | None = None) -> list[str]:
+    """The ids of the listings whose decision the rules in force (on ``today``) would change:
+    a different outcome, or different reason codes or severities. Nothing is written.
+    ``listings``: Listing rows, or rows of :data:`COLUMNS`."""
+    if not listings:
+        return []
+    return _differing(runtime, listings, _chunk_facts(runtime, reader, listings, today))

@@ -79,6 +79,24 @@ class RegistryLookup:
 
         return self._cached("device", key, load)
 
+    def prefetch_devices(self, numbers) -> None:
+        """Load the device records for ``numbers`` not yet cached in one query, so a batch
+        (a catalogue re-screen's chunk) costs one round trip rather than one per number.
+        Blank numbers are skipped; a number with no record is cached as None, as
+        :meth:`device` would."""
+        self.version()
+        keys = {lookup_key(n) for n in set(numbers) if n and n.strip()}
+        with self._lock:
+            missing = [k for k in keys if ("device", k) not in self._cache]
+        if not missing:
+            return
+        with self.db.read_sessionmaker() as session:
+            found = {row.key: _device(row) for row in session.scalars(
+                select(RegistryDevice).where(RegistryDevice.key.in_(missing)))}
+        with self._lock:
+            for key in missing:
+                self._cache[("device", key)] = found.get(key)
+
     def enterprise(self, number: str) -> Found | None:
         key = lookup_key(number)
 

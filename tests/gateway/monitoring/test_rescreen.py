@@ -1,18 +1,30 @@
 """Whole-catalogue re-screens: after a rule change every listing is decided again; only
 changed decisions are written, the run records the rest, and the work resumes in slices."""
+# ruff: noqa: F811 - merchant_id is the fixture imported below, taken as an argument
 import json
+import time
+from collections import Counter
 
 import pytest
 from sqlalchemy import func, select
 
+from gateway.audit.models import AuditEntry
 from gateway.claims.services import import_file
 from gateway.decisions.models import Decision
 from gateway.jobs.models import Task
+from gateway.jobs.outbox import dispatch_after_commit
 from gateway.listings.models import Listing
+from gateway.listings.services import evaluate_stored, listing_documents, recheck
+from gateway.merchants.models import Merchant
+from gateway.merchants.services import signature
 from gateway.monitoring import rescreen
 from gateway.monitoring.models import ScreeningRun
+from gateway.registry.lookup import RegistryLookup
+from gateway.violations.models import Violation
+from gateway.webhooks.models import WebhookDelivery
+from tests.conftest import make_settings
 from tests.gateway.claims.test_claims_api import NEW_LIST, write_list
-from tests.gateway.listings.test_listings_batch import item, merchant_id  # noqa: F401 - the fixture
+from tests.gateway.listings.test_listings_batch import NOTICE, item, merchant_id  # noqa: F401 - the fixture
 
 
 @pytest.fixture
@@ -85,3 +97,114 @@ def test_rescreen_command_reports_the_run(runner, merchant_id, client, auth):
     assert result.exit_code == 0, result.output
     out = json.loads(result.output.strip().splitlines()[-1])
     assert out["status"] == "done" and out["listings_seen"] == 5 and out["listings_changed"] == 0
+
+
+# --- what a re-screen writes, compared with a single re-check ---------------------------------------
+
+
+#: The dynamic keyword (review) and a phrase no shipped list has that blocks.
+RULES = [NEW_LIST[1], {"id": "reverse_ageing", "phrase": "七天逆龄", "kind": "literal", "category": "efficacy_guarantee",
+                       "severity": "block", "article": "广告法第十六条第一款第（一）项",
+                       "explanation_zh": "保证功效", "explanation_en": "Guaranteed efficacy"}]
+
+
+@pytest.fixture
+def settings(database_url, tmp_path):
+    # A webhook endpoint on 127.0.0.1, so the events a change sends are recorded.
+    return make_settings(database_url, tmp_path, webhook_allow_private_networks=True)
+
+
+def _trail(runtime) -> Counter:
+    """Everything a re-decision can leave behind, counted: decisions, violations, audit
+    entries and webhook events by kind, and follow-up tasks by kind."""
+    with runtime.db.session() as session:
+        trail = Counter({"decision": session.scalar(select(func.count()).select_from(Decision)),
+                         "violation": session.scalar(select(func.count()).select_from(Violation))})
+        trail.update(f"audit:{kind}" for kind in session.scalars(select(AuditEntry.kind)))
+        trail.update(f"webhook:{event}" for event in session.scalars(select(WebhookDelivery.event_type)))
+        trail.update(f"task:{kind}" for kind in session.scalars(
+            select(Task.kind).where(Task.kind != "catalogue.rescreen")))
+    return trail
+
+
+def test_a_changed_listing_leaves_what_a_single_recheck_leaves_and_an_unchanged_one_nothing(
+        client, auth, runtime, merchant_id, tmp_path):
+    assert client.put("/v1/webhook", headers=auth, json={"url": "http://127.0.0.1:9/hooks"}).status_code == 200
+    before = submit(client, auth, [item(merchant_id, "plain"),
+                                   item(merchant_id, "checked-alone", description=f"{NOTICE} 七天逆龄"),
+                                   item(merchant_id, "rescreened", description=f"{NOTICE} 七天逆龄")])
+    assert {o["outcome"] for o in before.values()} == {"allow"}
+    import_file(runtime.db, write_list(tmp_path, RULES))
+    runtime.claims.invalidate()
+    assert runtime.dispatcher.wait_idle(120)
+
+    start = _trail(runtime)
+    with runtime.db.session() as session:
+        tasks = recheck(runtime, session, [before["checked-alone"]["id"]], "rescreen")
+    dispatch_after_commit(runtime.dispatcher, tasks)
+    assert runtime.dispatcher.wait_idle(120)
+    single = _trail(runtime) - start
+    # The phrase blocks: a new decision, a stop-and-report violation, its audit entries and webhooks.
+    assert single["decision"] == 1 and single["violation"] == 1 and single["webhook:listing.blocked"] == 1
+    assert single["audit:decision.recorded"] == 1
+
+    # The listing re-checked alone already carries the new decision and the plain one is
+    # unaffected: of the three, only the third is written, and it leaves exactly the same.
+    checkpoint = _trail(runtime)
+    run = rescreen.start(runtime, "claims_import", parts=2)
+    assert runtime.dispatcher.wait_idle(120)
+    assert _trail(runtime) - checkpoint == single
+    with runtime.db.session() as session:
+        done = session.get(ScreeningRun, run.id)
+        assert (done.status, done.listings_seen, done.listings_changed) == ("done", 3, 1)
+        listings = {li.external_id: li for li in session.scalars(select(Listing))}
+        assert listings["plain"].decision_id == before["plain"]["decision"]["id"]
+        assert listings["rescreened"].outcome == "block"
+        assert session.get(Decision, listings["rescreened"].decision_id).trigger == "rescreen"
+
+
+def test_the_chunked_evaluation_agrees_with_the_single_listing_one(client, auth, runtime, merchant_id, tmp_path):
+    """The re-screen evaluates a chunk from columns with one policy and prefetched registry
+    records; it must find changed exactly the listings the ordinary evaluation would."""
+    submit(client, auth, [item(merchant_id, "ok"),
+                          item(merchant_id, "bad-number", registration_number="国械注准2020314045"),
+                          item(merchant_id, "unknown", registration_number="国械注准20203149999"),
+                          item(merchant_id, "undeclared", registration_number=None, description="医用冷敷贴 械字号"),
+                          item(merchant_id, "claim-review", description=f"{NOTICE} 网红神仙水"),
+                          item(merchant_id, "claim-block", description=f"{NOTICE} 七天逆龄"),
+                          item(merchant_id, "no-notice", description="")])
+    import_file(runtime.db, write_list(tmp_path, RULES))
+    runtime.claims.invalidate()
+    runtime.registry.invalidate()
+    with runtime.db.read_sessionmaker() as reader:
+        stored = list(reader.scalars(select(Listing).order_by(Listing.id)))
+        expected = set()
+        for listing in stored:
+            merchant = reader.get(Merchant, listing.merchant_id)
+            evaluation = evaluate_stored(runtime, reader, listing, merchant, listing_documents(reader, listing.id))
+            current = reader.get(Decision, listing.decision_id)
+            if signature(listing.outcome, current.reasons) != signature(
+                    evaluation.outcome, [r.as_dict() for r in evaluation.reasons]):
+                expected.add(listing.id)
+        rows = reader.execute(select(*rescreen.COLUMNS).order_by(Listing.id)).all()
+        assert set(rescreen.differing(runtime, reader, rows)) == expected
+        assert set(rescreen.differing(runtime, reader, stored)) == expected  # as the daily sweep passes them
+    by_id = {li.id: li.external_id for li in stored}
+    assert {by_id[i] for i in expected} == {"claim-review", "claim-block"}
+
+
+def test_registry_prefetch_answers_later_lookups_from_the_cache(runtime, merchant_id, monkeypatch):
+    runtime.registry.invalidate()
+    runtime.registry.prefetch_devices(["国械注准20203140456", "国械注准20203149999", "", None])
+    fresh = RegistryLookup(runtime.db)
+
+    def no_database(*_args, **_kwargs):
+        raise AssertionError("a prefetched number was looked up in the database again")
+
+    monkeypatch.setattr(runtime.db, "read_sessionmaker", no_database)
+    runtime.registry._version_checked = time.monotonic() + 3600  # (the snapshot tag is not what is tested)
+    found = runtime.registry.device("国械注准20203140456")
+    assert found is not None and found.record.number == "国械注准20203140456"
+    assert runtime.registry.device("国械注准20203149999") is None  # known absent, not asked again
+    monkeypatch.undo()
+    assert fresh.device("国械注准20203140456").record == found.record
