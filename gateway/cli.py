@@ -20,6 +20,7 @@ from gateway.claims.services import import_file
 from gateway.config import Settings
 from gateway.demo import find_samples, run_demo
 from gateway.errors import ServiceError
+from gateway.jobs.names import QUEUES
 from gateway.jobs.outbox import dispatch_after_commit
 from gateway.leads.cli import leads_cli
 from gateway.monitoring import rescreen
@@ -104,7 +105,7 @@ def _loopback(host: str) -> bool:
 
 
 @cli.command()
-@click.option("--queues", default="default,webhooks,ocr", show_default=True, help="rq queues, in priority order")
+@click.option("--queues", default=",".join(QUEUES), show_default=True, help="rq queues, in priority order")
 @click.option("--processes", default=1, show_default=True, type=int, help="worker processes to run")
 @click.option("--burst", is_flag=True, help="exit when the queues are empty")
 def worker(queues, processes, burst):

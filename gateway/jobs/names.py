@@ -33,10 +33,14 @@ class TaskName(StrEnum):
 
 #: OCR is slow and gets its own queue, so quick decisions and webhooks never wait behind
 #: a pile of scans; webhooks (and report deliveries, also calls to someone else's server) get
-#: theirs so one slow receiver cannot hold up decisions.
+#: theirs so one slow receiver cannot hold up decisions. Generating reports comes last: a burst
+#: of violations brings one immediate report each (~0.1 s of CPU apiece), and in the soak
+#: (benchmarks/soak.py) tens of thousands of them on the default queue left merchants' licences
+#: unread behind them; a backlog of reports now waits for onboarding, not the other way round.
 _QUEUES = {TaskName.DOCUMENT_PROCESS: "ocr", TaskName.WEBHOOK_DELIVER: "webhooks",
-           TaskName.REPORT_DELIVER: "webhooks"}
-QUEUES = ("default", "webhooks", "ocr")
+           TaskName.REPORT_DELIVER: "webhooks", TaskName.REPORT_GENERATE: "reports"}
+#: In the order a worker takes them (``qingwang worker --queues``).
+QUEUES = ("default", "webhooks", "ocr", "reports")
 
 
 def queue_for(kind: str) -> str:

@@ -120,3 +120,22 @@ def test_worker_without_redis_refuses_clearly(rq_runtime):
                             text=True, timeout=60)
     assert result.returncode == 2
     assert "REDIS_URL" in result.stderr
+
+
+def test_queues_are_taken_in_order_with_reports_last():
+    """A worker takes decisions and re-checks first, then webhooks, then OCR, and generates
+    reports last: a burst of violations (one immediate report each) must not leave merchants'
+    licences unread behind it. ``qingwang worker`` listens to all of them by default."""
+    from click.testing import CliRunner
+
+    from gateway.cli import cli
+    from gateway.jobs.names import QUEUES, TaskName, queue_for
+
+    assert QUEUES == ("default", "webhooks", "ocr", "reports")
+    assert queue_for(TaskName.REPORT_GENERATE) == "reports"
+    assert queue_for(TaskName.DOCUMENT_PROCESS) == "ocr"
+    assert queue_for(TaskName.REPORT_DELIVER) == queue_for(TaskName.WEBHOOK_DELIVER) == "webhooks"
+    assert queue_for(TaskName.LISTINGS_RECHECK) == "default"
+    assert set(map(queue_for, TaskName)) == set(QUEUES)  # every queue a task can land on is listened to
+    usage = CliRunner().invoke(cli, ["worker", "--help"]).output
+    assert "default,webhooks,ocr,reports" in usage
