@@ -1,13 +1,15 @@
 """A load soak against the production shape: gunicorn + rq workers + PostgreSQL + Redis.
 
-    python benchmarks/soak.py [--minutes 10] [--clients 4] [--merchant-every 5] [--json out.json]
+    python benchmarks/soak.py [--minutes 10] [--clients 4] [--merchant-every 5] [--blocked-share 0.02]
+                              [--json out.json]
 
 Starts `qingwang serve` (2 processes x 4 threads) and `qingwang worker --processes 2` on a fresh
 PostgreSQL database and Redis (QW_TEST_PG_ADMIN_URL, QW_TEST_REDIS_URL; the Redis database is
 flushed), imports the sample regulator data and onboards the sample merchant, then drives for
 --minutes, from --clients threads:
 
-- single listing decisions (POST /v1/listings), most of the traffic;
+- single listing decisions (POST /v1/listings), most of the traffic: the sample merchant's
+  products, allowed, but for --blocked-share of them, which the rules block or hold;
 - batches of 100 listings (POST /v1/listings/batch), one request in ten;
 - merchant submissions with two freshly uploaded licences each (the bytes differ every time,
   so every upload is read by OCR), one every --merchant-every seconds.
@@ -94,6 +96,8 @@ def main(argv=None) -> int:
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--merchant-every", type=float, default=5.0)
+    parser.add_argument("--blocked-share", type=float, default=0.02,
+                        help="share of listings the rules block or hold (each a violation); the rest are allowed")
     parser.add_argument("--pg-admin-url", default=PG_ADMIN_URL)
     parser.add_argument("--redis-url", default=REDIS_URL)
     parser.add_argument("--json")
@@ -133,10 +137,18 @@ def main(argv=None) -> int:
         merchant_id = json.loads(body)["id"]
         while json.loads(setup.call("GET", f"/v1/merchants/{merchant_id}")[1])["status"] == "pending":
             time.sleep(1)
-        templates = [{k: c[k] for k in ("title", "description", "registration_number", "product_name",
-                                        "manufacturer", "model") if k in c}
-                     for c in cases["listings"] if c.get("merchant") == good["id"]] or [
-            {"title": "一次性使用无菌注射器", "registration_number": "国械注准20203140456"}]
+        # The merchant's demo listings: those the demo expects allowed make the traffic, and
+        # --blocked-share of it comes from the others (a cancelled or unknown registration, a
+        # banned claim…), each blocked or held as a violation with evidence and, when
+        # stop-and-report, an immediate report for the workers to generate.
+        def template(case: dict) -> dict:
+            return {k: case[k] for k in ("title", "description", "registration_number", "product_name",
+                                         "manufacturer", "model") if k in case}
+
+        own = [c for c in cases["listings"] if c.get("merchant") == good["id"]]
+        allowed = [template(c) for c in own if (c.get("expect") or {}).get("outcome") == "allow"]
+        flagged = [template(c) for c in own if (c.get("expect") or {}).get("outcome") != "allow"]
+        flagged_per_mille = round(args.blocked_share * 1000)
 
         samples: dict[str, list[float]] = {"listing": [], "batch": [], "merchant": []}
         errors: dict[str, int] = {"listing": 0, "batch": 0, "merchant": 0}
@@ -152,7 +164,8 @@ def main(argv=None) -> int:
                     errors[kind] += 1
 
         def listing_body(n: int) -> dict:
-            return {"merchant_id": merchant_id, "external_id": f"soak-{n}", **templates[n % len(templates)]}
+            pool = flagged if flagged and n % 1000 < flagged_per_mille else allowed
+            return {"merchant_id": merchant_id, "external_id": f"soak-{n}", **pool[n % len(pool)]}
 
         def traffic(seed: int) -> None:
             client, rng = Client(port, key), random.Random(seed)
@@ -197,21 +210,30 @@ def main(argv=None) -> int:
             t.join()
         elapsed = time.perf_counter() - began
 
+        # Drained: every accepted document read (or failed with a reason), every merchant decided,
+        # and every task done (the violations' immediate reports included), within 30 minutes.
         drain_started = time.perf_counter()
         check = Client(port, key)
         lost_documents = lost_merchants = accepted["documents"] + accepted["merchants"]
+        engine = create_engine(env["DATABASE_URL"])
+        undone_sql = text("SELECT count(*) FROM tasks WHERE status NOT IN ('done', 'dead')")
         while time.perf_counter() - drain_started < 1800:
             lost_documents = [d for d in accepted["documents"] if json.loads(
                 check.call("GET", f"/v1/documents/{d}")[1])["status"] not in ("processed", "failed")]
             lost_merchants = [m for m in accepted["merchants"] if json.loads(
                 check.call("GET", f"/v1/merchants/{m}")[1])["status"] == "pending"]
-            if not lost_documents and not lost_merchants:
+            with engine.connect() as conn:
+                undone = conn.execute(undone_sql).scalar()
+            if not lost_documents and not lost_merchants and not undone:
                 break
             time.sleep(5)
         drained = time.perf_counter() - drain_started
-        with create_engine(env["DATABASE_URL"]).connect() as conn:
-            undone = conn.execute(text("SELECT count(*) FROM tasks WHERE status NOT IN ('done', 'dead')")).scalar()
+        with engine.connect() as conn:
+            undone = conn.execute(undone_sql).scalar()
             dead = conn.execute(text("SELECT count(*) FROM tasks WHERE status = 'dead'")).scalar()
+            reports = conn.execute(text("SELECT count(*) FROM reports")).scalar()
+            violations = conn.execute(text("SELECT count(*) FROM violations")).scalar()
+        engine.dispose()
 
         def summary(kind: str) -> dict:
             values = sorted(samples[kind])
@@ -223,6 +245,7 @@ def main(argv=None) -> int:
                     "mean_ms": round(statistics.fmean(values) * 1000, 1)}
 
         result = {"machine": machine(), "minutes": args.minutes, "clients": args.clients,
+                  "blocked_share": args.blocked_share, "violations": violations, "reports": reports,
                   "decisions_per_second": round((len(samples["listing"]) + 100 * len(samples["batch"])) / elapsed, 1),
                   "listing": summary("listing"), "batch": summary("batch"), "merchant": summary("merchant"),
                   "documents_accepted": len(accepted["documents"]), "merchants_accepted": len(accepted["merchants"]),
