@@ -146,9 +146,11 @@ def main(argv=None) -> int:
                                          "manufacturer", "model") if k in case}
 
         own = [c for c in cases["listings"] if c.get("merchant") == good["id"]]
-        allowed = [template(c) for c in own if (c.get("expect") or {}).get("outcome") == "allow"]
-        flagged = [template(c) for c in own if (c.get("expect") or {}).get("outcome") != "allow"]
+        allowed = [template(c) for c in own if (c.get("expected") or {}).get("outcome") == "allow"]
+        flagged = [template(c) for c in own if (c.get("expected") or {}).get("outcome") != "allow"]
         flagged_per_mille = round(args.blocked_share * 1000)
+        if not allowed:
+            raise SystemExit("samples/demo_cases.json has no allowed listing for the sample merchant")
 
         samples: dict[str, list[float]] = {"listing": [], "batch": [], "merchant": []}
         errors: dict[str, int] = {"listing": 0, "batch": 0, "merchant": 0}
