@@ -34,12 +34,19 @@ class RQDispatcher:
 
     def is_pending(self, task_id: str) -> bool:
         try:
-            status = Job.fetch(task_id, connection=self.redis).get_status()
+            job = Job.fetch(task_id, connection=self.redis)
         except NoSuchJobError:
             return False
+        status = job.get_status()
+        if status == JobStatus.QUEUED:
+            # Marked queued is not enough: a worker killed after taking the job off its queue
+            # and before starting it leaves it marked queued in no queue at all (seen in the
+            # soak, when workers were killed), and it would never run. Pending means still in
+            # the queue. (LPOS; the sweeper asks only about tasks overdue, so rarely.)
+            return self.queue(job.origin).get_job_position(task_id) is not None
         # Not STARTED: the sweeper only asks about tasks whose lease ran out, and a job
         # still "started" then belongs to a worker that died (rq notices much later).
-        return status in (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED)
+        return status in (JobStatus.SCHEDULED, JobStatus.DEFERRED)
 
     def check(self) -> None:
         self.redis.ping()

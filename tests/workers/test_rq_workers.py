@@ -139,3 +139,29 @@ def test_queues_are_taken_in_order_with_reports_last():
     assert set(map(queue_for, TaskName)) == set(QUEUES)  # every queue a task can land on is listened to
     usage = CliRunner().invoke(cli, ["worker", "--help"]).output
     assert "default,webhooks,ocr,reports" in usage
+
+
+def test_a_job_taken_off_its_queue_by_a_worker_that_died_is_dispatched_again(rq_runtime):
+    """rq marks a job queued until a worker starts it; a worker killed between taking it off
+    the queue and starting it leaves it marked queued in no queue. The sweeper must not take
+    that mark for "waiting in Redis": the task is dispatched again and its work done."""
+    from gateway.jobs.rq_dispatch import RQDispatcher
+
+    doc_id = upload(rq_runtime, render_lines(["营业执照", "名称：示例有限公司"]))
+    dispatcher = RQDispatcher(rq_runtime.settings.redis_url, 60)
+    try:
+        with rq_runtime.db.session() as s:
+            task = s.query(Task).one()
+        queue = dispatcher.queue("ocr")
+        assert dispatcher.is_pending(task.id) and queue.get_job_position(task.id) is not None
+        dispatcher.redis.lrem(queue.key, 0, task.id)  # what the dead worker's pop left behind
+        assert not dispatcher.is_pending(task.id)
+        with rq_runtime.db.session() as s:  # time passes: the re-dispatch window opens
+            s.execute(update(Task).values(dispatched_at=utcnow() - timedelta(minutes=2)))
+        assert outbox.sweep(rq_runtime.db, dispatcher) == 1
+        assert queue.get_job_position(task.id) is not None
+    finally:
+        dispatcher.shutdown()
+    result = run_worker_burst(rq_runtime)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert document(rq_runtime, doc_id).status == "processed"
