@@ -203,6 +203,15 @@ def main(argv=None) -> int:
                 record("merchant", started, ok)
                 time.sleep(max(0.0, args.merchant_every - (time.perf_counter() - started)))
 
+        def summary(kind: str) -> dict:
+            values = sorted(samples[kind])
+            if not values:
+                return {"requests": 0}
+            pct = lambda p: round(values[min(len(values) - 1, int(p * len(values)))] * 1000, 1)
+            return {"requests": len(values), "per_second": round(len(values) / elapsed, 1), "errors": errors[kind],
+                    "p50_ms": pct(0.5), "p90_ms": pct(0.9), "p99_ms": pct(0.99),
+                    "mean_ms": round(statistics.fmean(values) * 1000, 1)}
+
         threads = [threading.Thread(target=traffic, args=(i,)) for i in range(args.clients)]
         threads.append(threading.Thread(target=merchants))
         began = time.perf_counter()
@@ -211,6 +220,11 @@ def main(argv=None) -> int:
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - began
+        # The traffic's figures now, before the drain (which can take long after a burst of
+        # violations, each with an immediate report): a drain cut short loses none of them.
+        print(json.dumps({"traffic_seconds": round(elapsed, 1), "listing": summary("listing"),
+                          "batch": summary("batch"), "merchant": summary("merchant")}, ensure_ascii=False),
+              flush=True)
 
         # Drained: every accepted document read (or failed with a reason), every merchant decided,
         # and every task done (the violations' immediate reports included), within 30 minutes.
@@ -236,15 +250,6 @@ def main(argv=None) -> int:
             reports = conn.execute(text("SELECT count(*) FROM reports")).scalar()
             violations = conn.execute(text("SELECT count(*) FROM violations")).scalar()
         engine.dispose()
-
-        def summary(kind: str) -> dict:
-            values = sorted(samples[kind])
-            if not values:
-                return {"requests": 0}
-            pct = lambda p: round(values[min(len(values) - 1, int(p * len(values)))] * 1000, 1)
-            return {"requests": len(values), "per_second": round(len(values) / elapsed, 1), "errors": errors[kind],
-                    "p50_ms": pct(0.5), "p90_ms": pct(0.9), "p99_ms": pct(0.99),
-                    "mean_ms": round(statistics.fmean(values) * 1000, 1)}
 
         result = {"machine": machine(), "minutes": args.minutes, "clients": args.clients,
                   "blocked_share": args.blocked_share, "violations": violations, "reports": reports,
