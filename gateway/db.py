@@ -250,14 +250,17 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_options)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
-        #: Sessions that only read (registry lookups, key checks); see make_engine. On PostgreSQL
-        #: they run in autocommit: under READ COMMITTED each statement sees a fresh snapshot
-        #: anyway, and the BEGIN and ROLLBACK around them were two of a listing decision's
-        #: eleven round trips to the server.
-        read_options = {"qingwang_read_only": True}
+        #: Sessions that only read (registry lookups, key checks); see make_engine.
+        self.read_sessionmaker = sessionmaker(self.engine.execution_options(qingwang_read_only=True),
+                                              expire_on_commit=False)
+        #: Sessions for a few point reads on a hot path (a listing decision's merchant and existing
+        #: listing): on PostgreSQL in autocommit, where READ COMMITTED gives each statement its own
+        #: snapshot anyway and the BEGIN and ROLLBACK around them were two of a decision's round
+        #: trips. Not for streamed results: PostgreSQL's server-side cursors need a transaction.
+        quick = {"qingwang_read_only": True}
         if self.engine.dialect.name == "postgresql":
-            read_options["isolation_level"] = "AUTOCOMMIT"
-        self.read_sessionmaker = sessionmaker(self.engine.execution_options(**read_options), expire_on_commit=False)
+            quick["isolation_level"] = "AUTOCOMMIT"
+        self.point_read_sessionmaker = sessionmaker(self.engine.execution_options(**quick), expire_on_commit=False)
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:

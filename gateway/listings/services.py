@@ -127,7 +127,7 @@ def submit_listings(runtime: Runtime, platform_id: str, bodies: list[dict],
         seen.add(body["external_id"])
     pending = [i for i, r in enumerate(results) if r is None]
     prepared: dict[int, Prepared] = {}
-    with runtime.db.read_sessionmaker() as reader:
+    with runtime.db.point_read_sessionmaker() as reader:
         merchants = {m.id: m for m in reader.connection().execute(_MERCHANT_STANDING, {
             "ids": sorted({bodies[i]["merchant_id"] for i in pending}), "platform_id": platform_id})}
         existing = _existing_listings(reader, platform_id, [bodies[i]["external_id"] for i in pending])

@@ -47,17 +47,21 @@ def test_an_in_memory_database_has_no_checkpointer():
         db.dispose()
 
 
-def test_read_sessions_on_postgresql_open_no_transaction(runtime):
-    """A read session's statements run in autocommit on PostgreSQL: no BEGIN and ROLLBACK round
-    trips around a listing decision's reads (READ COMMITTED gives each statement its own snapshot
-    either way). Write sessions are transactions as ever."""
+def test_point_read_sessions_on_postgresql_open_no_transaction(runtime):
+    """A point-read session's statements run in autocommit on PostgreSQL: no BEGIN and ROLLBACK
+    round trips around a listing decision's reads (READ COMMITTED gives each statement its own
+    snapshot either way). Plain read sessions stay transactions (their streamed results use
+    server-side cursors, which need one), and so do write sessions."""
     if runtime.db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite's read sessions begin deferred (see make_engine)")
     from psycopg.pq import TransactionStatus
 
-    with runtime.db.read_sessionmaker() as reader:
+    with runtime.db.point_read_sessionmaker() as reader:
         assert reader.execute(text("SELECT 1")).scalar() == 1
         assert reader.connection().connection.dbapi_connection.info.transaction_status == TransactionStatus.IDLE
+    with runtime.db.read_sessionmaker() as reader:
+        streamed = reader.execute(text("SELECT generate_series(1, 3)"), execution_options={"yield_per": 1})
+        assert [row[0] for row in streamed] == [1, 2, 3]
     with runtime.db.session() as writer:
         writer.execute(text("SELECT 1"))
         assert writer.connection().connection.dbapi_connection.info.transaction_status == TransactionStatus.INTRANS
