@@ -302,10 +302,8 @@ def _update_one(writer: Session, platform_id: str, p: Prepared) -> Submitted:
     _set_fields(listing, body)
     for doc in p.attached:
         writer.add(ListingDocument(listing_id=listing.id, document_id=doc.id))
-    decision = record_decision(writer, platform_id=platform_id, subject_type="listing", subject_id=listing.id,
-                               outcome=evaluation.outcome, reasons=evaluation.reasons,
-                               registry_version=evaluation.registry_version, looked_at=evaluation.looked_at,
-                               trigger="submitted", flush=False)
+    decision = _decision(platform_id, listing.id, evaluation)
+    insert_decisions(writer, [decision], new_subjects=False)  # before the outcome moves: receivers read the old one
     listing.outcome, listing.decision_id = evaluation.outcome, decision.id
     return Submitted(listing, decision, [d.id for d in p.documents])
 
