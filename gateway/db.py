@@ -83,7 +83,8 @@ def make_engine(url: str, **kwargs) -> Engine:
 
         path = url.removeprefix("sqlite:///")
         checkpointer = WalCheckpointer(path) if url.startswith("sqlite:///") and path != ":memory:" else None
-        engine.qingwang_checkpointer = checkpointer  # Database.dispose stops it
+        # Threads tied to this engine, stopped by Database.dispose (the audit sealer adds itself).
+        engine.qingwang_background = [checkpointer] if checkpointer is not None else []
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):
@@ -276,7 +277,7 @@ class Database:
             session.close()
 
     def dispose(self):
-        checkpointer = getattr(self.engine, "qingwang_checkpointer", None)
-        if checkpointer is not None:
-            checkpointer.stop()
+        # Last added first: the audit sealer's final batch still writes through the engine.
+        for background in reversed(getattr(self.engine, "qingwang_background", ())):
+            background.stop()
         self.engine.dispose()

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from gateway.audit.sealing import AuditSealer
 from gateway.claims.services import ClaimListCache
 from gateway.config import Settings
 from gateway.db import Base, Database
@@ -91,6 +92,11 @@ class Runtime:
     def ocr_engine(self) -> OcrEngine:
         """The OCR engine the settings name (OCR_ENGINE, OCR_THREADS)."""
         return shared_ocr_engine(self.settings.ocr_engine, self.settings.ocr_threads)
+
+    def start_audit_sealer(self) -> None:
+        """Seal the machine's decision entries in batches on a thread of this process instead of
+        inside each decision's commit (gateway.audit.sealing): for long-running web processes."""
+        AuditSealer.install(self.db.engine)
 
     def close(self):
         if "dispatcher" in self.__dict__:

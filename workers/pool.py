@@ -28,6 +28,7 @@ from rq.cron import CronScheduler
 from rq.worker_pool import WorkerData, WorkerPool
 from sqlalchemy.pool import NullPool
 
+from gateway.audit.sealing import seal_pending
 from gateway.config import Settings
 from gateway.db import Database, utcnow
 from gateway.jobs import outbox
@@ -80,6 +81,11 @@ class QingwangPool(WorkerPool):
 
     def sweep(self) -> int:
         self._last_sweep = time.monotonic()
+        try:
+            # Entries a web process wrote but did not live to seal (gateway.audit.sealing).
+            seal_pending(self.db.engine)
+        except Exception:  # noqa: BLE001 - they wait, durable, for the next sweep or web process
+            log.exception("sealing pending audit entries failed")
         try:
             lost_before = self._queue_lost_before()
         except RedisError as exc:

@@ -7,6 +7,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from gateway.audit.sealing import seal_pending
 from gateway.audit.services import verify_chain
 
 
@@ -36,5 +37,22 @@ def verify(as_json):
                    f"audit chain broken ({len(result.problems)} problems); first: {first.message_en}", err=True)
         for problem in result.problems[1:]:
             click.echo(f"  {problem.message} / {problem.message_en}", err=True)
+    if result.pending and not as_json:
+        since = result.oldest_pending_at.isoformat(timespec="seconds")
+        click.echo(f"另有 {result.pending} 条待封存入链（最早 {since}；qingwang audit seal 可立即封存）\n"
+                   f"{result.pending} more entries wait to be sealed into the chain (oldest {since}; "
+                   f"qingwang audit seal seals them now)")
     if not result.intact:
         raise SystemExit(1)
+
+
+@audit_cli.command("seal")
+def seal():
+    """将待封存的审计记录封存入链 / Seal the entries waiting in audit_pending into the chain now.
+
+    Web processes do this by themselves within moments; this is for after a process was killed
+    between a commit and its sealing, with no web process or worker running to pick them up.
+    """
+    runtime = current_app.extensions["qingwang"]
+    sealed = seal_pending(runtime.db.engine)
+    click.echo(f"已封存 {sealed} 条 / sealed {sealed} entries")

@@ -1,4 +1,4 @@
-"""Audit entries and the one-row chain head that serialises appends."""
+"""Audit entries, the one-row chain head that serialises appends, and entries waiting to be sealed."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -56,3 +56,27 @@ class AuditChainHead(Base):
     sequence: Mapped[int] = mapped_column(BigInteger, default=0)
     hash: Mapped[str] = mapped_column(String(64), default=GENESIS)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AuditPending(Base):
+    """An entry written with its transaction but not yet in the chain (see
+    :mod:`gateway.audit.sealing`): the machine's listing decisions, which a web process records
+    hundreds of times a second. The sealer moves these rows into ``audit_entries`` in
+    ``position`` order, giving each its sequence and hash, and deletes them here in the same
+    transaction. Until then a row is durable (it committed with the decision it records) but
+    not yet tamper-evident; ``qingwang audit verify`` reports how many wait and since when.
+    """
+
+    __tablename__ = "audit_pending"
+
+    #: Insertion order (SQLite's rowid; a PostgreSQL identity), the order sealing takes.
+    position: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                          autoincrement=True)
+    id: Mapped[str] = mapped_column(String(40))
+    platform_id: Mapped[str | None] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(40))
+    subject_type: Mapped[str] = mapped_column(String(24))
+    subject_id: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(120))
+    data: Mapped[dict] = mapped_column(JSONType(), default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

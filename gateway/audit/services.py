@@ -7,6 +7,13 @@ the head lock last and holding it only for the commit keeps the chain linear und
 concurrent writers without a lock-order deadlock against the rows a transaction locked
 before (a listing re-check locks listings one by one). An entry appended inside a savepoint
 that is rolled back is dropped with it.
+
+Entries appended ``deferrable`` (the machine's listing decisions) skip the head where this
+process runs a sealer (:mod:`gateway.audit.sealing`, the web processes): they are written to
+``audit_pending`` with their transaction and sealed into the chain a moment later, in batches.
+On PostgreSQL the head row stays locked until the commit reaches the disk, so sealing inside
+every decision's commit made decisions wait for one another's WAL flush, one at a time.
+Elsewhere (workers, the command line, tests) they are sealed at commit like any other.
 """
 from __future__ import annotations
 
@@ -17,16 +24,17 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
-from sqlalchemy import bindparam, event, insert, select, update
+from sqlalchemy import bindparam, event, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, SessionTransaction
 
-from gateway.audit.models import GENESIS, AuditChainHead, AuditEntry
+from gateway.audit.models import GENESIS, AuditChainHead, AuditEntry, AuditPending
 from gateway.db import utcnow
 from gateway.ids import new_id
 
 _PENDING = "qingwang.audit.pending"
+_WAKE_SEALER = "qingwang.audit.wake_sealer"
 HEAD_ID = 1
 
 
@@ -64,11 +72,13 @@ def _moment(value: datetime) -> str:
     return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
 
 
-def entry_hash(entry: AuditEntry, prev_hash: str) -> str:
-    """SHA-256 over the canonical JSON of the entry's fields and ``prev_hash``."""
-    body = {"sequence": entry.sequence, "id": entry.id, "platform_id": entry.platform_id, "kind": entry.kind,
-            "subject_type": entry.subject_type, "subject_id": entry.subject_id, "actor": entry.actor,
-            "data": entry.data, "created_at": _moment(entry.created_at), "prev_hash": prev_hash}
+def entry_hash(entry, prev_hash: str, sequence: int | None = None) -> str:
+    """SHA-256 over the canonical JSON of the entry's fields and ``prev_hash``. ``entry`` is an
+    :class:`AuditEntry` or anything with its fields (a pending row, given its ``sequence``)."""
+    body = {"sequence": entry.sequence if sequence is None else sequence, "id": entry.id,
+            "platform_id": entry.platform_id, "kind": entry.kind, "subject_type": entry.subject_type,
+            "subject_id": entry.subject_id, "actor": entry.actor, "data": entry.data,
+            "created_at": _moment(entry.created_at), "prev_hash": prev_hash}
     return hashlib.sha256(canonical_json(body)).hexdigest()
 
 
@@ -80,12 +90,14 @@ def content_hash(value) -> str:
 # --- appending -----------------------------------------------------------------------------------
 
 def append(session: Session, *, platform_id: str | None, kind: str, subject_type: str, subject_id: str,
-           actor: str, data: dict) -> AuditEntry:
+           actor: str, data: dict, deferrable: bool = False) -> AuditEntry:
     """Add an entry to the chain in ``session``'s transaction.
 
     The entry is sealed (``sequence``, ``prev_hash``, ``hash``) and written when the
     transaction commits, or earlier by :func:`seal`; if the transaction (or the savepoint it
-    was appended in) rolls back, it never existed.
+    was appended in) rolls back, it never existed. A ``deferrable`` entry may instead be written
+    unsealed at commit and sealed shortly after (see the module's text); it then keeps
+    ``sequence`` None.
     """
     entry = AuditEntry(id=new_id("aud"), platform_id=platform_id, kind=kind, subject_type=subject_type,
                        subject_id=subject_id, actor=actor, data=plain_json(data), created_at=utcnow())
@@ -95,7 +107,7 @@ def append(session: Session, *, platform_id: str | None, kind: str, subject_type
         # first write, not this bookkeeping.
         session.begin()
     transaction = session.get_nested_transaction() or session.get_transaction()
-    session.info.setdefault(_PENDING, []).append((entry, transaction))
+    session.info.setdefault(_PENDING, []).append((entry, transaction, deferrable))
     return entry
 
 
@@ -118,9 +130,15 @@ def seal(session: Session) -> list[AuditEntry]:
     # after it, so two committing transactions cannot each hold what the other waits for.
     session.flush()
     connection = session.connection()
+    sealer = getattr(connection.engine, "qingwang_audit_sealer", None)
+    if sealer is not None and sealer.running and all(deferrable for _, _, deferrable in pending):
+        # Nothing here needs its place now: no head lock, the sealer gives them their places.
+        connection.execute(_INSERT_PENDING, [{c: getattr(e, c) for c in _PENDING_COLUMNS} for e, _, _ in pending])
+        session.info[_WAKE_SEALER] = sealer
+        return []
     sequence, prev_hash = _locked_head(connection)
     sealed = []
-    for entry, _ in pending:
+    for entry, _, _ in pending:
         sequence += 1
         entry.sequence, entry.prev_hash = sequence, prev_hash
         entry.hash = prev_hash = entry_hash(entry, prev_hash)
@@ -135,6 +153,8 @@ def seal(session: Session) -> list[AuditEntry]:
 _HEAD = (select(AuditChainHead.sequence, AuditChainHead.hash).where(AuditChainHead.id == HEAD_ID)
          .with_for_update())
 _INSERT_ENTRY = insert(AuditEntry.__table__)
+_PENDING_COLUMNS = tuple(c.key for c in AuditPending.__table__.columns if c.key != "position")
+_INSERT_PENDING = insert(AuditPending.__table__)
 _MOVE_HEAD = (update(AuditChainHead.__table__).where(AuditChainHead.id == HEAD_ID)
               .values(sequence=bindparam("head_sequence"), hash=bindparam("head_hash"),
                       updated_at=bindparam("head_updated_at")))
@@ -166,7 +186,7 @@ def _drop_rolled_back(session: Session, previous: SessionTransaction) -> None:
     if previous.parent is None:
         session.info.pop(_PENDING, None)
         return
-    session.info[_PENDING] = [(e, t) for e, t in pending if not _inside(t, previous)]
+    session.info[_PENDING] = [(e, t, d) for e, t, d in pending if not _inside(t, previous)]
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -175,6 +195,14 @@ def _drop_at_end(session: Session, transaction: SessionTransaction) -> None:
     # they never happened, and must not ride along with the session's next transaction.
     if transaction.parent is None:
         session.info.pop(_PENDING, None)
+        session.info.pop(_WAKE_SEALER, None)
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_sealer(session: Session) -> None:
+    sealer = session.info.pop(_WAKE_SEALER, None)
+    if sealer is not None:
+        sealer.wake()
 
 
 def _inside(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
@@ -216,6 +244,9 @@ class ChainVerification:
     head_sequence: int
     head_hash: str
     problems: list[ChainBreak] = field(default_factory=list)
+    #: Entries written but not yet sealed into the chain (gateway.audit.sealing), and the oldest's time.
+    pending: int = 0
+    oldest_pending_at: datetime | None = None
 
     @property
     def first_broken(self) -> ChainBreak | None:
@@ -225,7 +256,9 @@ class ChainVerification:
         return {"intact": self.intact, "entries": self.entries, "head_sequence": self.head_sequence,
                 "head_hash": self.head_hash,
                 "first_broken": asdict(self.first_broken) if self.first_broken else None,
-                "problems": [asdict(p) for p in self.problems]}
+                "problems": [asdict(p) for p in self.problems],
+                "pending": {"entries": self.pending,
+                            "oldest_at": _moment(self.oldest_pending_at) if self.oldest_pending_at else None}}
 
 
 #: Checks of what an entry covers beyond itself, by entry kind (e.g. the evidence record an
@@ -282,6 +315,8 @@ def verify_chain(session: Session, *, batch: int = 5000, max_problems: int = 100
     if not session.in_transaction() and session.get_bind().dialect.name == "postgresql":
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     head = session.get(AuditChainHead, HEAD_ID)
+    pending, oldest_pending_at = session.execute(select(func.count(), func.min(AuditPending.created_at))
+                                                 .select_from(AuditPending)).one()
     problems: list[ChainBreak] = []
     expected, prev_hash, count, last = 1, GENESIS, 0, None
     after = 0
@@ -319,7 +354,9 @@ def verify_chain(session: Session, *, batch: int = 5000, max_problems: int = 100
             problems.append(_break(last_sequence, last.id, "head_mismatch"))
     problems.sort(key=lambda p: p.sequence)
     return ChainVerification(intact=not problems, entries=count, head_sequence=head_sequence, head_hash=head_hash,
-                             problems=problems[:max_problems])
+                             problems=problems[:max_problems], pending=pending,
+                             oldest_pending_at=oldest_pending_at)
+
 
 
 def entries_for(session: Session, subject_type: str, subject_id: str) -> list[AuditEntry]:

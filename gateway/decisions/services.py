@@ -56,7 +56,8 @@ def _recorded(session: Session, decision: Decision, sha256: str, *, new_subject:
     append(session, platform_id=decision.platform_id, kind="decision.recorded", subject_type=decision.subject_type,
            subject_id=decision.subject_id, actor=decision.decided_by,
            data={"decision_id": decision.id, "outcome": decision.outcome, "trigger": decision.trigger,
-                 "reason_codes": [r.get("code") for r in decision.reasons], "sha256": sha256})
+                 "reason_codes": [r.get("code") for r in decision.reasons], "sha256": sha256},
+           deferrable=True)  # hundreds a second: sealed in batches where a sealer runs (gateway.audit.sealing)
     decision_recorded.send(decision, session=session, new_subject=new_subject)
 
 
