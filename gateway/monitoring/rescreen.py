@@ -16,6 +16,10 @@ through in minutes with flat memory, so:
 - the run is recorded (:class:`ScreeningRun`): when, why, against which registry snapshot
   and claims version, how many listings were seen and how many changed. That record is
   what shows every listing was looked at, without a decision row per unchanged listing.
+
+The same comparison serves the re-decisions after a registry snapshot
+(:func:`recheck_changed`, for the listings naming a device the snapshot changed) and the
+daily sweep's expiries (:func:`differing`): one definition of a changed decision.
 """
 from __future__ import annotations
 
@@ -34,6 +38,7 @@ from gateway.jobs.names import TaskName
 from gateway.jobs.outbox import dispatch_after_commit
 from gateway.listings.models import Listing
 from gateway.listings.services import listings_documents, merchant_holdings, recheck
+from gateway.listings.tasks import recheck_in_batches
 from gateway.merchants.models import Merchant
 from gateway.merchants.services import signature
 from gateway.monitoring.models import ScreeningRun
@@ -137,17 +142,39 @@ COLUMNS = (Listing.id, Listing.platform_id, Listing.merchant_id, Listing.title, 
 
 def _screen_chunk(runtime: Runtime, platform_id: str | None, after: str,
                   until: str | None) -> tuple[list[str], list[str]]:
-    """Evaluate one chunk; (the ids read, those whose decision would change). The read
-    transaction ends before the rules run: nothing is held open while they work."""
+    """Evaluate one chunk of the id range; (the ids read, those whose decision would change)."""
+    query = select(*COLUMNS).where(_mine(platform_id), Listing.id > after).order_by(Listing.id).limit(CHUNK)
+    if until is not None:
+        query = query.where(Listing.id <= until)
+    return _screen(runtime, query)
+
+
+def _screen(runtime: Runtime, query, today: date | None = None) -> tuple[list[str], list[str]]:
+    """Read the listings ``query`` selects (rows of :data:`COLUMNS`, at most a chunk) and
+    evaluate them; (the ids read, those whose decision would change). The read transaction
+    ends before the rules run: nothing is held open while they work."""
     with runtime.db.read_sessionmaker() as reader:
-        query = select(*COLUMNS).where(_mine(platform_id), Listing.id > after).order_by(Listing.id).limit(CHUNK)
-        if until is not None:
-            query = query.where(Listing.id <= until)
         listings = reader.execute(query).all()
         if not listings:
             return [], []
-        facts = _chunk_facts(runtime, reader, listings, None)
+        facts = _chunk_facts(runtime, reader, listings, today)
     return [li.id for li in listings], _differing(runtime, listings, facts)
+
+
+def recheck_changed(runtime: Runtime, listing_ids: list[str], trigger: str, today: date | None = None) -> int:
+    """Re-check, of these listings, only those whose decision the rules in force would change
+    (:func:`differing`), as a re-screen does: each chunk is read and evaluated with no
+    transaction open, and only the changed listings are locked and decided again through
+    the ordinary re-check (a new decision, its webhook, its violation). An unchanged listing
+    costs a read and a rule run, and leaves nothing. Returns how many were decided again.
+    ``listing_ids``: in id order (the re-checks lock in that order)."""
+    changed = 0
+    for start in range(0, len(listing_ids), CHUNK):
+        query = select(*COLUMNS).where(Listing.id.in_(listing_ids[start:start + CHUNK])).order_by(Listing.id)
+        different = _screen(runtime, query, today)[1]
+        recheck_in_batches(runtime, different, trigger, today)
+        changed += len(different)
+    return changed
 
 
 @dataclass

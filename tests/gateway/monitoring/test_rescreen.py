@@ -6,7 +6,7 @@ import time
 from collections import Counter
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from gateway.audit.models import AuditEntry
 from gateway.claims.services import import_file
@@ -19,12 +19,16 @@ from gateway.merchants.models import Merchant
 from gateway.merchants.services import signature
 from gateway.monitoring import rescreen
 from gateway.monitoring.models import ScreeningRun
+from gateway.monitoring.services import touched_by_snapshot
+from gateway.registry.importer import import_snapshot
 from gateway.registry.lookup import RegistryLookup
+from gateway.registry.models import RegistryDevice
 from gateway.violations.models import Violation
 from gateway.webhooks.models import WebhookDelivery
 from tests.conftest import make_settings
 from tests.gateway.claims.test_claims_api import NEW_LIST, write_list
 from tests.gateway.listings.test_listings_batch import NOTICE, item, merchant_id  # noqa: F401 - the fixture
+from tests.gateway.registry.test_import import CONTRACT, write_jsonl
 
 
 @pytest.fixture
@@ -208,3 +212,88 @@ def test_registry_prefetch_answers_later_lookups_from_the_cache(runtime, merchan
     assert runtime.registry.device("国械注准20203149999") is None  # known absent, not asked again
     monkeypatch.undo()
     assert fresh.device("国械注准20203140456").record == found.record
+
+
+# --- after a registry snapshot: the same comparison, for the listings the snapshot touched ------------
+
+
+def _snapshot(runtime, tmp_path, **syringe):
+    """The contract registry again with the syringe's registration changed by ``syringe``:
+    a snapshot that touches every listing naming it. Returns the import's result."""
+    devices = [json.loads(line) for line in (CONTRACT / "devices.jsonl").read_text().splitlines()]
+    assert devices[0]["number"] == "国械注准20203140456"
+    devices[0].update(syringe)
+    folder = tmp_path / f"snapshot-{len(list(tmp_path.glob('snapshot-*')))}"
+    folder.mkdir()
+    write_jsonl(folder / "devices.jsonl", devices)
+    (folder / "enterprises.jsonl").write_bytes((CONTRACT / "enterprises.jsonl").read_bytes())
+    result = import_snapshot(runtime.db, folder)
+    assert (result.changed_devices, result.changed_enterprises) == (1, 0)
+    return result
+
+
+def _reevaluate(runtime, result):
+    """Run the import's follow-up (registry.reevaluate) as ``qingwang registry import`` does."""
+    dispatch_after_commit(runtime.dispatcher, result.tasks)
+    assert runtime.dispatcher.wait_idle(120)
+    with runtime.db.session() as session:
+        assert session.scalar(select(Task.status).where(Task.kind == "registry.reevaluate")
+                              .order_by(Task.created_at.desc()).limit(1)) == "done"
+
+
+def test_a_snapshot_that_changes_no_outcome_writes_no_decision(client, auth, runtime, merchant_id, tmp_path):
+    assert client.put("/v1/webhook", headers=auth, json={"url": "http://127.0.0.1:9/hooks"}).status_code == 200
+    before = submit(client, auth, [item(merchant_id, "a"), item(merchant_id, "b", model="1ml")])
+    assert {o["outcome"] for o in before.values()} == {"allow"}
+    assert runtime.dispatcher.wait_idle(120)
+
+    # The certificate is renewed for longer: the record changed, the listings' decisions do not.
+    result = _snapshot(runtime, tmp_path, valid_until="2031-05-05")
+    assert touched_by_snapshot(runtime, result.snapshot)[1] == sorted(o["id"] for o in before.values())
+    checkpoint = _trail(runtime)
+    _reevaluate(runtime, result)
+    assert _trail(runtime) - checkpoint == Counter()  # no decision, audit entry, violation or webhook
+    with runtime.db.session() as session:
+        for original in before.values():
+            assert session.get(Listing, original["id"]).decision_id == original["decision"]["id"]
+
+
+def test_a_snapshot_that_changes_an_outcome_leaves_what_a_single_recheck_leaves(
+        client, auth, runtime, merchant_id, tmp_path):
+    assert client.put("/v1/webhook", headers=auth, json={"url": "http://127.0.0.1:9/hooks"}).status_code == 200
+    before = submit(client, auth, [item(merchant_id, "checked-alone"), item(merchant_id, "reevaluated")])
+    assert {o["outcome"] for o in before.values()} == {"allow"}
+    assert runtime.dispatcher.wait_idle(120)
+
+    # What one re-check leaves when the registration is cancelled (the record edited in
+    # place, so no follow-up task is queued to race with it).
+    with runtime.db.session() as session:
+        session.execute(update(RegistryDevice).where(RegistryDevice.key == "国械注准20203140456")
+                        .values(status="cancelled"))
+    runtime.registry.invalidate()
+    start = _trail(runtime)
+    with runtime.db.session() as session:
+        tasks = recheck(runtime, session, [before["checked-alone"]["id"]], "registry_snapshot")
+    dispatch_after_commit(runtime.dispatcher, tasks)
+    assert runtime.dispatcher.wait_idle(120)
+    single = _trail(runtime) - start
+    assert single["decision"] == 1 and single["violation"] == 1 and single["webhook:listing.blocked"] == 1
+
+    # The regulator's snapshot says the same: of the two listings naming it, the one
+    # re-checked already carries its block; only the other is written, and it leaves the same.
+    result = _snapshot(runtime, tmp_path, status="cancelled")
+    assert len(touched_by_snapshot(runtime, result.snapshot)[1]) == 2
+    checkpoint = _trail(runtime)
+    _reevaluate(runtime, result)
+    assert _trail(runtime) - checkpoint == single
+    with runtime.db.session() as session:
+        alone = session.get(Listing, before["checked-alone"]["id"])
+        listing = session.get(Listing, before["reevaluated"]["id"])
+        assert session.scalar(select(func.count()).select_from(Decision)
+                              .where(Decision.subject_id == listing.id)) == 2  # its first and this one
+        decision = session.get(Decision, listing.decision_id)
+        assert (listing.outcome, decision.trigger, decision.registry_version) == (
+            "block", "registry_snapshot", result.snapshot)
+        assert ("REGNO_CANCELLED", "block") in {(r["code"], r["severity"]) for r in decision.reasons}
+        earlier = session.get(Decision, alone.decision_id)
+        assert signature(decision.outcome, decision.reasons) == signature(earlier.outcome, earlier.reasons)
