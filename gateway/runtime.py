@@ -27,7 +27,6 @@ from gateway.storage import FileStorage, storage_from_url
 from gateway.storage.retention import RetainingStorage
 from verifiers.documents.ocr import OcrEngine, create_engine
 
-
 _ocr_engines: dict[tuple[str, int], OcrEngine] = {}
 _ocr_lock = threading.Lock()
 

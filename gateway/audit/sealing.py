@@ -107,7 +107,7 @@ class AuditSealer:
         self._pid: int | None = None
 
     @classmethod
-    def install(cls, engine: Engine) -> "AuditSealer":
+    def install(cls, engine: Engine) -> AuditSealer:
         """The engine's sealer, created once and started in this process (again after a fork)."""
         sealer = getattr(engine, "qingwang_audit_sealer", None)
         if sealer is None:
