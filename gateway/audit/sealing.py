@@ -148,10 +148,8 @@ class AuditSealer:
         self._thread = None
 
     def _run(self, stop: threading.Event, wake: threading.Event) -> None:
+        # A first round at once: what a process killed before its sealing left behind.
         while not stop.is_set():
-            wake.wait(self.IDLE_POLL_S)
-            if stop.is_set():
-                return
             wake.clear()
             try:
                 seal_pending(self.engine)
@@ -159,3 +157,4 @@ class AuditSealer:
                 log.exception("sealing pending audit entries failed; retrying")
                 stop.wait(1.0)
             stop.wait(self.GAP_S)
+            wake.wait(self.IDLE_POLL_S)
