@@ -16,7 +16,8 @@ flushed), imports the sample regulator data and onboards the sample merchant, th
 
 Then it waits for the workers to drain and checks that nothing accepted was lost: every
 document accepted is processed or failed with a reason, every merchant accepted has a
-decision, and no task is left undone. Prints throughput, latency percentiles per kind,
+decision, and no task is left undone; and that every decision is in the audit chain once (the
+web processes seal listing decisions' entries after their commits) and the chain verifies. Prints throughput, latency percentiles per kind,
 error counts and the loss check as JSON (docs/benchmarks.md records runs).
 """
 from __future__ import annotations
@@ -249,7 +250,27 @@ def main(argv=None) -> int:
             dead = conn.execute(text("SELECT count(*) FROM tasks WHERE status = 'dead'")).scalar()
             reports = conn.execute(text("SELECT count(*) FROM reports")).scalar()
             violations = conn.execute(text("SELECT count(*) FROM violations")).scalar()
+        # Every decision in the audit chain, once, and the chain intact: the listing decisions'
+        # entries are sealed after their commits by the web processes (gateway.audit.sealing).
+        pending_sql = text("SELECT count(*) FROM audit_pending")
+        sealing_started = time.perf_counter()
+        with engine.connect() as conn:
+            while conn.execute(pending_sql).scalar() and time.perf_counter() - sealing_started < 60:
+                time.sleep(0.5)
+            audit = {"pending": conn.execute(pending_sql).scalar(),
+                     "decisions": conn.execute(text("SELECT count(*) FROM decisions")).scalar(),
+                     "decision_entries": conn.execute(text(
+                         "SELECT count(*) FROM audit_entries WHERE kind = 'decision.recorded'")).scalar(),
+                     "distinct_decision_entries": conn.execute(text(
+                         "SELECT count(DISTINCT data->>'decision_id') FROM audit_entries "
+                         "WHERE kind = 'decision.recorded'")).scalar()}
         engine.dispose()
+        verify_started = time.perf_counter()
+        verified = subprocess.run(qw + ["audit", "verify", "--json"], env=env, capture_output=True, text=True)
+        audit["verify_seconds"] = round(time.perf_counter() - verify_started, 1)
+        report = json.loads(verified.stdout.strip().splitlines()[-1]) if verified.stdout.strip() else {}
+        audit["intact"] = verified.returncode == 0 and report.get("intact") is True
+        audit["entries"] = report.get("entries")
 
         result = {"machine": machine(), "minutes": args.minutes, "clients": args.clients,
                   "blocked_share": args.blocked_share, "violations": violations, "reports": reports,
@@ -257,7 +278,8 @@ def main(argv=None) -> int:
                   "listing": summary("listing"), "batch": summary("batch"), "merchant": summary("merchant"),
                   "documents_accepted": len(accepted["documents"]), "merchants_accepted": len(accepted["merchants"]),
                   "documents_not_finished": len(lost_documents), "merchants_still_pending": len(lost_merchants),
-                  "tasks_not_finished": undone, "tasks_dead": dead, "drain_seconds": round(drained, 1)}
+                  "tasks_not_finished": undone, "tasks_dead": dead, "drain_seconds": round(drained, 1),
+                  "audit": audit}
     finally:
         for proc in procs:
             try:
@@ -270,6 +292,9 @@ def main(argv=None) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     lost = result["documents_not_finished"] + result["merchants_still_pending"] + result["tasks_not_finished"]
+    audit = result["audit"]
+    lost += (not audit["intact"]) + audit["pending"] + (audit["decisions"] != audit["distinct_decision_entries"]
+                                                       or audit["decisions"] != audit["decision_entries"])
     return 1 if lost else 0
 
 
