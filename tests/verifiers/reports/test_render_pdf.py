@@ -10,6 +10,7 @@ import pdfplumber
 import pytest
 
 from samples.report_world import make_report_world
+from verifiers.reports import render_pdf
 from verifiers.reports.fonts import base_charset, report_fonts
 from verifiers.reports.forms import CASE_INDEX, build_immediate_report, build_periodic_report
 from verifiers.reports.periods import parse_period
@@ -17,6 +18,7 @@ from verifiers.reports.render_pdf import render_immediate_report, render_periodi
 from verifiers.reports.routing import default_directory
 
 from .support import GENERATED_AT, LEADS, PLATFORM, V1, VIOLATIONS, bj
+
 
 @pytest.fixture(scope="module")
 def font_cache():
@@ -181,3 +183,36 @@ def test_immediate_report(font_cache):
         assert expected in text, expected
 
 
+def _fpdf2_add_font(pdf, family, path):
+    pdf.add_font(family, fname=str(path))
+
+
+def test_documents_reuse_the_parsed_font_and_embed_only_their_own_glyphs(monkeypatch, font_cache):
+    """The parsed font is shared within the process; what each PDF writes is exactly what fpdf2's
+    own add_font gives, whatever was rendered before (no glyphs carried from one PDF to the next)."""
+    bureaus = default_directory().route(seller_region="440305", platform_region="330106", rule="both")
+    plain = build_immediate_report(platform=PLATFORM, violation=V1, bureaus=bureaus, reported_at=bj(3, 11))
+    other = dataclasses.replace(PLATFORM, name="鑫淼垚医疗科技有限公司", contact_person="王赟旻")  # 垚赟旻: the fallback
+    rare = build_immediate_report(platform=other, violation=V1, bureaus=bureaus, reported_at=bj(3, 11))
+    first = render_immediate_report(plain, font_cache=font_cache)
+    misses = render_pdf._parsed_font.cache_info().misses
+    shared = [render_immediate_report(r, font_cache=font_cache) for r in (rare, plain, rare)]
+    assert render_pdf._parsed_font.cache_info().misses <= misses + 1  # the base font not again; the fallback once
+    monkeypatch.setattr(render_pdf, "_add_font", _fpdf2_add_font)
+    own = [render_immediate_report(r, font_cache=font_cache) for r in (plain, rare)]
+    assert first == shared[1] == own[0]  # byte for byte, after a PDF with other glyphs
+    assert shared[0] == shared[2] == own[1]
+    with pdfplumber.open(io.BytesIO(shared[0])) as pdf:
+        assert "王赟旻" in pdf.pages[0].extract_text()
+
+
+def test_the_fpdf2_font_attributes_add_font_was_written_against():
+    """_add_font copies fpdf2's TTFFont and renews its per-document parts; a new attribute in a
+    later fpdf2 may be per-document too, so it must be looked at before this passes again."""
+    from fpdf.fonts import TTFFont
+
+    assert set(TTFFont.__slots__) == {
+        "i", "type", "name", "desc", "glyph_ids", "_hbfont", "sp", "ss", "up", "ut", "cw", "ttffile", "fontkey",
+        "emphasis", "scale", "subset", "cmap", "ttfont", "missing_glyphs", "biggest_size_pt", "color_font",
+        "unicode_range", "palette_index", "is_compressed", "is_cff", "is_cid_keyed", "is_symbol", "cff_ros",
+        "collection_font_number"}
