@@ -129,24 +129,27 @@ def _parsed_font(path: str, size: int, mtime_ns: int) -> _ParsedFont:
 def _add_font(pdf: FPDF, family: str, path: Path) -> None:
     """``pdf.add_font(family, fname=path)``, without parsing the file again.
 
-    fpdf2 parses the whole file in ``add_font`` (~50 ms for the base font's 7,620 glyphs), and the
-    document's own subsetting in ``output()`` reads some of the same tables again, so reusing the
-    parse saves ~10-15 ms of the ~140 ms CPU an immediate report takes.
-
     fpdf2's ``TTFFont`` mixes what the file says (widths, cmap, glyph ids, names) with what one
     document does with it: the glyphs it used (``subset``), the missing ones, the font descriptor
     it writes out, and the fontTools font, which ``output()`` subsets in place and closes. So each
-    document gets a copy of the parsed font with those parts new, as ``add_font`` would have made
-    them, and embeds only its own glyphs. test_render_pdf pins this against ``add_font`` itself,
-    byte for byte.
+    document gets a copy of the parsed font with those parts new, and embeds only its own glyphs.
+
+    One difference from ``add_font``: the document's fontTools font does not recalculate the
+    bounding boxes when ``output()`` saves the subset. Recalculating decodes and re-encodes every
+    glyph the document uses (~40% of an immediate report's CPU) to get the same glyph bytes back;
+    what changes are the summary bounds in ``head``, ``hhea`` and ``maxp``, which keep the whole
+    font's values (a box that holds every glyph, maxima no glyph exceeds; the PDF's FontBBox is the
+    whole font's anyway). test_render_pdf pins this against ``add_font``: the same text, the same
+    glyphs byte for byte, only those bounds different, and no glyph carried between documents.
+    (Reusing the parse alone saves ~10 ms of the ~140 ms: ``output()`` reads most of it again.)
     """
     stat = path.stat()
     parsed = _parsed_font(str(path), stat.st_size, stat.st_mtime_ns)
     font = copy.copy(parsed.font)
     font.i = len(pdf.fonts) + 1
     font.fontkey = family.lower()
-    font.ttfont = TTFont(io.BytesIO(parsed.data), recalcTimestamp=False, fontNumber=font.collection_font_number,
-                         lazy=True)  # as TTFFont opens it
+    font.ttfont = TTFont(io.BytesIO(parsed.data), recalcTimestamp=False, recalcBBoxes=False,
+                         fontNumber=font.collection_font_number, lazy=True)
     font.desc = copy.copy(parsed.font.desc)  # output() names it and numbers it as one of the document's objects
     font.cw = copy.copy(parsed.font.cw)  # a defaultdict: looking up an unknown character adds it
     font.missing_glyphs = []

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
+from fontTools.ttLib import TTFont
 
 from samples.report_world import make_report_world
 from verifiers.reports import render_pdf
@@ -187,9 +188,26 @@ def _fpdf2_add_font(pdf, family, path):
     pdf.add_font(family, fname=str(path))
 
 
+def _embedded_fonts(data: bytes) -> dict[str, TTFont]:
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        fonts = {}
+        for page in pdf.pages:
+            for name, font in page.page_obj.resources["Font"].items():  # by resource: both are MPDFAA+Noto…
+                font = font.resolve()
+                descriptor = font["DescendantFonts"][0].resolve()["FontDescriptor"].resolve()
+                fonts[name] = TTFont(io.BytesIO(descriptor["FontFile2"].resolve().get_data()))
+    return fonts
+
+
+def _text(data: bytes) -> str:
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        return "\n".join(page.extract_text() for page in pdf.pages)
+
+
 def test_documents_reuse_the_parsed_font_and_embed_only_their_own_glyphs(monkeypatch, font_cache):
-    """The parsed font is shared within the process; what each PDF writes is exactly what fpdf2's
-    own add_font gives, whatever was rendered before (no glyphs carried from one PDF to the next)."""
+    """The parsed font is shared within the process; each PDF embeds what fpdf2's own add_font
+    would, whatever was rendered before: the same glyphs byte for byte, only the font's summary
+    bounds left at the whole font's (see render_pdf._add_font)."""
     bureaus = default_directory().route(seller_region="440305", platform_region="330106", rule="both")
     plain = build_immediate_report(platform=PLATFORM, violation=V1, bureaus=bureaus, reported_at=bj(3, 11))
     other = dataclasses.replace(PLATFORM, name="鑫淼垚医疗科技有限公司", contact_person="王赟旻")  # 垚赟旻: the fallback
@@ -198,12 +216,25 @@ def test_documents_reuse_the_parsed_font_and_embed_only_their_own_glyphs(monkeyp
     misses = render_pdf._parsed_font.cache_info().misses
     shared = [render_immediate_report(r, font_cache=font_cache) for r in (rare, plain, rare)]
     assert render_pdf._parsed_font.cache_info().misses <= misses + 1  # the base font not again; the fallback once
+    assert first == shared[1] and shared[0] == shared[2]  # byte for byte, after a PDF with other glyphs
     monkeypatch.setattr(render_pdf, "_add_font", _fpdf2_add_font)
-    own = [render_immediate_report(r, font_cache=font_cache) for r in (plain, rare)]
-    assert first == shared[1] == own[0]  # byte for byte, after a PDF with other glyphs
-    assert shared[0] == shared[2] == own[1]
-    with pdfplumber.open(io.BytesIO(shared[0])) as pdf:
-        assert "王赟旻" in pdf.pages[0].extract_text()
+    for ours, theirs in zip(shared, [render_immediate_report(r, font_cache=font_cache) for r in (rare, plain)]):
+        assert abs(len(ours) - len(theirs)) < 50
+        assert _text(ours) == _text(theirs)
+        ours_fonts, their_fonts = _embedded_fonts(ours), _embedded_fonts(theirs)
+        assert ours_fonts.keys() == their_fonts.keys() and len(ours_fonts) == (2 if ours is shared[0] else 1)
+        for name, font in ours_fonts.items():
+            theirs_font = their_fonts[name]
+            assert font.getGlyphOrder() == theirs_font.getGlyphOrder()
+            assert sorted(font.reader.tables) == sorted(theirs_font.reader.tables)
+            for tag in font.reader.tables:
+                if tag not in ("head", "hhea", "maxp"):
+                    assert font.reader[tag] == theirs_font.reader[tag], tag
+            head, exact = font["head"], theirs_font["head"]
+            assert (head.xMin, head.yMin) <= (exact.xMin, exact.yMin) and (head.xMax, head.yMax) >= (exact.xMax,
+                                                                                                  exact.yMax)
+            assert font["maxp"].maxPoints >= theirs_font["maxp"].maxPoints
+            assert font["hhea"].advanceWidthMax >= theirs_font["hhea"].advanceWidthMax
 
 
 def test_the_fpdf2_font_attributes_add_font_was_written_against():
