@@ -223,7 +223,9 @@ def smtp_server():
 
     def authenticate(server, session, envelope, mechanism, auth_data):
         ok = isinstance(auth_data, LoginPassword) and auth_data.login == b"platform" and auth_data.password == b"pw"
-        return AuthResult(success=ok)
+        # handled=False: aiosmtpd then answers 535 itself (by default it leaves a failure unanswered,
+        # and the client would wait for its timeout)
+        return AuthResult(success=ok, handled=False)
 
     controller = Controller(mailbox, hostname="127.0.0.1", port=free_port(), authenticator=authenticate,
                             auth_require_tls=False)
