@@ -16,20 +16,13 @@ label. The font: :mod:`verifiers.reports.fonts` (``font`` is the QINGWANG_REPORT
 """
 from __future__ import annotations
 
-import copy
-import io
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from itertools import groupby
 from pathlib import Path
 
-from fontTools.ttLib import TTFont
 from fpdf import FPDF, FontFace
 from fpdf.enums import WrapMode, XPos, YPos
-from fpdf.font_type_3 import get_color_font_object
-from fpdf.fonts import SubsetMap, TTFFont
 
 from verifiers.reports.fonts import base_charset, report_fonts
 from verifiers.reports.forms import (
@@ -104,62 +97,21 @@ def _document(orientation: str, footer: str, title: str, author: str, created: d
     return pdf
 
 
-# --- fonts parsed once per process ---------------------------------------------------------
-
-@dataclass(frozen=True)
-class _ParsedFont:
-    """What ``FPDF.add_font`` builds from a font file, kept for the next document."""
-    font: TTFFont  # metrics, cmap and glyph ids; never itself in a document
-    data: bytes  # the file, from which each document opens its own fontTools font
-
-
-@lru_cache(maxsize=16)  # the base font and a few supplementary ones (one per set of rare characters)
-def _parsed_font(path: str, size: int, mtime_ns: int) -> _ParsedFont:
-    """``path`` parsed by fpdf2 itself (size and mtime in the key: a replaced file is parsed again)."""
-    data = Path(path).read_bytes()
-    scratch = FPDF()
-    scratch.add_font("font", fname=path)
-    font = scratch.fonts["font"]
-    font.ttfont.close()
-    font.ttfont = None  # its decompiled tables are the bulk of the memory, and no document uses them
-    font.color_font = None  # bound to the scratch document; each document gets its own
-    return _ParsedFont(font, data)
-
-
 def _add_font(pdf: FPDF, family: str, path: Path) -> None:
-    """``pdf.add_font(family, fname=path)``, without parsing the file again.
+    """``pdf.add_font(family, fname=path)``, except that the subset ``output()`` embeds keeps the
+    whole font's summary bounds (``head``, ``hhea``, ``maxp``) rather than recalculating them.
 
-    fpdf2's ``TTFFont`` mixes what the file says (widths, cmap, glyph ids, names) with what one
-    document does with it: the glyphs it used (``subset``), the missing ones, the font descriptor
-    it writes out, and the fontTools font, which ``output()`` subsets in place and closes. So each
-    document gets a copy of the parsed font with those parts new, and embeds only its own glyphs.
+    Recalculating decodes and re-encodes every glyph the document uses only to get the same glyph
+    bytes back: ~45% of an immediate report's CPU. The bounds kept are the whole font's (a box
+    holding every glyph, maxima no glyph exceeds), which is what the PDF's FontBBox says anyway.
+    test_render_pdf pins it against plain ``add_font``: the same text, the same glyphs byte for
+    byte, only those bounds different.
 
-    One difference from ``add_font``: the document's fontTools font does not recalculate the
-    bounding boxes when ``output()`` saves the subset. Recalculating decodes and re-encodes every
-    glyph the document uses (~40% of an immediate report's CPU) to get the same glyph bytes back;
-    what changes are the summary bounds in ``head``, ``hhea`` and ``maxp``, which keep the whole
-    font's values (a box that holds every glyph, maxima no glyph exceeds; the PDF's FontBBox is the
-    whole font's anyway). test_render_pdf pins this against ``add_font``: the same text, the same
-    glyphs byte for byte, only those bounds different, and no glyph carried between documents.
-    (Reusing the parse alone saves ~10 ms of the ~140 ms: ``output()`` reads most of it again.)
+    (Parsing the font once per process instead of once per PDF was measured too: it saves next to
+    nothing, because ``output()`` reads most of the same tables again to subset them.)
     """
-    stat = path.stat()
-    parsed = _parsed_font(str(path), stat.st_size, stat.st_mtime_ns)
-    font = copy.copy(parsed.font)
-    font.i = len(pdf.fonts) + 1
-    font.fontkey = family.lower()
-    font.ttfont = TTFont(io.BytesIO(parsed.data), recalcTimestamp=False, recalcBBoxes=False,
-                         fontNumber=font.collection_font_number, lazy=True)
-    font.desc = copy.copy(parsed.font.desc)  # output() names it and numbers it as one of the document's objects
-    font.cw = copy.copy(parsed.font.cw)  # a defaultdict: looking up an unknown character adds it
-    font.missing_glyphs = []
-    font.biggest_size_pt = 0
-    font._hbfont = None
-    font.subset = SubsetMap(font)
-    font.color_font = get_color_font_object(pdf, font, font.palette_index) if pdf.render_color_fonts else None
-    pdf.fonts[font.fontkey] = font
-    if font.is_cff and font.is_cid_keyed:
-        pdf._set_min_pdf_version("1.6")
+    pdf.add_font(family, fname=str(path))
+    pdf.fonts[family].ttfont.recalcBBoxes = False  # fontTools reads it when output() saves the subset
 
 
 # --- the periodic report --------------------------------------------------------------------
