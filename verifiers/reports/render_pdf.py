@@ -102,8 +102,9 @@ def _add_font(pdf: FPDF, family: str, path: Path) -> None:
     whole font's summary bounds (``head``, ``hhea``, ``maxp``) rather than recalculating them.
 
     Recalculating decodes and re-encodes every glyph the document uses only to get the same glyph
-    bytes back: ~45% of an immediate report's CPU. The bounds kept are the whole font's (a box
-    holding every glyph, maxima no glyph exceeds), which is what the PDF's FontBBox says anyway.
+    bytes back: 30-45% of an immediate report's CPU (measured on a busy machine). The bounds kept
+    are the whole font's (a box holding every glyph, maxima no glyph exceeds), which is what the
+    PDF's FontBBox says anyway.
     test_render_pdf pins it against plain ``add_font``: the same text, the same glyphs byte for
     byte, only those bounds different.
 

@@ -236,6 +236,6 @@ def test_the_embedded_subset_keeps_the_whole_fonts_bounds_and_nothing_else_diffe
             assert font["maxp"].maxPoints >= exact["maxp"].maxPoints
             assert font["hhea"].advanceWidthMax >= exact["hhea"].advanceWidthMax
         # F1 is the base font ("cjk", added first). Its bounds were not recalculated: if a later
-        # fpdf2 reopens the font before saving, this fails and ~45% of the CPU is back (_add_font).
+        # fpdf2 reopens the font before saving, this fails and 30-45% of the CPU is back (_add_font).
         base = our_fonts["F1"]["head"]
         assert (base.xMin, base.yMin, base.xMax, base.yMax) == (whole.xMin, whole.yMin, whole.xMax, whole.yMax)
