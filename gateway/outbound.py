@@ -30,7 +30,8 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -176,17 +177,6 @@ class OutboundClient:
         if remaining <= 0:
             raise OutboundFailed("timeout")
         conn = _PinnedConnection(target, address, self.ssl_context, remaining)
-        # One deadline for the whole exchange: at its end the socket is shut, which ends
-        # any read in progress however slowly the peer drips its bytes.
-        expired = threading.Event()
-
-        def _expire():
-            expired.set()
-            conn.abort()
-
-        timer = threading.Timer(remaining, _expire)
-        timer.daemon = True
-        timer.start()
         # The Host header is always the URL's (a caller's own would duplicate it); Expect is
         # dropped because http.client sends the body at once rather than waiting for a 100.
         # A caller's Transfer-Encoding: chunked (botocore's trailing checksums over TLS) replaces
@@ -201,22 +191,52 @@ class OutboundClient:
                 continue
             sent.pop(lowered.get(name.lower(), name), None)
             sent[name] = value
-        try:
-            conn.request(method, target.path, body=body, headers=sent, encode_chunked=chunked)
-            answer = conn.getresponse()
-            data = answer.read(MAX_RESPONSE_BYTES)
-            result = Response(answer.status, {k.lower(): v for k, v in answer.getheaders()}, data,
-                              round((time.monotonic() - started) * 1000, 1))
-        except OutboundFailed:
-            raise
-        except Exception as exc:  # noqa: BLE001 - every failure becomes one coarse category
-            raise OutboundFailed("timeout" if expired.is_set() else _category(exc)) from None
-        finally:
-            timer.cancel()
-            conn.close()
+        with cut_off_after(remaining, conn.abort) as expired:
+            try:
+                conn.request(method, target.path, body=body, headers=sent, encode_chunked=chunked)
+                answer = conn.getresponse()
+                data = answer.read(MAX_RESPONSE_BYTES)
+                result = Response(answer.status, {k.lower(): v for k, v in answer.getheaders()}, data,
+                                  round((time.monotonic() - started) * 1000, 1))
+            except OutboundFailed:
+                raise
+            except Exception as exc:  # noqa: BLE001 - every failure becomes one coarse category
+                raise OutboundFailed("timeout" if expired.is_set() else _category(exc)) from None
+            finally:
+                conn.close()
         if expired.is_set():
             raise OutboundFailed("timeout")
         return result
+
+
+@contextmanager
+def cut_off_after(seconds: float, abort: Callable[[], None]) -> Iterator[threading.Event]:
+    """One deadline for a whole exchange, not one timeout per read: when ``seconds`` have passed,
+    ``abort`` runs (it shuts the socket, which ends any read in progress however slowly the peer
+    drips its bytes). The event it yields is set once the deadline has passed, so the caller can
+    tell the resulting error for a timeout. The report channels use it for mail as well."""
+    expired = threading.Event()
+
+    def _expire():
+        expired.set()
+        abort()
+
+    timer = threading.Timer(max(seconds, 0), _expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield expired
+    finally:
+        timer.cancel()
+
+
+def shut_down(sock: socket.socket) -> None:
+    """End the connection under ``sock`` both ways, waking whatever is blocked on it (``close()``
+    from another thread would not)."""
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
 
 
 def _category(exc: Exception) -> str:
@@ -248,7 +268,4 @@ class _PinnedConnection(http.client.HTTPConnection):
     def abort(self) -> None:
         sock = self.sock
         if sock is not None:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+            shut_down(sock)

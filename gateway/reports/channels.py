@@ -17,6 +17,7 @@ import base64
 import email.policy
 import json
 import smtplib
+import socket
 import ssl
 import threading
 import time
@@ -30,7 +31,15 @@ from botocore.awsrequest import AWSResponse
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from gateway.outbound import OutboundClient, OutboundFailed, OutboundRefused, Target, parse_target
+from gateway.outbound import (
+    OutboundClient,
+    OutboundFailed,
+    OutboundRefused,
+    Target,
+    cut_off_after,
+    parse_target,
+    shut_down,
+)
 from gateway.webhooks import signing
 
 
@@ -194,13 +203,41 @@ class S3Drop:
 
 class _PinnedSocket:
     """Connect an smtplib client to the address that was checked, not to a second DNS answer
-    (the outbound client's rule); TLS is still verified against the host name, because smtplib
-    wraps the socket with ``server_hostname=self._host``."""
+    (the outbound client's rule); TLS is still verified against the host name (``_host``).
+
+    It also keeps the connection reachable for the delivery's deadline (:meth:`cut`): smtplib
+    swaps its socket for a TLS one (implicit TLS while connecting, STARTTLS later), and wrapping
+    detaches the socket object it wraps, so what is kept is a duplicate of the descriptor, whose
+    shutdown ends the one connection under all of them."""
 
     pinned_address: str
+    deadline: float  # time.monotonic() at which the whole delivery must be over
+    expired: threading.Event  # set when it has passed (cut_off_after's)
+    _watched: socket.socket | None = None
 
     def _get_socket(self, host, port, timeout):  # smtplib's own hook for opening the socket
-        return super()._get_socket(self.pinned_address, port, timeout)
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError
+        sock = socket.create_connection((self.pinned_address, port), min(timeout, remaining), self.source_address)
+        self._watched = sock.dup()
+        if self.expired.is_set():  # passed while connecting: cut() found nothing to shut
+            shut_down(self._watched)
+        return self._secure(sock)
+
+    def _secure(self, sock: socket.socket) -> socket.socket:
+        return sock
+
+    def cut(self) -> None:
+        """End the connection now, waking whatever smtplib is blocked in."""
+        if self._watched is not None:
+            shut_down(self._watched)
+
+    def close(self) -> None:
+        super().close()
+        if self._watched is not None:
+            self._watched.close()
+            self._watched = None
 
 
 class _SMTP(_PinnedSocket, smtplib.SMTP):
@@ -208,7 +245,8 @@ class _SMTP(_PinnedSocket, smtplib.SMTP):
 
 
 class _SMTPS(_PinnedSocket, smtplib.SMTP_SSL):
-    pass
+    def _secure(self, sock: socket.socket) -> socket.socket:  # what SMTP_SSL._get_socket does after connecting
+        return self.context.wrap_socket(sock, server_hostname=self._host)
 
 
 class SmtpMail:
@@ -261,6 +299,14 @@ class SmtpMail:
         client = client_class(timeout=self.timeout_s, **kwargs)
         client.pinned_address = address
         client._host = self.host  # the name TLS verifies; smtplib sets it only when it connects by name
+        # One deadline for the whole delivery, as the other channels have: per-socket timeouts
+        # alone let a server that answers a byte at a time hold the worker for as long as it likes.
+        client.deadline = started + self.timeout_s
+        with cut_off_after(client.deadline - time.monotonic(), client.cut) as expired:
+            client.expired = expired
+            return self._converse(client, msg, started)
+
+    def _converse(self, client: _SMTP | _SMTPS, msg: EmailMessage, started: float) -> Answer:
         stage = "connection"
         try:
             client.connect(self.host, self.port)
@@ -288,13 +334,15 @@ class SmtpMail:
             if code != 250:
                 raise smtplib.SMTPDataError(code, reply)
         except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
-            error = "timeout" if isinstance(exc, TimeoutError) else (
+            # A connection cut at the deadline fails as whatever smtplib was doing (a closed
+            # connection, a reply it could not read): the deadline is the cause.
+            error = "timeout" if isinstance(exc, TimeoutError) or client.expired.is_set() else (
                 "tls" if isinstance(exc, ssl.SSLError) else (
                     "refused" if isinstance(exc, ConnectionRefusedError) else stage))
             return Answer(False, {"host": self.host, "port": self.port, "ms": _elapsed(started)}, error)
         finally:
             try:
-                client.quit()
+                client.quit()  # still under the deadline: a server that drips its goodbye is cut off too
             except (smtplib.SMTPException, OSError):
                 client.close()
         return Answer(True, {"host": self.host, "port": self.port, "message_id": msg["Message-ID"],

@@ -3,6 +3,7 @@ receiver. No database: a transport only sends and answers. Receivers listen on 1
 outbound client here allows private networks, except where refusing them is the point."""
 from __future__ import annotations
 
+import contextlib
 import email
 import hashlib
 import itertools
@@ -10,6 +11,7 @@ import json
 import socket
 import ssl
 import threading
+import time
 from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -223,7 +225,9 @@ def smtp_server():
 
     def authenticate(server, session, envelope, mechanism, auth_data):
         ok = isinstance(auth_data, LoginPassword) and auth_data.login == b"platform" and auth_data.password == b"pw"
-        return AuthResult(success=ok)
+        # handled=False: aiosmtpd then answers 535 itself (by default it leaves a failure unanswered,
+        # and the client would wait for its timeout)
+        return AuthResult(success=ok, handled=False)
 
     controller = Controller(mailbox, hostname="127.0.0.1", port=free_port(), authenticator=authenticate,
                             auth_require_tls=False)
@@ -269,6 +273,80 @@ def test_smtp_to_a_private_host_is_refused_without_permission(smtp_server):
     answer = SmtpMail(PUBLIC_ONLY, host="127.0.0.1", port=controller.port, security="none", sender="r@platform.cn",
                       recipients=["b@bureau.gov.cn"]).send(parcel())
     assert not answer.ok and answer.error == "forbidden_address" and not mailbox.envelopes
+
+
+@contextlib.contextmanager
+def dripping_smtp_server(stage: str):
+    """A mail server that stalls the client at ``stage`` by sending one byte every fifth of a
+    second, for as long as it is let, so no single read waits long enough to time out:
+    ``greeting`` (an endless multi-line 220), ``tls`` (implicit TLS: the first record of its
+    handshake) or ``starttls`` (a normal greeting and EHLO, 1.2 s before it agrees to STARTTLS,
+    then the handshake). Yields its port."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+    tls_record = b"\x16\x03\x03\x40\x00" + b"\x00" * 16384  # a handshake record header, then its body
+
+    def drip(conn, data):
+        for byte in itertools.cycle(data):
+            if stop.wait(0.2):
+                return
+            try:
+                conn.sendall(bytes([byte]))
+            except OSError:
+                return
+
+    def serve_one(conn):
+        with conn:
+            conn.settimeout(5)
+            try:
+                if stage == "greeting":
+                    drip(conn, b"220-mail.bureau.gov.cn slow\r\n")
+                elif stage == "tls":
+                    drip(conn, tls_record)
+                else:
+                    conn.sendall(b"220 mail.bureau.gov.cn ESMTP\r\n")
+                    conn.recv(1024)  # EHLO
+                    conn.sendall(b"250-mail.bureau.gov.cn\r\n250 STARTTLS\r\n")
+                    conn.recv(1024)  # STARTTLS
+                    stop.wait(1.2)  # most of the deadline gone before the handshake starts
+                    conn.sendall(b"220 2.0.0 Ready to start TLS\r\n")
+                    drip(conn, tls_record)
+            except OSError:
+                pass
+
+    def serve():
+        listener.settimeout(0.5)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=serve_one, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
+
+
+@pytest.mark.parametrize("stage", ["greeting", "tls", "starttls"])
+def test_smtp_mail_has_one_deadline_for_the_whole_delivery(stage):
+    """Per-read timeouts never fire against a server that drips; the delivery's deadline does,
+    wherever smtplib is waiting: a reply, or the TLS handshake (under STARTTLS it starts 1.2 s in,
+    and must still end at the deadline, not a handshake timeout after it)."""
+    security = {"greeting": "none", "tls": "ssl", "starttls": "starttls"}[stage]
+    with dripping_smtp_server(stage) as port:
+        started = time.monotonic()
+        answer = SmtpMail(PRIVATE_OK, host="127.0.0.1", port=port, security=security, sender="r@platform.cn",
+                          recipients=["b@bureau.gov.cn"], timeout_s=1.5).send(parcel())
+        elapsed = time.monotonic() - started
+    assert not answer.ok and answer.error == "timeout", answer
+    assert 1.4 < elapsed < 2.3, elapsed
+    assert answer.detail["host"] == "127.0.0.1" and 1400 <= answer.detail["ms"] < 2300
 
 
 # --- HTTPS ----------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ Receivers listen on 127.0.0.1, so these tests allow private networks."""
 from __future__ import annotations
 
 import email
+import functools
 import hashlib
 import json
 from datetime import timedelta
@@ -18,9 +19,10 @@ from standardwebhooks import Webhook
 
 from gateway.db import utcnow
 from gateway.jobs.models import Task, TaskStatus
+from gateway.reports import delivery as delivery_service
 from gateway.reports.models import ReportDelivery
 from tests.conftest import make_settings
-from tests.gateway.reports.test_report_channels import Receiver, smtp_server  # noqa: F401 (fixture)
+from tests.gateway.reports.test_report_channels import Receiver, dripping_smtp_server, smtp_server  # noqa: F401
 from tests.gateway.reports.test_reports import this_month, world  # noqa: F401 (fixture)
 from tests.gateway.test_errors_and_auth import assert_problem
 
@@ -133,6 +135,27 @@ def test_a_failed_delivery_is_retried_with_backoff_then_delivered(client, auth, 
     [delivery] = client.get(f"/v1/reports/{report['id']}/deliveries", headers=auth).get_json()
     assert delivery["status"] == "delivered" and delivery["attempts"] == 2
     assert delivery["receipt"]["answer"]["status_code"] == 200 and delivery["channel_id"] == channel["id"]
+
+
+def test_a_mail_server_that_drips_is_cut_off_at_the_deadline_and_retried(client, auth, runtime, world, monkeypatch):
+    """A bureau's mail server that answers a byte at a time holds the worker until the send's one
+    deadline (1.5 s here, SEND_TIMEOUT_S in production), no longer; the attempt is a timeout, kept
+    in the log and retried with backoff like any other failed send."""
+    monkeypatch.setattr(delivery_service, "transport_for", functools.partial(delivery_service.transport_for,
+                                                                             timeout_s=1.5))
+    with dripping_smtp_server("greeting") as port:
+        add_channel(client, auth, {"kind": "smtp", "name": "深圳市局邮箱", "region": "440300", "report_kinds": ["periodic"],
+                                   "config": {"host": "127.0.0.1", "port": port, "security": "none",
+                                              "sender": "reports@platform.cn", "recipients": ["jg@sz.gov.cn"]}})
+        report = request(client, auth, runtime)
+    [delivery] = client.get(f"/v1/reports/{report['id']}/deliveries", headers=auth).get_json()
+    assert delivery["status"] == "pending" and delivery["attempts"] == 1 and delivery["receipt"] is None
+    [attempt] = delivery["attempt_log"]
+    assert attempt["ok"] is False and attempt["error"] == "timeout" and 1400 <= attempt["ms"] < 2300
+    with runtime.db.session() as session:
+        task = session.scalars(select(Task).where(Task.kind == "report.deliver")).one()
+        assert task.status == TaskStatus.QUEUED
+        assert task.run_after > utcnow() + timedelta(seconds=20)  # the first backoff is 30 s
 
 
 def test_a_delivery_that_never_succeeds_ends_failed(client, auth, runtime, world, receiver):
