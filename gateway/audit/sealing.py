@@ -12,7 +12,9 @@ is durable but not yet tamper-evident; ``qingwang audit verify`` reports how man
 and since when. The chain's order is the order entries were sealed; ``created_at`` still says
 when each thing happened.
 
-Where it runs: :class:`AuditSealer`, a thread in each web process (started by ``gateway.wsgi``),
+Where it runs: :class:`AuditSealer`, a thread in each web process on PostgreSQL (started by
+``gateway.wsgi``; on SQLite, whose one writer serialises every commit anyway, entries are sealed
+at commit and nothing waits),
 woken by the commits that wrote pending entries; every ``IDLE_POLL_S`` it also seals what other
 processes left (one killed between its commit and its sealing). The worker pool seals on its
 sweep, and ``qingwang audit seal`` does it by hand. Sealers in several processes take turns on

@@ -9,7 +9,7 @@ before (a listing re-check locks listings one by one). An entry appended inside 
 that is rolled back is dropped with it.
 
 Entries appended ``deferrable`` (the machine's listing decisions) skip the head where this
-process runs a sealer (:mod:`gateway.audit.sealing`, the web processes): they are written to
+process runs a sealer (:mod:`gateway.audit.sealing`, web processes on PostgreSQL): they are written to
 ``audit_pending`` with their transaction and sealed into the chain a moment later, in batches.
 On PostgreSQL the head row stays locked until the commit reaches the disk, so sealing inside
 every decision's commit made decisions wait for one another's WAL flush, one at a time.

@@ -57,7 +57,7 @@ def test_without_a_sealer_deferrable_entries_are_sealed_at_commit(runtime):
 
 
 def test_a_running_sealer_seals_what_commits_wrote(runtime):
-    runtime.start_audit_sealer()
+    AuditSealer.install(runtime.db.engine)
     _append(runtime, 5)
     _append(runtime, 2, subject="lst_2")
     assert _wait_sealed(runtime) == (7, 0)
@@ -125,7 +125,7 @@ def test_concurrent_writers_and_two_processes_sealers_seal_each_entry_once(runti
     other = Database(settings.database_url)
     try:
         AuditSealer.install(other.engine)
-        runtime.start_audit_sealer()
+        AuditSealer.install(runtime.db.engine)
         errors = []
 
         def writer(n):
@@ -160,8 +160,19 @@ def test_seal_pending_takes_batches(runtime):
     assert _counts(runtime) == (7, 0) and _verify(runtime).intact
 
 
-def test_a_listing_decisions_entry_reaches_the_chain(runtime, client, auth, merchant_id):  # noqa: F811
+def test_web_processes_seal_after_commit_on_postgresql_only(runtime):
     runtime.start_audit_sealer()
+    sealer = getattr(runtime.db.engine, "qingwang_audit_sealer", None)
+    if runtime.db.engine.dialect.name == "postgresql":
+        assert sealer is not None and sealer.running
+    else:  # SQLite's one writer serialises commits anyway: entries are sealed at commit
+        assert sealer is None
+        _append(runtime, 2)
+        assert _counts(runtime) == (2, 0)
+
+
+def test_a_listing_decisions_entry_reaches_the_chain(runtime, client, auth, merchant_id):  # noqa: F811
+    AuditSealer.install(runtime.db.engine)
     response = client.post("/v1/listings", headers=auth, json=item(merchant_id, "sealed-1"))
     assert response.status_code in (200, 201), response.get_json()
     decision_id = response.get_json()["decision"]["id"]
