@@ -113,14 +113,6 @@ def _wait(predicate, timeout: float, every: float = 0.5) -> bool:
     return predicate()
 
 
-@pytest.fixture
-def fault_runtime(database_url, tmp_path):
-    runtime = Runtime(make_settings(database_url, tmp_path))
-    yield runtime
-    runtime.close()
-    empty_all_tables(runtime)
-
-
 def test_kill_9_of_the_web_process_loses_no_accepted_submission(fault_runtime, tmp_path):
     """The embedded mode: jobs run inside ``qingwang serve``. Killed with OCR under way,
     the restarted server's sweeper takes the dead one's tasks over (their leases, short

@@ -10,20 +10,11 @@ from gateway.audit.models import AuditEntry, AuditPending
 from gateway.audit.services import verify_chain
 from gateway.decisions.models import Decision
 from gateway.runtime import Runtime
-from tests.conftest import empty_all_tables, make_settings
 from tests.faults.services import Server, call, listing_world, serve_env, wait_for
 from tests.gateway.merchants.test_merchants_listings_api import LISTING
 
 pytestmark = [pytest.mark.slow, pytest.mark.faults]
 LISTINGS = 60
-
-
-@pytest.fixture
-def fault_runtime(database_url, tmp_path):
-    runtime = Runtime(make_settings(database_url, tmp_path))
-    yield runtime
-    runtime.close()
-    empty_all_tables(runtime)
 
 
 def _pending(runtime: Runtime) -> int:

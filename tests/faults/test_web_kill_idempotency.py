@@ -15,20 +15,11 @@ from gateway.decisions.models import Decision
 from gateway.idempotency import IdempotencyRecord
 from gateway.listings.models import Listing
 from gateway.runtime import Runtime
-from tests.conftest import empty_all_tables, make_settings
 from tests.faults.services import Server, call, listing_world, serve_env, wait_for
 from tests.gateway.merchants.test_merchants_listings_api import LISTING
 
 pytestmark = [pytest.mark.slow, pytest.mark.faults]
 ITEMS = 1000
-
-
-@pytest.fixture
-def fault_runtime(database_url, tmp_path):
-    runtime = Runtime(make_settings(database_url, tmp_path))
-    yield runtime
-    runtime.close()
-    empty_all_tables(runtime)
 
 
 def _state(runtime: Runtime, key: str) -> str | None:
