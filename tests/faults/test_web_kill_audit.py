@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from gateway.audit.models import AuditEntry, AuditPending
-from gateway.audit.services import verify_chain
+from gateway.audit.services import append, verify_chain
 from gateway.decisions.models import Decision
 from gateway.runtime import Runtime
 from tests.faults.services import Server, call, listing_world, serve_env, wait_for
@@ -32,7 +32,11 @@ def test_entries_a_killed_web_process_left_unsealed_are_sealed_by_the_next(fault
     head_lock = None
     try:
         # Hold the chain head as a sealer would: the server's sealer cannot seal, and decisions
-        # must still be answered (they no longer wait for the head).
+        # must still be answered (they no longer wait for the head). An entry first, so the head's
+        # row exists to be locked (an emptied database has none until the first seal).
+        with runtime.db.session() as session:
+            append(session, platform_id=None, kind="test.started", subject_type="test", subject_id="web-kill",
+                   actor="system:test", data={})
         head_lock = runtime.db.engine.connect()
         head_lock.execute(text("SELECT sequence FROM audit_chain_head FOR UPDATE")).all()
         answers: list[int] = []
