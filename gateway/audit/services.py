@@ -13,7 +13,7 @@ process runs a sealer (:mod:`gateway.audit.sealing`, web processes on PostgreSQL
 ``audit_pending`` with their transaction and sealed into the chain a moment later, in batches.
 On PostgreSQL the head row stays locked until the commit reaches the disk, so sealing inside
 every decision's commit made decisions wait for one another's WAL flush, one at a time.
-Elsewhere (workers, the command line, tests) they are sealed at commit like any other.
+Elsewhere (SQLite, workers, the command line, tests) they are sealed at commit like any other.
 """
 from __future__ import annotations
 
@@ -356,7 +356,6 @@ def verify_chain(session: Session, *, batch: int = 5000, max_problems: int = 100
     return ChainVerification(intact=not problems, entries=count, head_sequence=head_sequence, head_hash=head_hash,
                              problems=problems[:max_problems], pending=pending,
                              oldest_pending_at=oldest_pending_at)
-
 
 
 def entries_for(session: Session, subject_type: str, subject_id: str) -> list[AuditEntry]:
