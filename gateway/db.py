@@ -21,7 +21,7 @@ from typing import Iterator
 
 from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -262,6 +262,13 @@ class Database:
         if self.engine.dialect.name == "postgresql":
             quick["isolation_level"] = "AUTOCOMMIT"
         self.point_read_sessionmaker = sessionmaker(self.engine.execution_options(**quick), expire_on_commit=False)
+
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+
+    def autocommit_connection(self) -> Connection:
+        """A connection on which each statement commits by itself, for a write that is one
+        statement (a listing decision on PostgreSQL: no BEGIN and COMMIT round trips)."""
+        return self._autocommit.connect()
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:

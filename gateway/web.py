@@ -84,6 +84,12 @@ def unit_of_work() -> Iterator[Session]:
     g.commit_requested = True
 
 
+def shared_unit_of_work():
+    """:func:`unit_of_work` when the request's writes must commit together (an Idempotency-Key's
+    record); None when a service may write in its own transaction, as it sees fit."""
+    return unit_of_work if "deferred_tasks" in g else None
+
+
 def init_app(app) -> None:
     @app.teardown_appcontext
     def _close_session(_exc):

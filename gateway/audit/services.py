@@ -89,6 +89,13 @@ def content_hash(value) -> str:
 
 # --- appending -----------------------------------------------------------------------------------
 
+def new_entry(*, platform_id: str | None, kind: str, subject_type: str, subject_id: str, actor: str,
+              data: dict) -> AuditEntry:
+    """An entry not yet in the chain (no ``sequence``, ``prev_hash`` or ``hash``)."""
+    return AuditEntry(id=new_id("aud"), platform_id=platform_id, kind=kind, subject_type=subject_type,
+                      subject_id=subject_id, actor=actor, data=plain_json(data), created_at=utcnow())
+
+
 def append(session: Session, *, platform_id: str | None, kind: str, subject_type: str, subject_id: str,
            actor: str, data: dict, deferrable: bool = False) -> AuditEntry:
     """Add an entry to the chain in ``session``'s transaction.
@@ -99,8 +106,12 @@ def append(session: Session, *, platform_id: str | None, kind: str, subject_type
     unsealed at commit and sealed shortly after (see the module's text); it then keeps
     ``sequence`` None.
     """
-    entry = AuditEntry(id=new_id("aud"), platform_id=platform_id, kind=kind, subject_type=subject_type,
-                       subject_id=subject_id, actor=actor, data=plain_json(data), created_at=utcnow())
+    return enqueue(session, new_entry(platform_id=platform_id, kind=kind, subject_type=subject_type,
+                                      subject_id=subject_id, actor=actor, data=data), deferrable=deferrable)
+
+
+def enqueue(session: Session, entry: AuditEntry, *, deferrable: bool = False) -> AuditEntry:
+    """:func:`append` for an entry already built by :func:`new_entry`."""
     if session.get_transaction() is None:
         # The entry belongs to this transaction and ends with it. Begun without a connection:
         # on SQLite the first statement takes the write lock, and it should be the caller's
@@ -130,30 +141,51 @@ def seal(session: Session) -> list[AuditEntry]:
     # after it, so two committing transactions cannot each hold what the other waits for.
     session.flush()
     connection = session.connection()
-    sealer = getattr(connection.engine, "qingwang_audit_sealer", None)
-    if sealer is not None and sealer.running and all(deferrable for _, _, deferrable in pending):
+    entries = [entry for entry, _, _ in pending]
+    sealer = running_sealer(connection)
+    if sealer is not None and all(deferrable for _, _, deferrable in pending):
         # Nothing here needs its place now: no head lock, the sealer gives them their places.
-        connection.execute(_INSERT_PENDING, [{c: getattr(e, c) for c in _PENDING_COLUMNS} for e, _, _ in pending])
+        write_pending(connection, entries)
         session.info[_WAKE_SEALER] = sealer
         return []
+    return seal_entries(connection, entries)
+
+
+def running_sealer(connection):
+    """The running :class:`~gateway.audit.sealing.AuditSealer` of ``connection``'s engine, if
+    any: deferrable entries written there go to ``audit_pending``, and it is woken after commit."""
+    sealer = getattr(connection.engine, "qingwang_audit_sealer", None)
+    return sealer if sealer is not None and sealer.running else None
+
+
+def write_pending(connection, entries: list[AuditEntry]) -> None:
+    """Write entries unsealed to ``audit_pending`` in ``connection``'s transaction."""
+    connection.execute(_INSERT_PENDING, [pending_row(e) for e in entries])
+
+
+def pending_row(entry: AuditEntry) -> dict:
+    return {c: getattr(entry, c) for c in PENDING_COLUMNS}
+
+
+def seal_entries(connection, entries: list[AuditEntry]) -> list[AuditEntry]:
+    """Give ``entries`` their places in the chain and write them, in ``connection``'s
+    transaction, which holds the chain head's lock until it ends."""
     sequence, prev_hash = _locked_head(connection)
-    sealed = []
-    for entry, _, _ in pending:
+    for entry in entries:
         sequence += 1
         entry.sequence, entry.prev_hash = sequence, prev_hash
         entry.hash = prev_hash = entry_hash(entry, prev_hash)
-        sealed.append(entry)
-    connection.execute(_INSERT_ENTRY, [{c: getattr(e, c) for c in _ENTRY_COLUMNS} for e in sealed])
+    connection.execute(_INSERT_ENTRY, [{c: getattr(e, c) for c in _ENTRY_COLUMNS} for e in entries])
     connection.execute(_MOVE_HEAD, {"head_sequence": sequence, "head_hash": prev_hash,
                                     "head_updated_at": utcnow()})
-    return sealed
+    return entries
 
 
 # Built once (see seal): construction and cache keys cost more than SQLite's work here.
 _HEAD = (select(AuditChainHead.sequence, AuditChainHead.hash).where(AuditChainHead.id == HEAD_ID)
          .with_for_update())
 _INSERT_ENTRY = insert(AuditEntry.__table__)
-_PENDING_COLUMNS = tuple(c.key for c in AuditPending.__table__.columns if c.key != "position")
+PENDING_COLUMNS = tuple(c.key for c in AuditPending.__table__.columns if c.key != "position")
 _INSERT_PENDING = insert(AuditPending.__table__)
 _MOVE_HEAD = (update(AuditChainHead.__table__).where(AuditChainHead.id == HEAD_ID)
               .values(sequence=bindparam("head_sequence"), hash=bindparam("head_hash"),

@@ -5,7 +5,8 @@ from datetime import timezone
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from gateway.audit.services import append, content_hash, hashed_rows_check, register_subject_check
+from gateway.audit.models import AuditEntry
+from gateway.audit.services import content_hash, enqueue, hashed_rows_check, new_entry, register_subject_check
 from gateway.db import utcnow
 from gateway.decisions.models import Decision
 from gateway.decisions.signals import decision_recorded
@@ -47,21 +48,48 @@ def insert_decisions(session: Session, decisions: list[Decision], *, new_subject
         return
     # The hashes first: canonical JSON of what each decision looked at, the costly part.
     hashes = [decision_hash(d) for d in decisions]
-    session.connection().execute(_INSERT, [{c: getattr(d, c) for c in _DECISION_COLUMNS} for d in decisions])
+    session.connection().execute(_INSERT, [decision_row(d) for d in decisions])
     for decision, sha256 in zip(decisions, hashes):
         _recorded(session, decision, sha256, new_subject=new_subjects)
 
 
+def decision_row(decision: Decision) -> dict:
+    """The decision's columns, for a Core INSERT."""
+    return {c: getattr(decision, c) for c in DECISION_COLUMNS}
+
+
+def recorded_entry(decision: Decision, sha256: str | None = None) -> AuditEntry:
+    """The decision's ``decision.recorded`` audit entry (``sha256``: its :func:`decision_hash`)."""
+    return new_entry(platform_id=decision.platform_id, kind="decision.recorded", subject_type=decision.subject_type,
+                     subject_id=decision.subject_id, actor=decision.decided_by,
+                     data={"decision_id": decision.id, "outcome": decision.outcome, "trigger": decision.trigger,
+                           "reason_codes": [r.get("code") for r in decision.reasons],
+                           "sha256": sha256 or decision_hash(decision)})
+
+
+#: Outcomes of a new subject's decision that no receiver of ``decision_recorded`` writes anything
+#: for (gateway.violations.services.on_decision_recorded: a new listing's allow corrects nothing,
+#: a review is not a violation), so they may be written without a Session (the listing hot path).
+#: A receiver that writes for one of these must take it out of this set.
+WRITES_NOTHING_FOR_NEW = frozenset({"allow", "review"})
+
+
+def announce_without_session(decisions: list[Decision]) -> None:
+    """Tell receivers of decisions written without a Session (new subjects, outcomes in
+    :data:`WRITES_NOTHING_FOR_NEW`): they are sent ``session=None``."""
+    for decision in decisions:
+        if decision.outcome not in WRITES_NOTHING_FOR_NEW:
+            raise ValueError(f"a {decision.outcome} decision needs a session for its receivers")
+        decision_recorded.send(decision, session=None, new_subject=True)
+
+
 def _recorded(session: Session, decision: Decision, sha256: str, *, new_subject: bool) -> None:
-    append(session, platform_id=decision.platform_id, kind="decision.recorded", subject_type=decision.subject_type,
-           subject_id=decision.subject_id, actor=decision.decided_by,
-           data={"decision_id": decision.id, "outcome": decision.outcome, "trigger": decision.trigger,
-                 "reason_codes": [r.get("code") for r in decision.reasons], "sha256": sha256},
-           deferrable=True)  # hundreds a second: sealed in batches where a sealer runs (gateway.audit.sealing)
+    # Hundreds a second: sealed in batches where a sealer runs (gateway.audit.sealing).
+    enqueue(session, recorded_entry(decision, sha256), deferrable=True)
     decision_recorded.send(decision, session=session, new_subject=new_subject)
 
 
-_DECISION_COLUMNS = tuple(c.key for c in Decision.__table__.columns)
+DECISION_COLUMNS = tuple(c.key for c in Decision.__table__.columns)
 _INSERT = insert(Decision.__table__)
 
 

@@ -11,9 +11,22 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from gateway.audit.models import AuditPending
+from gateway.audit.services import PENDING_COLUMNS, pending_row, running_sealer, seal_entries, write_pending
 from gateway.db import SHARED_UNIT, utcnow
 from gateway.decisions.models import Decision
-from gateway.decisions.services import insert_decisions, new_decision, record_decision, standing_staff_decision
+from gateway.decisions.services import (
+    DECISION_COLUMNS,
+    WRITES_NOTHING_FOR_NEW,
+    announce_without_session,
+    decision_hash,
+    decision_row,
+    insert_decisions,
+    new_decision,
+    record_decision,
+    recorded_entry,
+    standing_staff_decision,
+)
 from gateway.documents.models import Document
 from gateway.documents.services import document_facts, platform_documents
 from gateway.documents.signals import document_read
@@ -92,8 +105,8 @@ class Submitted:
 WRITE_CHUNK = 200
 
 
-#: Where writes go: the service's own short transaction (the default), or the request's, when
-#: an Idempotency-Key's record must commit with them (gateway.web.unit_of_work).
+#: Where writes go: the service's own short transaction (None, the default), or the request's,
+#: when an Idempotency-Key's record must commit with them (gateway.web.shared_unit_of_work).
 UnitOfWork = Callable[[], ContextManager[Session]]
 
 
@@ -128,9 +141,7 @@ def submit_listings(runtime: Runtime, platform_id: str, bodies: list[dict],
     pending = [i for i, r in enumerate(results) if r is None]
     prepared: dict[int, Prepared] = {}
     with runtime.db.point_read_sessionmaker() as reader:
-        merchants = {m.id: m for m in reader.connection().execute(_MERCHANT_STANDING, {
-            "ids": sorted({bodies[i]["merchant_id"] for i in pending}), "platform_id": platform_id})}
-        existing = _existing_listings(reader, platform_id, [bodies[i]["external_id"] for i in pending])
+        merchants, existing = _standing_and_existing(reader, platform_id, [bodies[i] for i in pending])
         current = listings_documents(reader, list(existing.values()))
         for index in pending:
             body = bodies[index]
@@ -141,8 +152,10 @@ def submit_listings(runtime: Runtime, platform_id: str, bodies: list[dict],
     ready = sorted(prepared)
     for start in range(0, len(ready), WRITE_CHUNK):
         chunk = [prepared[i] for i in ready[start:start + WRITE_CHUNK]]
-        for index, submitted in zip(ready[start:start + WRITE_CHUNK],
-                                    _write(runtime, platform_id, chunk, unit_of_work or runtime.db.session)):
+        written = _write_new(runtime, platform_id, chunk) if unit_of_work is None else None
+        if written is None:
+            written = _write(runtime, platform_id, chunk, unit_of_work or runtime.db.session)
+        for index, submitted in zip(ready[start:start + WRITE_CHUNK], written):
             results[index] = submitted
     return results
 
@@ -154,6 +167,26 @@ _MERCHANT_STANDING = select(Merchant.id, Merchant.platform_id, Merchant.status, 
     Merchant.id.in_(bindparam("ids", expanding=True)), Merchant.platform_id == bindparam("platform_id"))
 _EXISTING = select(Listing.external_id, Listing.id).where(
     Listing.platform_id == bindparam("platform_id"), Listing.external_id.in_(bindparam("ids", expanding=True)))
+#: One submission's merchant and existing listing in one statement (a round trip fewer on PostgreSQL).
+_MERCHANT_AND_EXISTING = select(
+    Merchant.id, Merchant.platform_id, Merchant.status, Merchant.uscc,
+    select(Listing.id).where(Listing.platform_id == bindparam("platform_id"),
+                             Listing.external_id == bindparam("external_id")).scalar_subquery().label("existing_id"),
+).where(Merchant.id == bindparam("merchant_id"), Merchant.platform_id == bindparam("platform_id"))
+
+
+def _standing_and_existing(reader: Session, platform_id: str, bodies: list[dict]) -> tuple[dict, dict[str, str]]:
+    """The submissions' merchants (id -> standing row) and existing listings (external_id -> id)."""
+    if len(bodies) == 1:  # the single-listing hot path
+        body = bodies[0]
+        row = reader.connection().execute(_MERCHANT_AND_EXISTING, {
+            "platform_id": platform_id, "merchant_id": body["merchant_id"], "external_id": body["external_id"]}).first()
+        if row is None:  # an unknown merchant: refused, whatever exists
+            return {}, {}
+        return {row.id: row}, ({body["external_id"]: row.existing_id} if row.existing_id else {})
+    merchants = {m.id: m for m in reader.connection().execute(_MERCHANT_STANDING, {
+        "ids": sorted({b["merchant_id"] for b in bodies}), "platform_id": platform_id})}
+    return merchants, _existing_listings(reader, platform_id, [b["external_id"] for b in bodies])
 
 
 def _existing_listings(session: Session, platform_id: str, external_ids: list[str]) -> dict[str, str]:
@@ -241,34 +274,109 @@ def _write_chunk(writer: Session, platform_id: str, chunk: list[Prepared]) -> li
     Everything a new listing's rows hold is built before the first statement: on SQLite that
     statement takes the database's single write lock, which every other writing process then
     waits for until this commits, so the time between the two must be the statements alone."""
-    now = utcnow()
-    results: list[Submitted | None] = [None] * len(chunk)
-    rows, links, decisions = [], [], []
-    for index, p in enumerate(chunk):
-        if p.existing_id:
-            continue
-        listing = _new_listing(platform_id, p.body, p.merchant.id, now)
-        decision = _decision(platform_id, listing.id, p.evaluation)
-        listing.outcome, listing.decision_id = p.evaluation.outcome, decision.id
-        rows.append({c: getattr(listing, c) for c in _LISTING_COLUMNS})
-        links += [{"listing_id": listing.id, "document_id": d.id} for d in p.attached]
-        decisions.append(decision)
-        results[index] = Submitted(listing, decision, [d.id for d in p.documents])
-    if rows:
+    new = _NewRows.build(platform_id, chunk)
+    if new.listings:
         connection = writer.connection()
-        connection.execute(_INSERT_LISTING, rows)
-        if links:
-            connection.execute(_INSERT_LINK, links)
-        insert_decisions(writer, decisions, new_subjects=True)
+        connection.execute(_INSERT_LISTING, new.listings)
+        if new.links:
+            connection.execute(_INSERT_LINK, new.links)
+        insert_decisions(writer, new.decisions, new_subjects=True)
+    results = new.results
     for index, p in enumerate(chunk):
         if p.existing_id:
             results[index] = _update_one(writer, platform_id, p)
     return results
 
 
+@dataclass
+class _NewRows:
+    """The rows of a chunk's new listings, built before any statement (see _write_chunk)."""
+
+    results: list[Submitted | None]
+    listings: list[dict]
+    links: list[dict]
+    decisions: list[Decision]
+
+    @classmethod
+    def build(cls, platform_id: str, chunk: list[Prepared]) -> _NewRows:
+        now = utcnow()
+        new = cls([None] * len(chunk), [], [], [])
+        for index, p in enumerate(chunk):
+            if p.existing_id:
+                continue
+            listing = _new_listing(platform_id, p.body, p.merchant.id, now)
+            decision = _decision(platform_id, listing.id, p.evaluation)
+            listing.outcome, listing.decision_id = p.evaluation.outcome, decision.id
+            new.listings.append({c: getattr(listing, c) for c in _LISTING_COLUMNS})
+            new.links += [{"listing_id": listing.id, "document_id": d.id} for d in p.attached]
+            new.decisions.append(decision)
+            new.results[index] = Submitted(listing, decision, [d.id for d in p.documents])
+        return new
+
+
+def _write_new(runtime: Runtime, platform_id: str, chunk: list[Prepared]) -> list[Submitted] | None:
+    """The hot path's write without a Session, when it can be: every submission in the chunk is a
+    new listing whose decision no receiver writes anything for (an allow or a review:
+    ``WRITES_NOTHING_FOR_NEW``). Otherwise (or when a concurrent request created one of the
+    listings first) None, and the chunk goes through :func:`_write`.
+
+    The same rows as :func:`_write_chunk` writes, without the ORM Session's transaction
+    bookkeeping. On PostgreSQL, where a sealer takes the audit entries (gateway.audit.sealing),
+    one listing is written in one statement, in autocommit (a statement is atomic): the listing,
+    its decision and its pending audit entry, one round trip instead of five with BEGIN and
+    COMMIT. Elsewhere, one short transaction that seals the entries into the chain at commit."""
+    if any(p.existing_id or p.evaluation.outcome not in WRITES_NOTHING_FOR_NEW for p in chunk):
+        return None
+    new = _NewRows.build(platform_id, chunk)
+    hashes = [decision_hash(d) for d in new.decisions]
+    entries = [recorded_entry(d, sha256) for d, sha256 in zip(new.decisions, hashes)]
+    sealer = running_sealer(runtime.db.engine)
+    try:
+        if sealer is not None and len(chunk) == 1 and not new.links and runtime.db.engine.dialect.name == "postgresql":
+            params = {f"listing_{c}": v for c, v in new.listings[0].items()}
+            params.update({f"decision_{c}": v for c, v in decision_row(new.decisions[0]).items()})
+            params.update({f"entry_{c}": v for c, v in pending_row(entries[0]).items()})
+            with runtime.db.autocommit_connection() as connection:
+                announce_without_session(new.decisions)
+                connection.execute(_INSERT_ONE_LISTING, params)
+        else:
+            with runtime.db.engine.begin() as connection:
+                connection.execute(_INSERT_LISTING, new.listings)
+                if new.links:
+                    connection.execute(_INSERT_LINK, new.links)
+                connection.execute(_INSERT_DECISION, [decision_row(d) for d in new.decisions])
+                announce_without_session(new.decisions)
+                if sealer is not None:
+                    write_pending(connection, entries)
+                else:
+                    seal_entries(connection, entries)
+    except IntegrityError:  # another request created one of these listings first: they are updates now
+        _refresh(runtime, platform_id, chunk)
+        return None
+    if sealer is not None:
+        sealer.wake()
+    return new.results
+
+
 _LISTING_COLUMNS = tuple(c.key for c in Listing.__table__.columns)
 _INSERT_LISTING = insert(Listing.__table__)
 _INSERT_LINK = insert(ListingDocument.__table__)
+_INSERT_DECISION = insert(Decision.__table__)
+
+
+def _insert_one_listing():
+    """A new listing, its decision and its pending audit entry in one statement (PostgreSQL's
+    data-modifying WITH; bind names prefixed ``listing_``, ``decision_``, ``entry_``)."""
+    def values(table, prefix: str, columns) -> dict:
+        return {c: bindparam(f"{prefix}_{c}", type_=table.c[c].type) for c in columns}
+
+    listing = insert(Listing.__table__).values(values(Listing.__table__, "listing", _LISTING_COLUMNS))
+    decision = insert(Decision.__table__).values(values(Decision.__table__, "decision", DECISION_COLUMNS))
+    return (insert(AuditPending.__table__).values(values(AuditPending.__table__, "entry", PENDING_COLUMNS))
+            .add_cte(listing.cte("new_listing")).add_cte(decision.cte("new_decision")))
+
+
+_INSERT_ONE_LISTING = _insert_one_listing()
 
 
 def _new_listing(platform_id: str, body: dict, merchant_id: str, now) -> Listing:

@@ -50,7 +50,7 @@ class Listings(MethodView):
         applicable reason is reported. Attached certificate images are cross-checked
         when read; a change of outcome then arrives as a `listing.*` webhook.
         """
-        done = submit_listing(web.runtime(), web.platform_id(), body, web.unit_of_work)
+        done = submit_listing(web.runtime(), web.platform_id(), body, web.shared_unit_of_work())
         return present(done.listing, done.decision, done.document_ids)
 
     @blp.response(200, ListingSchema(many=True))
@@ -87,7 +87,7 @@ class ListingBatch(MethodView):
                 results[index] = {"external_id": _external_id(item), "error": problem_document(
                     422, pick("该项有字段不符合要求，见 errors", "Some fields of this item are invalid, see errors"),
                     slug="validation-error", errors={"json": exc.messages})}
-        outcomes = submit_listings(web.runtime(), web.platform_id(), valid, web.unit_of_work)
+        outcomes = submit_listings(web.runtime(), web.platform_id(), valid, web.shared_unit_of_work())
         for index, item, outcome in zip(positions, valid, outcomes):
             if isinstance(outcome, ServiceError):
                 results[index] = {"external_id": item["external_id"], "error": service_error_document(outcome)}
