@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
-from sqlalchemy import bindparam, event, func, insert, select, update
+from sqlalchemy import String, bindparam, event, func, insert, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, SessionTransaction
@@ -255,6 +255,8 @@ PROBLEMS = {
     "truncated": ("链尾条目缺失（被删除）", "entries at the end of the chain are missing (deleted)"),
     "head_mismatch": ("链头记录与最后一条不符", "the chain head does not match the last entry"),
     "subject": ("所记录对象的内容与审计记录不符", "the record it covers no longer matches it"),
+    "unentered": ("没有审计记录（绕过网关写入，或其待封存记录被删除）",
+                  "has no audit entry (written around the gateway, or its entry was deleted before sealing)"),
 }
 
 
@@ -325,6 +327,58 @@ def hashed_rows_check(model, id_key: str, hash_of: Callable[[object], str], name
     return check
 
 
+@dataclass(frozen=True)
+class CoverageCheck:
+    """Rows of ``model`` that must each be named by an entry of ``kind`` (``data[id_key]``): a
+    row with none was written around the gateway, or its entry was removed while it waited to
+    be sealed (gateway.audit.sealing). Rows from before the chain's first entry are outside it
+    (a database upgraded from before the audit chain)."""
+
+    kind: str
+    model: type
+    id_key: str
+    made_at: object  # the model's column saying when a row was made
+    name_zh: str
+    name_en: str
+
+
+COVERAGE_CHECKS: list[CoverageCheck] = []
+
+
+def register_coverage_check(check: CoverageCheck) -> None:
+    COVERAGE_CHECKS.append(check)
+
+
+def _unentered(session: Session, check: CoverageCheck, since: datetime, batch: int) -> Iterator[str]:
+    """Ids of ``check.model`` rows made since ``since`` that no entry (sealed or waiting) names.
+
+    Two id streams in the same order, merged, so memory stays flat however many rows there
+    are: byte order on both databases ("C" on PostgreSQL, SQLite's BINARY), which is Python's
+    order for strings too."""
+    postgresql = session.get_bind().dialect.name == "postgresql"
+
+    def named(model):
+        if postgresql:
+            return func.jsonb_extract_path_text(model.data, check.id_key, type_=String)
+        return func.json_extract(model.data, f"$.{check.id_key}", type_=String)
+
+    def ordered(column):
+        return column.collate("C" if postgresql else "BINARY")
+
+    rows = select(ordered(check.model.id).label("id")).where(check.made_at >= since).order_by(ordered(check.model.id))
+    names = union_all(select(named(AuditEntry).label("id")).where(AuditEntry.kind == check.kind),
+                      select(named(AuditPending).label("id")).where(AuditPending.kind == check.kind)).subquery()
+    entered = select(ordered(names.c.id)).where(names.c.id.is_not(None)).order_by(ordered(names.c.id))
+    stream = {"yield_per": batch}
+    entry_ids = iter(session.execute(entered, execution_options=stream).scalars())
+    entry = next(entry_ids, None)
+    for ident in session.execute(rows, execution_options=stream).scalars():
+        while entry is not None and entry < ident:
+            entry = next(entry_ids, None)
+        if entry != ident:
+            yield ident
+
+
 def _break(sequence: int, entry_id: str | None, problem: str, detail: tuple[str, str] | None = None) -> ChainBreak:
     zh, en = PROBLEMS[problem]
     if detail:
@@ -338,7 +392,9 @@ def verify_chain(session: Session, *, batch: int = 5000, max_problems: int = 100
     Detected: an entry whose fields were edited (its hash no longer matches), a deleted
     entry (a gap in the sequence, or the end short of the chain head), entries reordered or
     replaced (an entry's ``prev_hash`` is not its predecessor's hash), and, through the
-    registered subject checks, a covered record (evidence) changed after it was entered.
+    registered subject checks, a covered record (evidence) changed after it was entered; and,
+    through the coverage checks, a decision or evidence record that no entry names (written
+    around the gateway, or its entry deleted while it waited to be sealed).
 
     The walk reads one snapshot: on PostgreSQL a fresh ``session`` is put in REPEATABLE READ
     (under READ COMMITTED, entries committed during a long walk would not match the head read
@@ -385,6 +441,15 @@ def verify_chain(session: Session, *, batch: int = 5000, max_problems: int = 100
         elif last is not None and (head_sequence != last_sequence or head_hash != last.hash):
             problems.append(_break(last_sequence, last.id, "head_mismatch"))
     problems.sort(key=lambda p: p.sequence)
+    since = session.execute(union_all(select(func.min(AuditEntry.created_at)),
+                                      select(func.min(AuditPending.created_at)))).scalars().all()
+    since = min((t for t in since if t is not None), default=None)
+    for check in COVERAGE_CHECKS if since is not None else ():
+        for ident in _unentered(session, check, since, batch):
+            if len(problems) >= max_problems:
+                break
+            problems.append(ChainBreak(0, None, "unentered", f"{check.name_zh} {ident}：{PROBLEMS['unentered'][0]}",
+                                       f"{check.name_en} {ident}: {PROBLEMS['unentered'][1]}"))
     return ChainVerification(intact=not problems, entries=count, head_sequence=head_sequence, head_hash=head_hash,
                              problems=problems[:max_problems], pending=pending,
                              oldest_pending_at=oldest_pending_at)

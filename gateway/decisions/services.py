@@ -6,7 +6,15 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from gateway.audit.models import AuditEntry
-from gateway.audit.services import content_hash, enqueue, hashed_rows_check, new_entry, register_subject_check
+from gateway.audit.services import (
+    CoverageCheck,
+    content_hash,
+    enqueue,
+    hashed_rows_check,
+    new_entry,
+    register_coverage_check,
+    register_subject_check,
+)
 from gateway.db import utcnow
 from gateway.decisions.models import Decision
 from gateway.decisions.signals import decision_recorded
@@ -103,6 +111,8 @@ def decision_hash(decision: Decision) -> str:
 
 
 register_subject_check("decision.recorded", hashed_rows_check(Decision, "decision_id", decision_hash, "决定", "decision"))
+register_coverage_check(CoverageCheck("decision.recorded", Decision, "decision_id", Decision.decided_at, "决定",
+                                      "decision"))
 
 
 #: ``decided_by`` of the machine's decisions; a person's is ``staff:<email>``.

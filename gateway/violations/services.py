@@ -30,7 +30,15 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from gateway.audit.services import append, content_hash, hashed_rows_check, plain_json, register_subject_check
+from gateway.audit.services import (
+    CoverageCheck,
+    append,
+    content_hash,
+    hashed_rows_check,
+    plain_json,
+    register_coverage_check,
+    register_subject_check,
+)
 from gateway.db import utcnow
 from gateway.decisions.models import Decision
 from gateway.decisions.signals import decision_recorded
@@ -330,6 +338,8 @@ def freeze_evidence(session: Session, violation: Violation, decision: Decision, 
 
 register_subject_check("evidence.frozen", hashed_rows_check(
     Evidence, "evidence_id", lambda evidence: content_hash(evidence_content(evidence)), "证据", "evidence"))
+register_coverage_check(CoverageCheck("evidence.frozen", Evidence, "evidence_id", Evidence.captured_at, "证据",
+                                      "evidence"))
 
 
 

@@ -2,6 +2,7 @@
 record, sealed into the chain in batches, never lost, never sealed twice."""
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -10,6 +11,7 @@ from gateway.audit.models import AuditEntry, AuditPending
 from gateway.audit.sealing import AuditSealer, seal_pending
 from gateway.audit.services import append, verify_chain
 from gateway.db import Database
+from gateway.decisions.services import new_decision, record_decision
 from tests.gateway.listings.test_listings_batch import item, merchant_id  # noqa: F401 - fixture
 
 
@@ -183,3 +185,46 @@ def test_a_listing_decisions_entry_reaches_the_chain(runtime, client, auth, merc
     assert entry.data["decision_id"] == decision_id and entry.sequence and entry.hash
     # The subject check still ties the entry to the decision row it hashed.
     assert _verify(runtime).intact
+
+
+def _decide(runtime, platform_id, subject):
+    with runtime.db.session() as session:
+        return record_decision(session, platform_id=platform_id, subject_type="merchant", subject_id=subject,
+                               outcome="pending", reasons=[], registry_version=None, looked_at={}, trigger="test").id
+
+
+def test_a_decision_written_around_the_gateway_is_reported(runtime, platform):
+    _decide(runtime, platform[0], "mer_1")
+    assert _verify(runtime).intact
+    # Someone with the database's rights adds a decision row directly: no entry names it.
+    forged = new_decision(platform_id=platform[0], subject_type="listing", subject_id="lst_forged", outcome="allow",
+                          reasons=[], registry_version=None, looked_at={}, trigger="submitted")
+    with runtime.db.session() as session:
+        session.add(forged)
+    result = _verify(runtime)
+    assert not result.intact and [p.problem for p in result.problems] == ["unentered"]
+    assert forged.id in result.problems[0].message and forged.id in result.problems[0].message_en
+
+
+def test_a_decision_whose_waiting_entry_was_deleted_is_reported(runtime, platform):
+    _decide(runtime, platform[0], "mer_1")
+    _killed(runtime)  # entries wait in audit_pending
+    waiting = _decide(runtime, platform[0], "mer_2")
+    assert _verify(runtime).intact and _counts(runtime) == (1, 1)  # waiting and named: fine
+    with runtime.db.engine.begin() as connection:
+        connection.execute(AuditPending.__table__.delete())
+    result = _verify(runtime)
+    assert [p.problem for p in result.problems] == ["unentered"] and waiting in result.problems[0].message_en
+
+
+def test_decisions_from_before_the_chain_began_are_outside_it(runtime, platform):
+    # A database upgraded from before the audit chain: its old decisions have no entries.
+    old = new_decision(platform_id=platform[0], subject_type="listing", subject_id="lst_old", outcome="allow",
+                       reasons=[], registry_version=None, looked_at={}, trigger="submitted")
+    old.decided_at = old.decided_at - timedelta(days=400)
+    with runtime.db.session() as session:
+        session.add(old)
+    assert _verify(runtime).intact  # no chain yet: nothing to hold it to
+    _decide(runtime, platform[0], "mer_1")
+    result = _verify(runtime)
+    assert result.intact and result.entries == 1
