@@ -337,8 +337,8 @@ def _write_new(runtime: Runtime, platform_id: str, chunk: list[Prepared]) -> lis
             params.update({f"decision_{c}": v for c, v in decision_row(new.decisions[0]).items()})
             params.update({f"entry_{c}": v for c, v in pending_row(entries[0]).items()})
             with runtime.db.autocommit_connection() as connection:
-                announce_without_session(new.decisions)
                 connection.execute(_INSERT_ONE_LISTING, params)
+            announce_without_session(new.decisions)  # written: receivers hear of what exists
         else:
             with runtime.db.engine.begin() as connection:
                 connection.execute(_INSERT_LISTING, new.listings)
