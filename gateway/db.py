@@ -106,7 +106,10 @@ def make_engine(url: str, **kwargs) -> Engine:
             # Readers (Database.read_session) begin deferred: under WAL they neither wait
             # for nor block the writer, so a lookup made while this thread holds a write
             # transaction on another connection cannot deadlock on it.
-            if conn.get_execution_options().get("qingwang_read_only"):
+            options = conn.get_execution_options()
+            if options.get("qingwang_point_reads"):
+                return  # each statement its own snapshot, as on PostgreSQL (Database.point_read_sessionmaker)
+            if options.get("qingwang_read_only"):
                 conn.exec_driver_sql("BEGIN")
             else:
                 _begin_immediate(conn.connection.dbapi_connection)
@@ -255,14 +258,17 @@ class Database:
         self.read_sessionmaker = sessionmaker(self.engine.execution_options(qingwang_read_only=True),
                                               expire_on_commit=False)
         #: Sessions for a few point reads on a hot path (a listing decision's merchant and existing
-        #: listing): on PostgreSQL in autocommit, where READ COMMITTED gives each statement its own
-        #: snapshot anyway and the BEGIN and ROLLBACK around them were two of a decision's round
-        #: trips. Not for streamed results: PostgreSQL's server-side cursors need a transaction.
+        #: listing): each statement its own snapshot, with no BEGIN and ROLLBACK around them (on
+        #: PostgreSQL, in autocommit, where READ COMMITTED gives each statement its own snapshot
+        #: anyway, they were two of a decision's round trips). Only reads: on SQLite a write here
+        #: would not take the write lock first. Not for streamed results: PostgreSQL's
+        #: server-side cursors need a transaction.
         quick = {"qingwang_read_only": True}
         if self.engine.dialect.name == "postgresql":
             quick["isolation_level"] = "AUTOCOMMIT"
+        else:  # sqlite3 runs without a transaction unless one is begun (make_engine): none is
+            quick["qingwang_point_reads"] = True
         self.point_read_sessionmaker = sessionmaker(self.engine.execution_options(**quick), expire_on_commit=False)
-
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     def autocommit_connection(self) -> Connection:
