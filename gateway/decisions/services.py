@@ -56,9 +56,15 @@ def insert_decisions(session: Session, decisions: list[Decision], *, new_subject
         return
     # The hashes first: canonical JSON of what each decision looked at, the costly part.
     hashes = [decision_hash(d) for d in decisions]
-    session.connection().execute(_INSERT, [decision_row(d) for d in decisions])
+    write_decision_rows(session.connection(), decisions)
     for decision, sha256 in zip(decisions, hashes):
         _recorded(session, decision, sha256, new_subject=new_subjects)
+
+
+def write_decision_rows(connection, decisions: list[Decision]) -> None:
+    """The decisions' rows, with one Core INSERT in ``connection``'s transaction (nothing else:
+    their audit entries and receivers are the caller's)."""
+    connection.execute(_INSERT, [decision_row(d) for d in decisions])
 
 
 def decision_row(decision: Decision) -> dict:

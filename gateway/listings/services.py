@@ -26,6 +26,7 @@ from gateway.decisions.services import (
     record_decision,
     recorded_entry,
     standing_staff_decision,
+    write_decision_rows,
 )
 from gateway.documents.models import Document
 from gateway.documents.services import document_facts, platform_documents
@@ -344,7 +345,7 @@ def _write_new(runtime: Runtime, platform_id: str, chunk: list[Prepared]) -> lis
                 connection.execute(_INSERT_LISTING, new.listings)
                 if new.links:
                     connection.execute(_INSERT_LINK, new.links)
-                connection.execute(_INSERT_DECISION, [decision_row(d) for d in new.decisions])
+                write_decision_rows(connection, new.decisions)
                 announce_without_session(new.decisions)
                 if sealer is not None:
                     write_pending(connection, entries)
@@ -361,7 +362,6 @@ def _write_new(runtime: Runtime, platform_id: str, chunk: list[Prepared]) -> lis
 _LISTING_COLUMNS = tuple(c.key for c in Listing.__table__.columns)
 _INSERT_LISTING = insert(Listing.__table__)
 _INSERT_LINK = insert(ListingDocument.__table__)
-_INSERT_DECISION = insert(Decision.__table__)
 
 
 def _insert_one_listing():
