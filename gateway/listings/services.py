@@ -19,7 +19,6 @@ from gateway.decisions.services import (
     DECISION_COLUMNS,
     WRITES_NOTHING_FOR_NEW,
     announce_without_session,
-    decision_hash,
     decision_row,
     insert_decisions,
     new_decision,
@@ -329,8 +328,7 @@ def _write_new(runtime: Runtime, platform_id: str, chunk: list[Prepared]) -> lis
     if any(p.existing_id or p.evaluation.outcome not in WRITES_NOTHING_FOR_NEW for p in chunk):
         return None
     new = _NewRows.build(platform_id, chunk)
-    hashes = [decision_hash(d) for d in new.decisions]
-    entries = [recorded_entry(d, sha256) for d, sha256 in zip(new.decisions, hashes)]
+    entries = [recorded_entry(d) for d in new.decisions]
     sealer = running_sealer(runtime.db.engine)
     try:
         if sealer is not None and len(chunk) == 1 and not new.links and runtime.db.engine.dialect.name == "postgresql":
