@@ -2,7 +2,7 @@
 
 The prefix makes an id self-describing in logs and support tickets (``doc_``, ``mer_``);
 the time-ordered part (48-bit milliseconds + 80 random bits, Crockford base32, like ULID)
-keeps B-tree inserts local. Written here because it is twelve lines and a dependency
+keeps B-tree inserts local. Written here because it is a few lines and a dependency
 for it would be heavier than the code.
 """
 from __future__ import annotations
@@ -11,12 +11,19 @@ import os
 import time
 
 _CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
+#: Every pair of digits, indexed by the 10 bits they encode.
+_PAIRS = [a + b for a in _CROCKFORD for b in _CROCKFORD]
+_SHIFTS = range(120, -1, -10)
 
 
 def new_id(prefix: str) -> str:
     value = (int(time.time() * 1000) << 80) | int.from_bytes(os.urandom(10), "big")
-    chars = []
-    for _ in range(26):
-        value, rem = divmod(value, 32)
-        chars.append(_CROCKFORD[rem])
-    return f"{prefix}_{''.join(reversed(chars))}"
+    return f"{prefix}_{crockford26(value)}"
+
+
+def crockford26(value: int) -> str:
+    """``value`` (< 2**128) as 26 Crockford base32 digits, most significant first.
+
+    Three ids per listing decision: a loop of 26 divmods was a few per cent of the
+    request path's Python calls; 13 lookups of digit pairs do the same."""
+    return "".join([_PAIRS[(value >> shift) & 1023] for shift in _SHIFTS])
