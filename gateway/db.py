@@ -120,7 +120,46 @@ def make_engine(url: str, **kwargs) -> Engine:
         kwargs.setdefault("max_overflow", 20)
     engine = create_engine(url, **kwargs)
     _ping_when_idle(engine)
+    if engine.dialect.driver == "psycopg":
+        _end_reads_without_rollback(engine)
     return engine
+
+
+def _end_reads_without_rollback(engine: Engine) -> None:
+    """Read-only transactions (``qingwang_read_only``) on PostgreSQL begin ``READ ONLY`` and end
+    with COMMIT, not ROLLBACK.
+
+    Why: psycopg forgets every statement it prepared on a connection whenever a transaction
+    there is rolled back (and sends ``DEALLOCATE ALL``): it cannot know the transaction did no
+    DDL. SQLAlchemy ends a read by rolling it back, so the audit sealer's look for waiting
+    entries, or a registry lookup that missed the cache, wiped the pooled connection's prepared
+    listing statements: measured, three in five listing writes and reads went unprepared
+    (parsed and planned again by the server) and each wipe cost a round trip. A transaction
+    that could not write (``READ ONLY``, refused by the server otherwise) ends the same way
+    committed as rolled back; one in error is still rolled back."""
+    from psycopg.pq import TransactionStatus
+
+    @event.listens_for(engine, "begin")
+    def _begin_read_only(conn):
+        read_only = bool(conn.get_execution_options().get("qingwang_read_only"))
+        driver = conn.connection.driver_connection
+        if (driver.read_only != read_only and not driver.autocommit
+                and driver.info.transaction_status == TransactionStatus.IDLE):
+            driver.read_only = read_only  # psycopg sends it with its BEGIN: no round trip of its own
+
+    @event.listens_for(engine, "rollback")
+    def _commit_read_only(conn):
+        # This listener runs outside SQLAlchemy's error handling: a connection already found
+        # broken (invalidated), or a commit that fails, is left to the rollback that follows,
+        # which handles it (a lost connection is invalidated and the request answered 503).
+        if conn.invalidated or not conn.get_execution_options().get("qingwang_read_only"):
+            return
+        try:
+            driver = conn.connection.driver_connection
+            if driver.info.transaction_status == TransactionStatus.INTRANS:
+                driver.commit()  # SQLAlchemy's rollback that follows finds nothing to roll back
+        except Exception:  # noqa: BLE001 - see above
+            return
 
 
 #: A pooled connection unused for this long is pinged before it is handed out.
@@ -241,6 +280,15 @@ class WalCheckpointer:
                 conn.close()
 
 
+def point_reads(engine: Engine) -> Engine:
+    """``engine`` for point reads (see ``Database.point_read_sessionmaker``): each statement its
+    own snapshot, no transaction around them."""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(qingwang_read_only=True, isolation_level="AUTOCOMMIT")
+    # sqlite3 runs without a transaction unless one is begun (make_engine): none is
+    return engine.execution_options(qingwang_read_only=True, qingwang_point_reads=True)
+
+
 #: ``Session.info`` key set on a unit of work that holds more than the writes of the service
 #: given it (the request's session with an Idempotency-Key's record, gateway.web): a service
 #: that may have to undo its own part alone then needs a savepoint.
@@ -254,7 +302,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_options)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
-        #: Sessions that only read (registry lookups, key checks); see make_engine.
+        #: Sessions that only read (registry lookups, key checks); see make_engine (SQLite: a
+        #: deferred BEGIN) and _end_reads_without_rollback (PostgreSQL: READ ONLY, then COMMIT).
         self.read_sessionmaker = sessionmaker(self.engine.execution_options(qingwang_read_only=True),
                                               expire_on_commit=False)
         #: Sessions for a few point reads on a hot path (a listing decision's merchant and existing
@@ -263,12 +312,7 @@ class Database:
         #: anyway, they were two of a decision's round trips). Only reads: on SQLite a write here
         #: would not take the write lock first. Not for streamed results: PostgreSQL's
         #: server-side cursors need a transaction.
-        quick = {"qingwang_read_only": True}
-        if self.engine.dialect.name == "postgresql":
-            quick["isolation_level"] = "AUTOCOMMIT"
-        else:  # sqlite3 runs without a transaction unless one is begun (make_engine): none is
-            quick["qingwang_point_reads"] = True
-        self.point_read_sessionmaker = sessionmaker(self.engine.execution_options(**quick), expire_on_commit=False)
+        self.point_read_sessionmaker = sessionmaker(point_reads(self.engine), expire_on_commit=False)
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     def autocommit_connection(self) -> Connection:

@@ -31,7 +31,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from gateway.audit.models import AuditPending
 from gateway.audit.services import _INSERT_ENTRY, _MOVE_HEAD, _locked_head, entry_hash
-from gateway.db import utcnow
+from gateway.db import point_reads, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +50,9 @@ def seal_pending(engine: Engine, *, batch: int = BATCH) -> int:
     sealed = 0
     while True:
         # A look without the head's lock first: on PostgreSQL even ``SELECT … FOR UPDATE`` on
-        # the head writes (the row's lock) and its commit waits for a WAL flush.
-        with engine.connect() as connection:
-            connection.execution_options(qingwang_read_only=True)  # on SQLite, no write lock for a look
+        # the head writes (the row's lock) and its commit waits for a WAL flush. One statement,
+        # outside any transaction: one round trip, not BEGIN, the look and its end.
+        with point_reads(engine).connect() as connection:
             if not connection.execute(_ANY_PENDING).scalar():
                 return sealed
         with engine.begin() as connection:

@@ -84,3 +84,42 @@ def test_an_idle_pooled_connection_the_server_dropped_is_replaced_before_use(run
     monkeypatch.setattr(gateway.db, "PING_AFTER_IDLE_S", 0.0)
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT pg_backend_pid()").scalar() != pid
+
+
+def test_reads_on_postgresql_keep_the_connections_prepared_statements(runtime):
+    """psycopg deallocates every prepared statement of a connection when a transaction there
+    rolls back. Read-only transactions end with COMMIT instead (they begin READ ONLY, so the
+    two are the same), and the statement prepared before the read is still prepared after it;
+    a write in one is refused by the server; a write transaction that fails still rolls back."""
+    if runtime.db.engine.dialect.name != "postgresql":
+        pytest.skip("psycopg's prepared statements")
+    from sqlalchemy.exc import DataError, InternalError
+
+    db = Database(runtime.db.url, pool_size=1, max_overflow=0)  # one connection: every block below uses it
+    try:
+        def prepared() -> set[str]:
+            with db.engine.connect() as conn:
+                conn.execution_options(isolation_level="AUTOCOMMIT")
+                return set(conn.exec_driver_sql("SELECT statement FROM pg_prepared_statements").scalars())
+
+        hot = "SELECT count(*) FROM pg_class WHERE relname = %(name)s"
+        for _ in range(6):  # past psycopg's prepare_threshold (5)
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql(hot, {"name": "x"})
+        assert any("pg_class" in s for s in prepared())
+
+        with db.read_sessionmaker() as reader:  # ended by SQLAlchemy's rollback
+            assert reader.execute(text("SELECT 1")).scalar() == 1
+        with db.engine.execution_options(qingwang_read_only=True).connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        assert any("pg_class" in s for s in prepared()), "a read wiped the prepared statements"
+
+        with pytest.raises(InternalError, match="read-only transaction"), db.read_sessionmaker() as reader:
+            reader.execute(text("CREATE TEMPORARY TABLE scratch (id int)"))
+        with db.engine.begin() as conn:  # the same connection writes again: not left READ ONLY
+            conn.exec_driver_sql("CREATE TEMPORARY TABLE scratch (id int)")
+        with pytest.raises(DataError, match="division by zero"), db.engine.begin() as conn:
+            conn.exec_driver_sql("SELECT 1/0")
+        assert not any("pg_class" in s for s in prepared()), "a failed write transaction is rolled back as before"
+    finally:
+        db.dispose()
