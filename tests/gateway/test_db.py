@@ -123,3 +123,120 @@ def test_reads_on_postgresql_keep_the_connections_prepared_statements(runtime):
         assert not any("pg_class" in s for s in prepared()), "a failed write transaction is rolled back as before"
     finally:
         db.dispose()
+
+
+def _counting_begins(db: Database) -> list[str]:
+    """The BEGIN IMMEDIATE statements every connection of ``db`` sends (sqlite3's trace hook sees
+    the ones SQLAlchemy does not: the write lock is taken on the raw connection)."""
+    from sqlalchemy import event
+
+    begins: list[str] = []
+
+    @event.listens_for(db.engine, "connect")
+    def _trace(dbapi_conn, _record):
+        dbapi_conn.set_trace_callback(lambda sql: begins.append(sql) if sql == "BEGIN IMMEDIATE" else None)
+
+    return begins
+
+
+def test_sqlite_writers_wait_in_the_gate_and_the_next_starts_when_the_holder_commits(tmp_path):
+    """A second writer blocks until the first commits, then takes SQLite's lock at its first
+    try: it is woken, it does not poll (found: under load the lock sat free while waiters slept)."""
+    db = Database(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    begins = _counting_begins(db)
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(text("CREATE TABLE t (n INTEGER)"))
+        begins.clear()
+        order: list[str] = []
+        holding, second_started = threading.Event(), threading.Event()
+
+        def second():
+            second_started.set()
+            with db.engine.begin() as conn:
+                order.append("second writes")
+                conn.execute(text("INSERT INTO t VALUES (2)"))
+
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO t VALUES (1)"))
+            holding.set()
+            thread = threading.Thread(target=second)
+            thread.start()
+            second_started.wait(5)
+            time.sleep(0.3)  # long enough for a polling writer to have tried several times
+            order.append("first commits")
+        thread.join(10)
+        assert order == ["first commits", "second writes"]
+        assert len(begins) == 2, "each writer tried BEGIN IMMEDIATE once"
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT n FROM t ORDER BY n").scalars().all() == [1, 2]
+    finally:
+        db.dispose()
+
+
+def test_a_killed_writer_process_leaves_the_sqlite_gate_open(tmp_path):
+    """The gate across processes is an flock: the kernel lets go of it when its holder dies,
+    mid-transaction, so a `kill -9` of a web or job process never shuts out the others."""
+    import signal
+    import subprocess
+    import sys
+
+    path = tmp_path / "db.sqlite3"
+    db = Database(f"sqlite:///{path}")
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(text("CREATE TABLE t (n INTEGER)"))
+        holder = subprocess.Popen([sys.executable, "-c", (
+            "import sys, time\n"
+            "from sqlalchemy import text\n"
+            "from gateway.db import Database\n"
+            f"db = Database('sqlite:///{path}')\n"
+            "conn = db.engine.connect(); conn.begin()\n"
+            "conn.execute(text('INSERT INTO t VALUES (1)'))\n"
+            "print('holding', flush=True); time.sleep(600)\n")], stdout=subprocess.PIPE, text=True)
+        try:
+            assert holder.stdout.readline().strip() == "holding"
+            done = threading.Event()
+
+            def write():
+                with db.engine.begin() as conn:
+                    conn.execute(text("INSERT INTO t VALUES (2)"))
+                done.set()
+
+            writer = threading.Thread(target=write)
+            writer.start()
+            assert not done.wait(0.5), "the other process holds the write lock: this writer waits"
+            holder.send_signal(signal.SIGKILL)
+            assert done.wait(10), "the writer went on once the holder was killed"
+            writer.join(5)
+        finally:
+            holder.kill()
+            holder.wait(10)
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT n FROM t").scalars().all() == [2]  # the killed one's undone
+    finally:
+        db.dispose()
+
+
+def test_a_second_write_transaction_in_the_same_thread_times_out_instead_of_hanging(tmp_path, monkeypatch):
+    """Nested writes in one thread cannot both hold SQLite's lock: as before the gate, the inner
+    one fails after the write-lock deadline ("database is locked", which the API answers 503)."""
+    import gateway.db
+    from gateway.errors import DATABASE_UNAVAILABLE  # what the API answers 503 for
+
+    monkeypatch.setattr(gateway.db, "WRITE_LOCK_TIMEOUT_S", 0.3)
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    first, second = Database(url), Database(url)  # two engines on one file share its gate
+    try:
+        with first.engine.begin() as conn:
+            conn.execute(text("CREATE TABLE t (n INTEGER)"))
+            started = time.monotonic()
+            with pytest.raises(DATABASE_UNAVAILABLE, match="database is locked"), second.engine.begin() as inner:
+                inner.execute(text("INSERT INTO t VALUES (1)"))
+            assert time.monotonic() - started < 5
+        with second.engine.begin() as conn:  # the gate was left: the next write goes through
+            conn.execute(text("INSERT INTO t VALUES (3)"))
+    finally:
+        first.dispose()
+        second.dispose()
+
