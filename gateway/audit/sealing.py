@@ -77,11 +77,11 @@ def _seal_batch(connection: Connection, batch: int) -> int:
                         "subject_type": row.subject_type, "subject_id": row.subject_id, "actor": row.actor,
                         "data": row.data, "created_at": row.created_at, "prev_hash": prev_hash, "hash": digest})
         prev_hash = digest
-    connection.execute(_INSERT_ENTRY, entries)
+    _INSERT_ENTRY.execute(connection, entries)
     # By position, not "up to the last one": on PostgreSQL a transaction that took an earlier
     # position may commit after this read, and its row must wait for the next batch.
     connection.execute(_DELETE_SEALED, {"positions": [row.position for row in rows]})
-    connection.execute(_MOVE_HEAD, {"head_sequence": sequence, "head_hash": prev_hash, "head_updated_at": utcnow()})
+    _MOVE_HEAD.execute(connection, {"head_sequence": sequence, "head_hash": prev_hash, "head_updated_at": utcnow()})
     return len(rows)
 
 

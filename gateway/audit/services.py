@@ -30,7 +30,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, SessionTransaction
 
 from gateway.audit.models import GENESIS, AuditChainHead, AuditEntry, AuditPending
-from gateway.db import utcnow
+from gateway.db import DirectWrite, utcnow
 from gateway.ids import new_id
 
 _PENDING = "qingwang.audit.pending"
@@ -160,7 +160,7 @@ def running_sealer(connection):
 
 def write_pending(connection, entries: list[AuditEntry]) -> None:
     """Write entries unsealed to ``audit_pending`` in ``connection``'s transaction."""
-    connection.execute(_INSERT_PENDING, [pending_row(e) for e in entries])
+    _INSERT_PENDING.execute(connection, [pending_row(e) for e in entries])
 
 
 def pending_row(entry: AuditEntry) -> dict:
@@ -175,21 +175,21 @@ def seal_entries(connection, entries: list[AuditEntry]) -> list[AuditEntry]:
         sequence += 1
         entry.sequence, entry.prev_hash = sequence, prev_hash
         entry.hash = prev_hash = entry_hash(entry, prev_hash)
-    connection.execute(_INSERT_ENTRY, [{c: getattr(e, c) for c in _ENTRY_COLUMNS} for e in entries])
-    connection.execute(_MOVE_HEAD, {"head_sequence": sequence, "head_hash": prev_hash,
-                                    "head_updated_at": utcnow()})
+    _INSERT_ENTRY.execute(connection, [{c: getattr(e, c) for c in _ENTRY_COLUMNS} for e in entries])
+    _MOVE_HEAD.execute(connection, {"head_sequence": sequence, "head_hash": prev_hash, "head_updated_at": utcnow()})
     return entries
 
 
 # Built once (see seal): construction and cache keys cost more than SQLite's work here.
 _HEAD = (select(AuditChainHead.sequence, AuditChainHead.hash).where(AuditChainHead.id == HEAD_ID)
          .with_for_update())
-_INSERT_ENTRY = insert(AuditEntry.__table__)
+_INSERT_ENTRY = DirectWrite(insert(AuditEntry.__table__), _ENTRY_COLUMNS)
 PENDING_COLUMNS = tuple(c.key for c in AuditPending.__table__.columns if c.key != "position")
-_INSERT_PENDING = insert(AuditPending.__table__)
-_MOVE_HEAD = (update(AuditChainHead.__table__).where(AuditChainHead.id == HEAD_ID)
-              .values(sequence=bindparam("head_sequence"), hash=bindparam("head_hash"),
-                      updated_at=bindparam("head_updated_at")))
+_INSERT_PENDING = DirectWrite(insert(AuditPending.__table__), PENDING_COLUMNS)
+_MOVE_HEAD = DirectWrite(update(AuditChainHead.__table__).where(AuditChainHead.id == HEAD_ID)
+                         .values(sequence=bindparam("head_sequence"), hash=bindparam("head_hash"),
+                                 updated_at=bindparam("head_updated_at")),
+                         ("head_sequence", "head_hash", "head_updated_at"))
 
 
 def _locked_head(connection) -> tuple[int, str]:

@@ -15,7 +15,7 @@ from gateway.audit.services import (
     register_coverage_check,
     register_subject_check,
 )
-from gateway.db import utcnow
+from gateway.db import DirectWrite, utcnow
 from gateway.decisions.models import Decision
 from gateway.decisions.signals import decision_recorded
 from gateway.ids import new_id
@@ -64,7 +64,7 @@ def insert_decisions(session: Session, decisions: list[Decision], *, new_subject
 def write_decision_rows(connection, decisions: list[Decision]) -> None:
     """The decisions' rows, with one Core INSERT in ``connection``'s transaction (nothing else:
     their audit entries and receivers are the caller's)."""
-    connection.execute(_INSERT, [decision_row(d) for d in decisions])
+    _INSERT.execute(connection, [decision_row(d) for d in decisions])
 
 
 def decision_row(decision: Decision) -> dict:
@@ -104,7 +104,7 @@ def _recorded(session: Session, decision: Decision, sha256: str, *, new_subject:
 
 
 DECISION_COLUMNS = tuple(c.key for c in Decision.__table__.columns)
-_INSERT = insert(Decision.__table__)
+_INSERT = DirectWrite(insert(Decision.__table__), DECISION_COLUMNS)
 
 
 def decision_hash(decision: Decision) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from gateway.audit.models import AuditPending
 from gateway.audit.services import PENDING_COLUMNS, pending_row, running_sealer, seal_entries, write_pending
-from gateway.db import SHARED_UNIT, utcnow
+from gateway.db import SHARED_UNIT, DirectWrite, utcnow
 from gateway.decisions.models import Decision
 from gateway.decisions.services import (
     DECISION_COLUMNS,
@@ -277,9 +277,9 @@ def _write_chunk(writer: Session, platform_id: str, chunk: list[Prepared]) -> li
     new = _NewRows.build(platform_id, chunk)
     if new.listings:
         connection = writer.connection()
-        connection.execute(_INSERT_LISTING, new.listings)
+        _INSERT_LISTING.execute(connection, new.listings)
         if new.links:
-            connection.execute(_INSERT_LINK, new.links)
+            _INSERT_LINK.execute(connection, new.links)
         insert_decisions(writer, new.decisions, new_subjects=True)
     results = new.results
     for index, p in enumerate(chunk):
@@ -340,9 +340,9 @@ def _write_new(runtime: Runtime, platform_id: str, chunk: list[Prepared]) -> lis
             announce_without_session(new.decisions)  # written: receivers hear of what exists
         else:
             with runtime.db.engine.begin() as connection:
-                connection.execute(_INSERT_LISTING, new.listings)
+                _INSERT_LISTING.execute(connection, new.listings)
                 if new.links:
-                    connection.execute(_INSERT_LINK, new.links)
+                    _INSERT_LINK.execute(connection, new.links)
                 write_decision_rows(connection, new.decisions)
                 announce_without_session(new.decisions)
                 if sealer is not None:
@@ -358,8 +358,8 @@ def _write_new(runtime: Runtime, platform_id: str, chunk: list[Prepared]) -> lis
 
 
 _LISTING_COLUMNS = tuple(c.key for c in Listing.__table__.columns)
-_INSERT_LISTING = insert(Listing.__table__)
-_INSERT_LINK = insert(ListingDocument.__table__)
+_INSERT_LISTING = DirectWrite(insert(Listing.__table__), _LISTING_COLUMNS)
+_INSERT_LINK = DirectWrite(insert(ListingDocument.__table__), ("listing_id", "document_id"))
 
 
 def _insert_one_listing():

@@ -240,3 +240,52 @@ def test_a_second_write_transaction_in_the_same_thread_times_out_instead_of_hang
         first.dispose()
         second.dispose()
 
+
+def test_a_direct_write_stores_what_connection_execute_stores_and_raises_sqlalchemys_errors(tmp_path):
+    """DirectWrite sends SQLite the statement SQLAlchemy compiles, each value through its column
+    type (aware datetimes, JSON), and a driver error as SQLAlchemy's (callers catch IntegrityError)."""
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import Column, Integer, MetaData, String, Table, event, insert, select, update
+    from sqlalchemy.exc import IntegrityError
+
+    from gateway.db import DirectWrite, JSONType, UTCDateTime
+
+    table = Table("things", MetaData(), Column("id", String(10), primary_key=True), Column("n", Integer),
+                  Column("data", JSONType()), Column("at", UTCDateTime()))
+    columns = ("id", "n", "data", "at")
+    direct = DirectWrite(insert(table), columns)
+    moved = DirectWrite(update(table).where(table.c.id == "b").values(n=7), ())
+    at = datetime(2026, 12, 3, 8, 0, 0, 123456, tzinfo=timezone(timedelta(hours=8)))
+    rows = [{"id": "a", "n": 1, "data": {"中文": ["原样", 1.5, None]}, "at": at},
+            {"id": "b", "n": None, "data": [], "at": None}]
+    db = Database(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    try:
+        table.create(db.engine)
+        with db.engine.begin() as conn:
+            direct.execute(conn, rows)  # many rows: executemany
+            direct.execute(conn, {"id": "c", "n": 3, "data": {"k": "v"}, "at": at})  # one row
+            moved.execute(conn, {})  # a value written into the statement (WHERE id = 'b')
+        with db.engine.begin() as conn:
+            conn.execute(insert(table), [dict(r, id=r["id"] + "2") for r in rows])  # the ordinary path
+        with db.engine.connect() as conn:
+            stored = {r.id: r for r in conn.execute(select(table))}
+        assert stored["a"].data == {"中文": ["原样", 1.5, None]} and stored["a"].at == at
+        assert stored["a"].at.tzinfo is not None
+        assert stored["b"].n == 7 and stored["b"].data == [] and stored["b"].at is None
+        for name in ("a", "b"):
+            assert stored[name].data == stored[name + "2"].data and stored[name].at == stored[name + "2"].at
+        with db.engine.connect() as conn:  # byte for byte the text SQLAlchemy itself stores
+            raw = dict(conn.exec_driver_sql("SELECT id, at FROM things").all())
+        assert raw["a"] == raw["a2"]
+
+        with pytest.raises(IntegrityError, match="UNIQUE constraint failed"), db.engine.begin() as conn:
+            direct.execute(conn, rows[0])  # SQLAlchemy's error, not sqlite3's
+
+        seen = []
+        event.listen(db.engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
+        with db.engine.begin() as conn:  # a listening engine sees the statement: the ordinary path
+            direct.execute(conn, {"id": "d", "n": 4, "data": {}, "at": at})
+        assert any(sql.startswith("INSERT INTO things") for sql in seen)
+    finally:
+        db.dispose()
