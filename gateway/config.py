@@ -71,6 +71,9 @@ class Settings:
     web_threads: int = field(default_factory=lambda: _env("WEB_THREADS", 4, int))
     #: Seconds gunicorn lets one request run before it restarts the worker.
     web_timeout: int = field(default_factory=lambda: _env("WEB_TIMEOUT", 60, int))
+    #: Milliseconds a gunicorn worker leaves a new connection to a less loaded worker before it
+    #: takes it itself (gateway.gunicorn_worker).
+    web_accept_yield_ms: float = field(default_factory=lambda: _env("WEB_ACCEPT_YIELD_MS", 5.0, float))
     log_level: str = field(default_factory=lambda: _env("LOG_LEVEL", "INFO"))
     log_format: str = field(default_factory=lambda: _env("LOG_FORMAT", "json"))
     idempotency_ttl_hours: int = field(default_factory=lambda: _env("IDEMPOTENCY_TTL_HOURS", 24, int))

@@ -9,7 +9,8 @@ _settings = Settings()
 bind = os.environ.get("QINGWANG_BIND", "127.0.0.1:8000")
 workers = _settings.web_workers
 threads = _settings.web_threads
-worker_class = "gthread"
+# gthread, with connections spread evenly over the workers (see gateway.gunicorn_worker).
+worker_class = "gateway.gunicorn_worker.BalancedThreadWorker"
 timeout = _settings.web_timeout
 graceful_timeout = 30
 keepalive = 5

@@ -1,0 +1,118 @@
+"""``qingwang serve`` spreads kept-alive connections evenly over its worker processes
+(gateway.gunicorn_worker): a real gunicorn, real sockets, and which worker holds each
+connection read from /proc (the kernel's own account, not the server's)."""
+from __future__ import annotations
+
+import http.client
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import free_port
+
+
+def _socket_inodes(pid: int) -> set[str]:
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:  # closed meanwhile
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    return inodes
+
+
+def _server_side_inode(server_port: int, client_port: int) -> str | None:
+    """The inode of the server's socket of the connection from ``client_port`` (/proc/net/tcp)."""
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local_port, remote_port = int(fields[1].split(":")[1], 16), int(fields[2].split(":")[1], 16)
+        if local_port == server_port and remote_port == client_port:
+            return fields[9]
+    return None
+
+
+def _workers(arbiter: int) -> list[int]:
+    children = Path(f"/proc/{arbiter}/task/{arbiter}/children").read_text().split()
+    return [int(pid) for pid in children]
+
+
+def _holders(port: int, connections: list[http.client.HTTPConnection], workers: list[int]) -> Counter:
+    """How many of ``connections`` each worker holds."""
+    inodes = {pid: _socket_inodes(pid) for pid in workers}
+    held = Counter()
+    for conn in connections:
+        inode = _server_side_inode(port, conn.sock.getsockname()[1])
+        owners = [pid for pid, owned in inodes.items() if inode in owned]
+        assert len(owners) == 1, f"connection from port {conn.sock.getsockname()[1]} held by {owners}"
+        held[owners[0]] += 1
+    return held
+
+
+def _open(port: int) -> http.client.HTTPConnection:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", "/healthz")
+    response = conn.getresponse()
+    assert response.status == 200
+    response.read()  # the connection stays open (HTTP/1.1 keep-alive)
+    return conn
+
+
+@pytest.mark.slow
+def test_kept_alive_connections_are_spread_evenly_over_the_workers(tmp_path):
+    """Two clients each holding a connection land on two workers, every time; eight on four
+    and four. (gunicorn's own gthread put both on one worker in half the runs, and with one GIL
+    a worker that serves two decisions at once serves them at the speed of one.)"""
+    port = free_port()
+    # A worker takes a connection the other left waiting after this long: on a machine busy with
+    # the rest of the suite the other may take more than the default 5 ms to wake.
+    env = dict(os.environ, QINGWANG_DATA_DIR=str(tmp_path / "data"), SECRET_KEY="serve-test",
+               WEB_ACCEPT_YIELD_MS="200")
+    for key in ("DATABASE_URL", "STORAGE_URL", "REDIS_URL"):
+        env.pop(key, None)
+    proc = subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--port", str(port), "--workers", "2",
+                             "--threads", "4"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 180  # the app's import is slow on a loaded machine
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"server exited with {proc.returncode}: {proc.communicate()[0][-2000:]}")
+            try:
+                _open(port).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail("server did not become ready")
+                time.sleep(0.2)
+        workers = _workers(proc.pid)
+        assert len(workers) == 2
+        # Ready is one worker answering; the other may still be loading the app (and is left
+        # out of the balance until it accepts): wait until both take connections.
+        while True:
+            connections = [_open(port) for _ in range(2)]
+            both = len(_holders(port, connections, workers)) == 2
+            for conn in connections:
+                conn.close()
+            if both:
+                break
+            assert time.monotonic() < deadline, "the second worker never took a connection"
+            time.sleep(0.2)
+        for round_, count in enumerate((2, 2, 2, 2, 8)):
+            time.sleep(0.3)  # the workers have seen the last round's connections close
+            connections = [_open(port) for _ in range(count)]
+            try:
+                held = _holders(port, connections, workers)
+                assert sorted(held.values()) == [count // 2, count // 2], (round_, held)
+            finally:
+                for conn in connections:
+                    conn.close()
+    finally:
+        os.killpg(proc.pid, 15)
+        proc.communicate(timeout=30)
