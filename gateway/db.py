@@ -16,6 +16,7 @@ import os
 import sqlite3
 import threading
 import time
+import weakref
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import ClassVar, Iterator
@@ -252,20 +253,25 @@ class WritersGate:
     engine on that file in this process shares it, so two nested write transactions in one
     thread time out as they did before, instead of blocking for ever."""
 
-    _gates: ClassVar[dict[tuple[int, str], WritersGate]] = {}
+    # Held by the connections that use them (weakly here): a gate, and its file descriptor, go
+    # when the last connection to its database in this process does.
+    _gates: ClassVar[weakref.WeakValueDictionary] = weakref.WeakValueDictionary()
     _gates_lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(self, path: str):
         self._threads = threading.Lock()
         self._file = os.open(path + "-writers", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
 
+    def __del__(self):
+        os.close(self._file)
+
     @classmethod
     def of(cls, path: str) -> WritersGate:
         key = (os.getpid(), os.path.realpath(path))  # a forked child opens its own file: flock is per open file
-        gate = cls._gates.get(key)
-        if gate is None:
-            with cls._gates_lock:
-                gate = cls._gates.setdefault(key, gate or cls(key[1]))
+        with cls._gates_lock:
+            gate = cls._gates.get(key)
+            if gate is None:
+                gate = cls._gates[key] = cls(key[1])
         return gate
 
     def enter(self, deadline: float) -> None:
