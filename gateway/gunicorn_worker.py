@@ -18,6 +18,15 @@ After ``YIELD_S`` it takes the connection whatever the board says (the other wor
 stuck): a connection waits that long at most. Workers holding the same number accept as
 gunicorn always did.
 
+Balance at accept cannot help a connection already held: clients that connect at the same
+instant race the board (wrk at 2 connections still ended on one worker in 2 of 6 runs), and a
+worker that was busy or restarting leaves its share to the others. So a worker that holds at
+least two connections more than another sheds one: the response it is about to send says
+``Connection: close`` (gunicorn's own way of ending a kept-alive connection, as after
+``max_requests``), the client reconnects, and the balance at accept gives the new connection
+to the worker that holds fewer. At most one connection is shed every ``SHED_EVERY_S``: a
+connection on its way from one worker to another must be counted again before the next.
+
 Built on gunicorn's ``ThreadWorker`` (its ``accept``, ``set_accept_enabled`` and
 ``wait_for_and_dispatch_events``, gunicorn 27, the version the lock pins); the balance is
 checked by ``tests/gateway/test_serve_balance.py`` against a real ``qingwang serve``.
@@ -36,6 +45,10 @@ from gateway.config import Settings
 #: How long a new connection may be left to a less loaded worker before this one takes it
 #: (``WEB_ACCEPT_YIELD_MS``; the balance test gives a loaded CI machine more).
 YIELD_S = Settings().web_accept_yield_ms / 1000
+#: A worker holding at least this many connections more than another sheds one (see above).
+SHED_MARGIN = 2
+#: And sheds at most one in this long (it also looks at the board at most this often).
+SHED_EVERY_S = 0.1
 #: Each step back: the worker stops accepting this long, then looks again (has the other taken it?).
 SLICE_S = 0.0005
 #: Slots on the board: more than any number of live workers on one machine.
@@ -67,6 +80,7 @@ class BalancedThreadWorker(ThreadWorker):
         self._declining_since = 0.0
         self._last_declined = 0.0
         self._published = -1
+        self._shed_checked = 0.0
 
     def run(self):
         # On the board once it accepts (not while it still loads the app: a worker that has
@@ -91,19 +105,30 @@ class BalancedThreadWorker(ThreadWorker):
             _SLOT.pack_into(_BOARD, self._slot * _SLOT.size, os.getpid(), self.nr_conns)
             self._published = self.nr_conns
 
-    def _a_peer_holds_fewer(self) -> bool:
-        mine, pid = self.nr_conns, os.getpid()
+    def _a_peer_holds_fewer(self, than: int) -> bool:
+        pid = os.getpid()
         for slot in range(SLOTS):
             holder, held = _SLOT.unpack_from(_BOARD, slot * _SLOT.size)
-            if holder and holder != pid and held < mine and _alive(holder):
+            if holder and holder != pid and held < than and _alive(holder):
                 return True
         return False
+
+    def handle_request(self, req, conn):
+        # Runs in a request thread; the counts it reads are the main thread's (a stale one
+        # sheds a connection late or once too often, which only costs a reconnection).
+        if self.nr_conns >= SHED_MARGIN:
+            now = time.monotonic()
+            if now - self._shed_checked >= SHED_EVERY_S:
+                self._shed_checked = now
+                if self._a_peer_holds_fewer(self.nr_conns - SHED_MARGIN + 1):
+                    req.must_close = True  # gunicorn answers "Connection: close" and closes after it
+        return super().handle_request(req, conn)
 
     def accept(self, listener):
         now = time.monotonic()
         if now - self._last_declined > YIELD_S:  # not the connection it stepped back from: a new one
             self._declining_since = now
-        if now - self._declining_since < YIELD_S and self._a_peer_holds_fewer():
+        if now - self._declining_since < YIELD_S and self._a_peer_holds_fewer(self.nr_conns):
             self._last_declined = now
             self._paused_until = now + SLICE_S
             super().set_accept_enabled(False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -64,11 +65,11 @@ def _open(port: int) -> http.client.HTTPConnection:
     return conn
 
 
-@pytest.mark.slow
-def test_kept_alive_connections_are_spread_evenly_over_the_workers(tmp_path):
-    """Two clients each holding a connection land on two workers, every time; eight on four
-    and four. (gunicorn's own gthread put both on one worker in half the runs, and with one GIL
-    a worker that serves two decisions at once serves them at the speed of one.)"""
+@pytest.fixture(scope="module")
+def two_workers(tmp_path_factory):
+    """A real ``qingwang serve`` with two workers, both taking connections: (port, arbiter pid,
+    worker pids)."""
+    tmp_path = tmp_path_factory.mktemp("serve")
     port = free_port()
     # A worker takes a connection the other left waiting after this long: on a machine busy with
     # the rest of the suite the other may take more than the default 5 ms to wake.
@@ -76,14 +77,18 @@ def test_kept_alive_connections_are_spread_evenly_over_the_workers(tmp_path):
                WEB_ACCEPT_YIELD_MS="200")
     for key in ("DATABASE_URL", "STORAGE_URL", "REDIS_URL"):
         env.pop(key, None)
-    proc = subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--port", str(port), "--workers", "2",
-                             "--threads", "4"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    # The server's log goes to a file: a pipe nobody reads fills after a few hundred request
+    # lines and then blocks the worker that writes the next one.
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--port", str(port), "--workers", "2",
+                                 "--threads", "4"], cwd=tmp_path, env=env, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 180  # the app's import is slow on a loaded machine
         while True:
             if proc.poll() is not None:
-                pytest.fail(f"server exited with {proc.returncode}: {proc.communicate()[0][-2000:]}")
+                pytest.fail(f"server exited with {proc.returncode}: {log.read_text()[-2000:]}")
             try:
                 _open(port).close()
                 break
@@ -104,15 +109,74 @@ def test_kept_alive_connections_are_spread_evenly_over_the_workers(tmp_path):
                 break
             assert time.monotonic() < deadline, "the second worker never took a connection"
             time.sleep(0.2)
-        for round_, count in enumerate((2, 2, 2, 2, 8)):
-            time.sleep(0.3)  # the workers have seen the last round's connections close
-            connections = [_open(port) for _ in range(count)]
-            try:
-                held = _holders(port, connections, workers)
-                assert sorted(held.values()) == [count // 2, count // 2], (round_, held)
-            finally:
-                for conn in connections:
-                    conn.close()
+        yield port, proc.pid, workers
     finally:
         os.killpg(proc.pid, 15)
-        proc.communicate(timeout=30)
+        proc.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_kept_alive_connections_are_spread_evenly_over_the_workers(two_workers):
+    """Two clients each holding a connection land on two workers, every time; eight on four
+    and four. (gunicorn's own gthread put both on one worker in half the runs, and with one GIL
+    a worker that serves two decisions at once serves them at the speed of one.)"""
+    port, _, workers = two_workers
+    for round_, count in enumerate((2, 2, 2, 2, 8)):
+        time.sleep(0.3)  # the workers have seen the last round's connections close
+        connections = [_open(port) for _ in range(count)]
+        try:
+            held = _holders(port, connections, workers)
+            assert sorted(held.values()) == [count // 2, count // 2], (round_, held)
+        finally:
+            for conn in connections:
+                conn.close()
+
+
+@pytest.mark.slow
+def test_a_worker_holding_two_more_connections_than_another_sheds_one_to_it(two_workers):
+    """Both connections land on one worker while the other is stopped (SIGSTOP: busy, or
+    restarting); once the other runs again, the loaded worker answers one request with
+    ``Connection: close``, the client reconnects, and the new connection goes to the other
+    worker. Without the shedding the two stay on one worker for as long as the client keeps
+    them."""
+    port, _, (loaded, stopped) = two_workers
+    time.sleep(0.3)  # the first test's connections are closed and counted
+    os.kill(stopped, signal.SIGSTOP)
+    try:
+        # The running worker steps back for the stopped one (WEB_ACCEPT_YIELD_MS), then takes both.
+        connections = [http.client.HTTPConnection("127.0.0.1", port, timeout=30) for _ in range(2)]
+        for conn in connections:
+            conn.connect()
+        deadline = time.monotonic() + 10
+        while True:  # a connection waits in the listen queue until a worker accepts it
+            try:
+                held = _holders(port, connections, [loaded, stopped])
+                break
+            except AssertionError:
+                assert time.monotonic() < deadline, "the running worker did not accept both connections"
+                time.sleep(0.05)
+        assert held == Counter({loaded: 2})
+    finally:
+        os.kill(stopped, signal.SIGCONT)
+    shed = 0
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            for index, conn in enumerate(connections):
+                if conn.sock is None:  # closed after a "Connection: close": the client connects again
+                    conn = connections[index] = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                conn.request("GET", "/healthz")
+                response = conn.getresponse()
+                assert response.status == 200
+                response.read()
+                if response.getheader("Connection", "").lower() == "close":
+                    shed += 1
+            open_now = [conn for conn in connections if conn.sock is not None]
+            if len(open_now) == 2 and sorted(_holders(port, open_now, [loaded, stopped]).values()) == [1, 1]:
+                break
+            assert time.monotonic() < deadline, (shed, _holders(port, open_now, [loaded, stopped]))
+            time.sleep(0.05)
+        assert shed == 1  # one connection moved, the other left where it was
+    finally:
+        for conn in connections:
+            conn.close()
