@@ -14,7 +14,10 @@ class Listing(Base):
     __table_args__ = (UniqueConstraint("platform_id", "external_id"),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("lst"))
-    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id", ondelete="CASCADE"), index=True)
+    # No index of its own: the unique (platform_id, external_id) index leads with it and serves
+    # look-ups by platform (and the cascade from platforms). A second index on it cost every
+    # insert a write and, on PostgreSQL, gave the planner a wrong choice (see migration 0015).
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id", ondelete="CASCADE"))
     merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id", ondelete="CASCADE"), index=True)
     external_id: Mapped[str] = mapped_column(String(128))
     title: Mapped[str] = mapped_column(Text)

@@ -16,7 +16,10 @@ class Merchant(Base):
     __table_args__ = (UniqueConstraint("platform_id", "external_id"), Index("ix_merchants_uscc", "uscc"))
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("mer"))
-    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id", ondelete="CASCADE"), index=True)
+    # No index of its own: the unique (platform_id, external_id) index leads with it and serves
+    # look-ups by platform (and the cascade from platforms). A second index on it cost every
+    # insert a write and, on PostgreSQL, gave the planner a wrong choice (see migration 0015).
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id", ondelete="CASCADE"))
     external_id: Mapped[str] = mapped_column(String(128))
     name: Mapped[str] = mapped_column(String(200))
     #: As given (up to 40 characters): an invalid code is a reason (USCC_INVALID), not a 4xx.
