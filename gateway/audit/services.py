@@ -30,7 +30,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, SessionTransaction
 
 from gateway.audit.models import GENESIS, AuditChainHead, AuditEntry, AuditPending
-from gateway.db import DirectWrite, utcnow
+from gateway.db import BoundWrite, DirectWrite, utcnow
 from gateway.ids import new_id
 
 _PENDING = "qingwang.audit.pending"
@@ -160,7 +160,13 @@ def running_sealer(connection):
 
 def write_pending(connection, entries: list[AuditEntry]) -> None:
     """Write entries unsealed to ``audit_pending`` in ``connection``'s transaction."""
-    _INSERT_PENDING.execute(connection, [pending_row(e) for e in entries])
+    bind_pending(connection, entries).execute(connection)
+
+
+def bind_pending(bind, entries: list[AuditEntry]) -> BoundWrite:
+    """:func:`write_pending`'s INSERT with its values bound now (``bind``: an Engine or a
+    Connection), to execute in a write transaction begun later."""
+    return _INSERT_PENDING.bind(bind, [pending_row(e) for e in entries])
 
 
 def pending_row(entry: AuditEntry) -> dict:

@@ -15,7 +15,7 @@ from gateway.audit.services import (
     register_coverage_check,
     register_subject_check,
 )
-from gateway.db import DirectWrite, utcnow
+from gateway.db import BoundWrite, DirectWrite, utcnow
 from gateway.decisions.models import Decision
 from gateway.decisions.signals import decision_recorded
 from gateway.ids import new_id
@@ -64,7 +64,13 @@ def insert_decisions(session: Session, decisions: list[Decision], *, new_subject
 def write_decision_rows(connection, decisions: list[Decision]) -> None:
     """The decisions' rows, with one Core INSERT in ``connection``'s transaction (nothing else:
     their audit entries and receivers are the caller's)."""
-    _INSERT.execute(connection, [decision_row(d) for d in decisions])
+    bind_decision_rows(connection, decisions).execute(connection)
+
+
+def bind_decision_rows(bind, decisions: list[Decision]) -> BoundWrite:
+    """:func:`write_decision_rows`' INSERT with its values bound now (``bind``: an Engine or a
+    Connection), to execute in a write transaction begun later."""
+    return _INSERT.bind(bind, [decision_row(d) for d in decisions])
 
 
 def decision_row(decision: Decision) -> dict:

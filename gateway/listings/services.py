@@ -12,20 +12,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.audit.models import AuditPending
-from gateway.audit.services import PENDING_COLUMNS, pending_row, running_sealer, seal_entries, write_pending
+from gateway.audit.services import PENDING_COLUMNS, bind_pending, pending_row, running_sealer, seal_entries
 from gateway.db import SHARED_UNIT, DirectWrite, utcnow
 from gateway.decisions.models import Decision
 from gateway.decisions.services import (
     DECISION_COLUMNS,
     WRITES_NOTHING_FOR_NEW,
     announce_without_session,
+    bind_decision_rows,
     decision_row,
     insert_decisions,
     new_decision,
     record_decision,
     recorded_entry,
     standing_staff_decision,
-    write_decision_rows,
 )
 from gateway.documents.models import Document
 from gateway.documents.services import document_facts, platform_documents
@@ -339,16 +339,21 @@ def _write_new(runtime: Runtime, platform_id: str, chunk: list[Prepared]) -> lis
                 connection.execute(_INSERT_ONE_LISTING, params)
             announce_without_session(new.decisions)  # written: receivers hear of what exists
         else:
-            with runtime.db.engine.begin() as connection:
-                _INSERT_LISTING.execute(connection, new.listings)
-                if new.links:
-                    _INSERT_LINK.execute(connection, new.links)
-                write_decision_rows(connection, new.decisions)
-                announce_without_session(new.decisions)
-                if sealer is not None:
-                    write_pending(connection, entries)
-                else:
+            # Every value bound (JSON encoded, datetimes made text) before BEGIN: on SQLite the
+            # transaction holds the one write lock, and only the statements should run in it.
+            engine = runtime.db.engine
+            writes = [_INSERT_LISTING.bind(engine, new.listings)]
+            if new.links:
+                writes.append(_INSERT_LINK.bind(engine, new.links))
+            writes.append(bind_decision_rows(engine, new.decisions))
+            if sealer is not None:
+                writes.append(bind_pending(engine, entries))
+            with engine.begin() as connection:
+                for write in writes:
+                    write.execute(connection)
+                if sealer is None:
                     seal_entries(connection, entries)
+            announce_without_session(new.decisions)  # committed: receivers hear of what exists
     except IntegrityError:  # another request created one of these listings first: they are updates now
         _refresh(runtime, platform_id, chunk)
         return None

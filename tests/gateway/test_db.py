@@ -1,4 +1,5 @@
 """gateway.db on SQLite: WAL checkpoints happen on their own thread, not in a committing request."""
+import json
 import os
 import threading
 import time
@@ -287,5 +288,62 @@ def test_a_direct_write_stores_what_connection_execute_stores_and_raises_sqlalch
         with db.engine.begin() as conn:  # a listening engine sees the statement: the ordinary path
             direct.execute(conn, {"id": "d", "n": 4, "data": {}, "at": at})
         assert any(sql.startswith("INSERT INTO things") for sql in seen)
+    finally:
+        db.dispose()
+
+
+def test_a_gated_write_transaction_sends_sqlite_only_its_own_statements(tmp_path):
+    """Inside SQLite's write lock, which every other writer waits for, nothing runs but the
+    transaction's statements: the lock is taken with one BEGIN IMMEDIATE (no busy-timeout
+    PRAGMAs around it: past the gate no gated writer holds the lock), then the write, the COMMIT."""
+    from sqlalchemy import event
+
+    db = Database(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    sent: list[str] = []
+
+    @event.listens_for(db.engine, "connect")
+    def _trace(dbapi_conn, _record):
+        dbapi_conn.set_trace_callback(sent.append)
+
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(text("CREATE TABLE t (n INTEGER)"))
+        sent.clear()
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO t VALUES (1)"))
+        assert sent == ["BEGIN IMMEDIATE", "INSERT INTO t VALUES (1)", "COMMIT"]
+    finally:
+        db.dispose()
+
+
+def test_a_bound_write_carries_the_values_it_was_bound_with(tmp_path):
+    """DirectWrite.bind puts the values through their column types before the transaction (the
+    listing path binds before BEGIN, so JSON encoding is not done inside SQLite's write lock):
+    what is stored is what was bound, and on an engine with statement listeners the bound write
+    takes the ordinary path, so they still see it."""
+    from sqlalchemy import Column, MetaData, String, Table, event, insert, select
+
+    from gateway.db import DirectWrite, JSONType
+
+    table = Table("things", MetaData(), Column("id", String(10), primary_key=True), Column("data", JSONType()))
+    direct = DirectWrite(insert(table), ("id", "data"))
+    db = Database(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    try:
+        table.create(db.engine)
+        row = {"id": "a", "data": {"原样": [1, 2]}}
+        bound = direct.bind(db.engine, row)
+        [(key, text_now)] = bound.values
+        assert key == "a" and isinstance(text_now, str) and json.loads(text_now) == {"原样": [1, 2]}  # encoded now
+        row["data"]["原样"].append(3)  # a change after binding is not what gets written
+        with db.engine.begin() as conn:
+            bound.execute(conn)
+        seen = []
+        event.listen(db.engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
+        listened = direct.bind(db.engine, {"id": "b", "data": []})
+        with db.engine.begin() as conn:
+            listened.execute(conn)
+        assert any(sql.startswith("INSERT INTO things") for sql in seen)
+        with db.engine.connect() as conn:
+            assert dict(conn.execute(select(table.c.id, table.c.data)).all()) == {"a": {"原样": [1, 2]}, "b": []}
     finally:
         db.dispose()
