@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import ClassVar, Iterator
 
+from prometheus_client import Histogram
 from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Engine
@@ -193,10 +194,21 @@ def _ping_when_idle(engine: Engine) -> None:
 
 
 #: SQLite's own busy handler sleeps 1, 2, 5, 10 … up to 100 ms between tries, which put a
-#: 100 ms tail on listing decisions when two web processes write at once. Transactions
-#: here hold the write lock for a millisecond or two, so the lock is taken by trying
-#: again after 50 µs, doubling to at most 1 ms, until the same 30 s deadline.
+#: How long a write transaction waits for SQLite's write lock before "database is locked"
+#: (answered 503): in the writers' gate, then in SQLite's busy handler or _take_write_lock.
 WRITE_LOCK_TIMEOUT_S = 30.0
+
+# SQLite's one write lock is what every writing process waits for: how long writes queue for
+# it and how long each holds it tell an operator when the embedded database is the limit (a
+# wait near the hold time × the writers at once) and when to move to PostgreSQL. Observed after
+# the lock is let go, never inside it.
+_LOCK_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 30)
+WRITE_LOCK_WAIT = Histogram("qingwang_sqlite_write_lock_wait_seconds",
+                            "SQLite write transactions: time from asking for the write lock to holding it",
+                            buckets=_LOCK_BUCKETS)
+WRITE_LOCK_HELD = Histogram("qingwang_sqlite_write_lock_held_seconds",
+                            "SQLite write transactions: time the write lock was held, BEGIN IMMEDIATE to the end "
+                            "of COMMIT or ROLLBACK", buckets=_LOCK_BUCKETS)
 
 
 def _begin_immediate(dbapi_conn) -> None:
@@ -204,6 +216,7 @@ def _begin_immediate(dbapi_conn) -> None:
     if not isinstance(dbapi_conn, _GatedConnection):
         _take_write_lock(dbapi_conn, deadline)
         return
+    asked = time.perf_counter()
     dbapi_conn.enter_gate(deadline)
     try:
         # Past the gate no writer of this file in any process that uses it holds the lock, so
@@ -215,6 +228,7 @@ def _begin_immediate(dbapi_conn) -> None:
     except BaseException:
         dbapi_conn.leave_gate()
         raise
+    dbapi_conn.lock_times = (asked, time.perf_counter())
 
 
 def _take_write_lock(dbapi_conn, deadline: float) -> None:
@@ -306,6 +320,8 @@ class _GatedConnection(sqlite3.Connection):
 
     _gate: WritersGate | None = None  # the gate this connection holds now
     _gate_of: tuple[int, WritersGate] | None = None  # (pid, its file's gate in that process)
+    #: (asked for the lock, took it), perf_counter, while a write transaction holds it
+    lock_times: tuple[float, float] | None = None
 
     def enter_gate(self, deadline: float) -> None:
         pid = os.getpid()
@@ -318,7 +334,12 @@ class _GatedConnection(sqlite3.Connection):
     def leave_gate(self) -> None:
         gate, self._gate = self._gate, None
         if gate is not None:
+            ended = time.perf_counter()
             gate.leave()
+            times, self.lock_times = self.lock_times, None
+            if times is not None:
+                WRITE_LOCK_WAIT.observe(times[1] - times[0])
+                WRITE_LOCK_HELD.observe(ended - times[1])
 
     def commit(self) -> None:
         try:

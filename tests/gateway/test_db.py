@@ -347,3 +347,41 @@ def test_a_bound_write_carries_the_values_it_was_bound_with(tmp_path):
             assert dict(conn.execute(select(table.c.id, table.c.data)).all()) == {"a": {"原样": [1, 2]}, "b": []}
     finally:
         db.dispose()
+
+
+def test_the_write_locks_wait_and_hold_are_measured_for_operators(tmp_path):
+    """/metrics shows how long SQLite writes queue for the one write lock and how long each holds
+    it: a writer that waits for another's 0.3 s transaction is counted as waiting about that long."""
+    from prometheus_client import REGISTRY
+
+    def sample(name: str) -> float:
+        return REGISTRY.get_sample_value(name) or 0.0
+
+    db = Database(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(text("CREATE TABLE t (n INTEGER)"))
+        before = {name: sample(name) for name in (
+            "qingwang_sqlite_write_lock_wait_seconds_count", "qingwang_sqlite_write_lock_wait_seconds_sum",
+            "qingwang_sqlite_write_lock_held_seconds_count", "qingwang_sqlite_write_lock_held_seconds_sum")}
+        waiting = threading.Event()
+
+        def second():
+            waiting.set()
+            with db.engine.begin() as conn:
+                conn.execute(text("INSERT INTO t VALUES (2)"))
+
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO t VALUES (1)"))
+            thread = threading.Thread(target=second)
+            thread.start()
+            waiting.wait(5)
+            time.sleep(0.3)
+        thread.join(10)
+        grew = {name: sample(name) - value for name, value in before.items()}
+        assert grew["qingwang_sqlite_write_lock_wait_seconds_count"] == 2
+        assert grew["qingwang_sqlite_write_lock_held_seconds_count"] == 2
+        assert 0.25 <= grew["qingwang_sqlite_write_lock_wait_seconds_sum"] < 10  # the second writer's wait
+        assert 0.3 <= grew["qingwang_sqlite_write_lock_held_seconds_sum"] < 10  # the first writer's hold
+    finally:
+        db.dispose()
