@@ -206,9 +206,12 @@ def main(argv=None) -> int:
         # Statements counted by a listener, calls in a round without it: an engine with a cursor
         # listener sends every statement through Connection.execute (gateway.db.DirectWrite), so
         # the count is the same statements, and the calls are those of the path as it runs.
-        event.listen(engine, "before_cursor_execute", count)
+        engines = app.extensions["qingwang"].db.engines  # PostgreSQL's autocommit engine too
+        for each in engines:
+            event.listen(each, "before_cursor_execute", count)
         drive(app, environs(key, bodies, args.requests))
-        event.remove(engine, "before_cursor_execute", count)
+        for each in engines:
+            event.remove(each, "before_cursor_execute", count)
         results["listing_sql_statements"] = len(statements) / args.requests
         batch = environs(key, bodies, args.requests)
         with cProfile.Profile() as counted:

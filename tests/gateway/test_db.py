@@ -68,6 +68,24 @@ def test_point_read_sessions_on_postgresql_open_no_transaction(runtime):
         assert writer.connection().connection.dbapi_connection.info.transaction_status == TransactionStatus.INTRANS
 
 
+def test_postgresql_autocommit_work_has_a_pool_of_its_own(runtime):
+    """On PostgreSQL the listing path's point reads and one-statement writes use connections that
+    are in autocommit from the start (a second engine), so no pooled connection is switched to
+    autocommit and back on every use; transactions keep the main engine's connections."""
+    if runtime.db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one engine")
+    main, autocommit = runtime.db.engines
+    assert main is runtime.db.engine and autocommit.pool is not main.pool
+    with runtime.db.autocommit_connection() as conn:
+        assert conn.engine.pool is autocommit.pool and conn.connection.dbapi_connection.autocommit
+    with runtime.db.point_read_sessionmaker() as reader:
+        conn = reader.connection()
+        assert conn.engine.pool is autocommit.pool and conn.connection.dbapi_connection.autocommit
+    with runtime.db.session() as writer:
+        conn = writer.connection()
+        assert conn.engine.pool is main.pool and not conn.connection.dbapi_connection.autocommit
+
+
 def test_an_idle_pooled_connection_the_server_dropped_is_replaced_before_use(runtime, monkeypatch):
     """Connections idle past PING_AFTER_IDLE_S are pinged at checkout; one the server has
     closed (here: terminated from another session) is replaced, and the caller never sees it."""

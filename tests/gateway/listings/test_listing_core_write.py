@@ -61,11 +61,13 @@ def test_a_new_listing_written_without_a_session_leaves_what_the_session_path_le
     def count(_conn, _cursor, statement, *_):
         statements.append(statement)
 
-    event.listen(runtime.db.engine, "before_cursor_execute", count)
+    for engine in runtime.db.engines:  # PostgreSQL's autocommit engine too
+        event.listen(engine, "before_cursor_execute", count)
     try:
         [core] = submit_listings(runtime, platform[0], [_body(merchant, "sku-core")])
     finally:
-        event.remove(runtime.db.engine, "before_cursor_execute", count)
+        for engine in runtime.db.engines:
+            event.remove(engine, "before_cursor_execute", count)
     [through_session] = submit_listings(runtime, platform[0], [_body(merchant, "sku-session")], runtime.db.session)
     assert core.decision.outcome == through_session.decision.outcome == "allow"
     assert _sealed(runtime)
