@@ -193,7 +193,6 @@ def _ping_when_idle(engine: Engine) -> None:
             raise DisconnectionError() from exc  # the pool replaces it and checks out again
 
 
-#: SQLite's own busy handler sleeps 1, 2, 5, 10 … up to 100 ms between tries, which put a
 #: How long a write transaction waits for SQLite's write lock before "database is locked"
 #: (answered 503): in the writers' gate, then in SQLite's busy handler or _take_write_lock.
 WRITE_LOCK_TIMEOUT_S = 30.0
