@@ -337,7 +337,6 @@ def _write_new(runtime: Runtime, platform_id: str, chunk: list[Prepared]) -> lis
             params.update({f"entry_{c}": v for c, v in pending_row(entries[0]).items()})
             with runtime.db.autocommit_connection() as connection:
                 connection.execute(_INSERT_ONE_LISTING, params)
-            announce_without_session(new.decisions)  # written: receivers hear of what exists
         else:
             # Every value bound (JSON encoded, datetimes made text) before BEGIN: on SQLite the
             # transaction holds the one write lock, and only the statements should run in it.
@@ -353,10 +352,10 @@ def _write_new(runtime: Runtime, platform_id: str, chunk: list[Prepared]) -> lis
                     write.execute(connection)
                 if sealer is None:
                     seal_entries(connection, entries)
-            announce_without_session(new.decisions)  # committed: receivers hear of what exists
     except IntegrityError:  # another request created one of these listings first: they are updates now
         _refresh(runtime, platform_id, chunk)
         return None
+    announce_without_session(new.decisions)  # committed: receivers hear of what exists
     if sealer is not None:
         sealer.wake()
     return new.results
