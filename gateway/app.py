@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, redirect
 
-from gateway import api, auth, console, idempotency, input_guard, observability, problems, web
+from gateway import api, auth, console, fast_path, idempotency, input_guard, observability, problems, web
 from gateway.config import Settings
 from gateway.documents.views import uploads
 from gateway.jobs import handlers
@@ -43,5 +43,8 @@ def create_app(test_config: dict | None = None, runtime: Runtime | None = None) 
     @app.get("/")
     def _index():
         return redirect("/docs")
+
+    # Last: it reads what the hooks above registered (the key cache, the request record).
+    fast_path.install(app)
 
     return app

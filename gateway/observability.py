@@ -9,8 +9,15 @@ import time
 import uuid
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
-from prometheus_client import (CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest,
-                               multiprocess)
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 from pythonjsonlogger.json import JsonFormatter
 from sqlalchemy import text
 
@@ -116,37 +123,52 @@ def metrics():
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
 
 
+def request_id_from(incoming: str | None) -> str:
+    """The caller's X-Request-ID when it is a sane one, else a new id."""
+    return incoming if incoming and _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+
+class RequestRecord:
+    """Counts, times and logs finished requests: the metrics and the access log line.
+
+    One per app; the labelled metric children are looked up once per label set
+    (prometheus_client's own lookup takes a lock and builds a tuple on every call)."""
+
+    def __init__(self):
+        self._counters: dict[tuple, object] = {}
+        self._timers: dict[tuple, object] = {}
+        self._access = logging.getLogger("qingwang.access")
+
+    def finished(self, method: str, endpoint: str, path: str, status: int, elapsed: float,
+                 request_id: str | None, platform_id: str | None) -> None:
+        counter = self._counters.get((method, endpoint, status))
+        if counter is None:
+            counter = self._counters.setdefault((method, endpoint, status), REQUESTS.labels(method, endpoint, status))
+        timer = self._timers.get((method, endpoint))
+        if timer is None:
+            timer = self._timers.setdefault((method, endpoint), LATENCY.labels(method, endpoint))
+        counter.inc()
+        timer.observe(elapsed)
+        if path != "/metrics":
+            self._access.info("request", extra={"method": method, "path": loggable_path(path), "status": status,
+                                                "ms": round(elapsed * 1000, 2), "platform_id": platform_id,
+                                                "request_id": request_id})
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(health)
-    access = logging.getLogger("qingwang.access")
+    record = app.extensions["qingwang.requests"] = RequestRecord()
 
     @app.before_request
     def _start():
-        incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.request_id = request_id_from(request.headers.get("X-Request-ID"))
         g.started = time.perf_counter()
-
-    # The labelled children, looked up once per label set (prometheus_client's own lookup
-    # takes a lock and builds a tuple on every call): one dict lookup a request.
-    counters: dict[tuple, object] = {}
-    timers: dict[tuple, object] = {}
 
     @app.after_request
     def _finish(response):
         elapsed = time.perf_counter() - g.get("started", time.perf_counter())
-        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
-        method, status = request.method, response.status_code
-        counter = counters.get((method, endpoint, status))
-        if counter is None:
-            counter = counters.setdefault((method, endpoint, status), REQUESTS.labels(method, endpoint, status))
-        timer = timers.get((method, endpoint))
-        if timer is None:
-            timer = timers.setdefault((method, endpoint), LATENCY.labels(method, endpoint))
-        counter.inc()
-        timer.observe(elapsed)
-        response.headers["X-Request-ID"] = g.get("request_id", "")
-        if request.path != "/metrics":
-            access.info("request", extra={"method": request.method, "path": loggable_path(request.path),
-                                          "status": response.status_code, "ms": round(elapsed * 1000, 2),
-                                          "platform_id": g.get("platform_id")})
+        request_id = g.get("request_id", "")
+        response.headers["X-Request-ID"] = request_id
+        record.finished(request.method, request.url_rule.rule if request.url_rule else "unmatched", request.path,
+                        response.status_code, elapsed, request_id or None, g.get("platform_id"))
         return response
