@@ -5,7 +5,8 @@
 
 The same world as benchmarks/listing_decisions.py (a generated registry, one approved
 merchant, 5,000 registered products to list), but no server and no load generator: the
-Flask app is called as a WSGI callable, one request after another, with environs built
+Flask app is called as a WSGI callable (its listing fast path in front, gateway.fast_path,
+as served), one request after another, with environs built
 beforehand, so the figure is what the gateway itself spends per request: middleware,
 authentication, validation, the decision, the write, serialisation and logging (the
 embedded defaults: JSON logs at INFO to stderr, here sent to /dev/null; metrics on).
