@@ -128,7 +128,7 @@ class ListingFastPath:
 
     def __call__(self, environ, start_response):
         if (environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "POST"
-                or environ.get("QUERY_STRING") or "HTTP_IDEMPOTENCY_KEY" in environ):
+                or environ.get("QUERY_STRING") or "HTTP_IDEMPOTENCY_KEY" in environ or self.app.debug):
             return self.inner(environ, start_response)
         started = time.perf_counter()
         raw = self._body(environ)
@@ -205,7 +205,7 @@ def _parse(raw: bytes) -> dict | None:
 
 
 def install(app: Flask) -> None:
-    """Put the fast path in front of ``app`` (not in debug mode, whose JSON is indented)."""
-    if not app.debug:
-        app.wsgi_app = ListingFastPath(app)
+    """Put the fast path in front of ``app``. (In debug mode, whose JSON is indented, and which
+    may be switched on after the app is made, every request goes to the app.)"""
+    app.wsgi_app = ListingFastPath(app)
 

@@ -241,6 +241,15 @@ def test_what_the_fast_path_is_not_sure_of_goes_to_the_app(client, auth, merchan
         assert_problem(response, expected)
 
 
+def test_debug_mode_is_the_apps(app, client, auth, merchant, delegated):  # noqa: F811
+    app.debug = True  # indented JSON: the app's to write
+    try:
+        response = client.post("/v1/listings", headers=auth, json=_body(merchant, "allow", "sku-debug"))
+    finally:
+        app.debug = False
+    assert delegated == ["/v1/listings"] and response.status_code == 200
+
+
 def test_its_field_rules_are_the_schemas():
     """STRINGS and the rest of loadable() restate ListingCreateSchema; a change there must show here."""
     schema = ListingCreateSchema()
