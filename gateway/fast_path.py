@@ -3,7 +3,7 @@ well formed: the API's hot path, a WSGI layer in front of the Flask app.
 
 Why: a decision itself (two reads, the rules, one write) costs about two thirds of the CPU a
 request took; the other third was the framework around it: the request and response objects,
-URL matching, nine before/after hooks, webargs and flask-smorest's wrappers, marshmallow both
+URL matching, the before- and after-request hooks, webargs and flask-smorest's wrappers, marshmallow both
 ways. Issue 14 asks for 1,000 decisions a second on two shared vCPUs; this layer keeps what
 the answer needs (authentication, the input guard's limits, validation, the request id,
 metrics, the access log line) and drops the rest.
