@@ -488,6 +488,41 @@ class DirectWrite:
 _GIVEN = object()  # a DirectWrite bind whose value each row gives
 
 
+class DirectRead:
+    """A SELECT of one row, without parameters, that on SQLite is compiled once and sent on the
+    sqlite3 cursor itself: :class:`DirectWrite`'s reason, for a read made inside the write lock
+    (the audit chain's head, read and moved by every decision). It returns a plain tuple; only
+    columns whose types SQLite hands back as they are (integers, text) may be selected, which
+    is checked when it is compiled. A driver error is raised as SQLAlchemy's. PostgreSQL, and
+    an engine with a cursor-execute listener, take ``Connection.execute``."""
+
+    def __init__(self, statement):
+        self.statement = statement
+        self._sqlite: str | None = None
+
+    def first(self, connection: Connection) -> tuple | None:
+        dispatch = connection.dispatch
+        if connection.dialect.name != "sqlite" or dispatch.before_cursor_execute or dispatch.after_cursor_execute:
+            row = connection.execute(self.statement).first()
+            return None if row is None else tuple(row)
+        sql = self._sqlite or self._compile(connection.dialect)
+        cursor = connection.connection.dbapi_connection.cursor()
+        try:
+            return cursor.execute(sql).fetchone()
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(sql, None, exc, sqlite3.Error, hide_parameters=True,
+                                      dialect=connection.dialect) from exc
+        finally:
+            cursor.close()
+
+    def _compile(self, dialect) -> str:
+        for column in self.statement.selected_columns:
+            if column.type.dialect_impl(dialect).result_processor(dialect, None) is not None:
+                raise ValueError(f"{column} needs its type's result processing: not for DirectRead")
+        self._sqlite = self.statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}).string
+        return self._sqlite
+
+
 class BoundWrite:
     """A :class:`DirectWrite` with its values bound (:meth:`DirectWrite.bind`), ready to execute."""
 

@@ -30,7 +30,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, SessionTransaction
 
 from gateway.audit.models import GENESIS, AuditChainHead, AuditEntry, AuditPending
-from gateway.db import BoundWrite, DirectWrite, utcnow
+from gateway.db import BoundWrite, DirectRead, DirectWrite, utcnow
 from gateway.ids import new_id
 
 _PENDING = "qingwang.audit.pending"
@@ -187,8 +187,8 @@ def seal_entries(connection, entries: list[AuditEntry]) -> list[AuditEntry]:
 
 
 # Built once (see seal): construction and cache keys cost more than SQLite's work here.
-_HEAD = (select(AuditChainHead.sequence, AuditChainHead.hash).where(AuditChainHead.id == HEAD_ID)
-         .with_for_update())
+_HEAD = DirectRead(select(AuditChainHead.sequence, AuditChainHead.hash).where(AuditChainHead.id == HEAD_ID)
+                  .with_for_update())
 _INSERT_ENTRY = DirectWrite(insert(AuditEntry.__table__), _ENTRY_COLUMNS)
 PENDING_COLUMNS = tuple(c.key for c in AuditPending.__table__.columns if c.key != "position")
 _INSERT_PENDING = DirectWrite(insert(AuditPending.__table__), PENDING_COLUMNS)
@@ -199,14 +199,15 @@ _MOVE_HEAD = DirectWrite(update(AuditChainHead.__table__).where(AuditChainHead.i
 
 
 def _locked_head(connection) -> tuple[int, str]:
-    head = connection.execute(_HEAD).first()
+    head = _HEAD.first(connection)
     if head is None:  # a fresh database (or one emptied by tests): create the row, once
         dialect_insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
         connection.execute(dialect_insert(AuditChainHead).values(id=HEAD_ID, sequence=0, hash=GENESIS,
                                                                  updated_at=utcnow())
                            .on_conflict_do_nothing(index_elements=["id"]))
-        head = connection.execute(_HEAD).one()
-    return head.sequence, head.hash
+        head = _HEAD.first(connection)
+    sequence, head_hash = head
+    return sequence, head_hash
 
 
 @event.listens_for(Session, "before_commit")

@@ -310,6 +310,47 @@ def test_a_direct_write_stores_what_connection_execute_stores_and_raises_sqlalch
         db.dispose()
 
 
+def test_a_direct_read_reads_what_connection_execute_reads(tmp_path):
+    """DirectRead (the audit chain head, read inside SQLite's write lock) sends SQLite the
+    statement SQLAlchemy compiles, its constants written in, and gives the row as a tuple; a
+    column whose type would need result processing is refused, not read raw."""
+    from sqlalchemy import Column, Integer, MetaData, String, Table, event, insert, select
+    from sqlalchemy.exc import OperationalError
+
+    from gateway.db import DirectRead, UTCDateTime
+
+    table = Table("heads", MetaData(), Column("id", Integer, primary_key=True), Column("sequence", Integer),
+                  Column("hash", String(64)), Column("at", UTCDateTime()))
+    head = DirectRead(select(table.c.sequence, table.c.hash).where(table.c.id == 1).with_for_update())
+    db = Database(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    sent: list[str] = []
+
+    @event.listens_for(db.engine, "connect")
+    def _trace(dbapi_conn, _record):
+        dbapi_conn.set_trace_callback(sent.append)
+
+    try:
+        table.create(db.engine)
+        with db.engine.begin() as conn:
+            assert head.first(conn) is None
+            conn.execute(insert(table), [{"id": 1, "sequence": 41, "hash": "头" * 8}, {"id": 2, "sequence": 7, "hash": None}])
+            sent.clear()
+            assert head.first(conn) == (41, "头" * 8) == tuple(conn.execute(head.statement).one())
+        assert sent[0] == "SELECT heads.sequence, heads.hash \nFROM heads \nWHERE heads.id = 1"
+        with pytest.raises(ValueError, match="result processing"), db.engine.connect() as conn:
+            DirectRead(select(table.c.at)).first(conn)
+        with pytest.raises(OperationalError), db.engine.connect() as conn:  # SQLAlchemy's error, not sqlite3's
+            DirectRead(select(table.c.sequence).where(table.c.id == 1).select_from(
+                Table("gone", MetaData(), Column("id", Integer)))).first(conn)
+        seen = []
+        event.listen(db.engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
+        with db.engine.connect() as conn:  # a listening engine sees the statement: the ordinary path
+            assert head.first(conn) == (41, "头" * 8)
+        assert any(sql.startswith("SELECT heads.sequence") for sql in seen)
+    finally:
+        db.dispose()
+
+
 def test_a_gated_write_transaction_sends_sqlite_only_its_own_statements(tmp_path):
     """Inside SQLite's write lock, which every other writer waits for, nothing runs but the
     transaction's statements: the lock is taken with one BEGIN IMMEDIATE (no busy-timeout
