@@ -9,6 +9,7 @@ checkpoints on a thread of their own rather than inside a committing request (se
 """
 from __future__ import annotations
 
+import collections
 import contextlib
 import fcntl
 import logging
@@ -489,37 +490,63 @@ _GIVEN = object()  # a DirectWrite bind whose value each row gives
 
 
 class DirectRead:
-    """A SELECT of one row, without parameters, that on SQLite is compiled once and sent on the
-    sqlite3 cursor itself: :class:`DirectWrite`'s reason, for a read made inside the write lock
-    (the audit chain's head, read and moved by every decision). It returns a plain tuple; only
-    columns whose types SQLite hands back as they are (integers, text) may be selected, which
-    is checked when it is compiled. A driver error is raised as SQLAlchemy's. PostgreSQL, and
-    an engine with a cursor-execute listener, take ``Connection.execute``."""
+    """A SELECT of at most one row that on SQLite is compiled once and sent on the sqlite3 cursor
+    itself: :class:`DirectWrite`'s reason, for the reads every listing decision makes (the
+    audit chain's head, inside the write lock; the merchant and the existing listing, before
+    it). Given an Engine rather than a Connection it borrows a pooled connection for the one
+    statement, without a SQLAlchemy Connection (and, like a point read, without a transaction:
+    the statement is its own snapshot). Only columns whose types SQLite hands back as they are
+    (integers, text) may be selected, and only parameters that need no bind processing: both
+    checked when it is compiled. The row comes back as a named tuple (``row.name``), a driver
+    error as SQLAlchemy's. PostgreSQL, and an engine with a cursor-execute listener, take
+    ``Connection.execute``."""
 
     def __init__(self, statement):
         self.statement = statement
-        self._sqlite: str | None = None
+        self._sqlite: tuple[str, tuple[tuple[str, object], ...], type] | None = None
 
-    def first(self, connection: Connection) -> tuple | None:
-        dispatch = connection.dispatch
-        if connection.dialect.name != "sqlite" or dispatch.before_cursor_execute or dispatch.after_cursor_execute:
-            row = connection.execute(self.statement).first()
-            return None if row is None else tuple(row)
-        sql = self._sqlite or self._compile(connection.dialect)
-        cursor = connection.connection.dbapi_connection.cursor()
+    def first(self, bind: Connection | Engine, params: dict | None = None):
+        dispatch = bind.dispatch
+        if bind.dialect.name != "sqlite" or dispatch.before_cursor_execute or dispatch.after_cursor_execute:
+            if isinstance(bind, Engine):
+                with bind.connect() as connection:
+                    return connection.execute(self.statement, params).first()
+            return bind.execute(self.statement, params).first()
+        sql, binds, row_type = self._sqlite or self._compile(bind.dialect)
+        values = tuple(params[name] if constant is _GIVEN else constant for name, constant in binds)
+        if isinstance(bind, Engine):
+            borrowed = bind.raw_connection()  # back to the pool (and reset) on close
+            try:
+                return self._fetch(borrowed.dbapi_connection, sql, values, row_type, bind.dialect)
+            finally:
+                borrowed.close()
+        return self._fetch(bind.connection.dbapi_connection, sql, values, row_type, bind.dialect)
+
+    @staticmethod
+    def _fetch(dbapi_connection, sql: str, values: tuple, row_type: type, dialect):
+        cursor = dbapi_connection.cursor()
         try:
-            return cursor.execute(sql).fetchone()
+            row = cursor.execute(sql, values).fetchone()
         except sqlite3.Error as exc:
-            raise DBAPIError.instance(sql, None, exc, sqlite3.Error, hide_parameters=True,
-                                      dialect=connection.dialect) from exc
+            raise DBAPIError.instance(sql, None, exc, sqlite3.Error, hide_parameters=True, dialect=dialect) from exc
         finally:
             cursor.close()
+        return None if row is None else row_type._make(row)
 
-    def _compile(self, dialect) -> str:
+    def _compile(self, dialect) -> tuple[str, tuple[tuple[str, object], ...], type]:
         for column in self.statement.selected_columns:
             if column.type.dialect_impl(dialect).result_processor(dialect, None) is not None:
                 raise ValueError(f"{column} needs its type's result processing: not for DirectRead")
-        self._sqlite = self.statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}).string
+        compiled = self.statement.compile(dialect=dialect)
+        binds = []
+        for name in compiled.positiontup:
+            bind = compiled.binds[name]
+            if bind.type.dialect_impl(dialect).bind_processor(dialect) is not None:
+                raise ValueError(f"parameter {name} needs its type's bind processing: not for DirectRead")
+            # given with each call, or a value written into the statement (``WHERE id = 1``)
+            binds.append((bind.key, _GIVEN if bind.required else bind.effective_value))
+        row_type = collections.namedtuple("Row", [c.key for c in self.statement.selected_columns], rename=True)
+        self._sqlite = (compiled.string, tuple(binds), row_type)
         return self._sqlite
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from gateway.audit.models import AuditPending
 from gateway.audit.services import PENDING_COLUMNS, bind_pending, pending_row, running_sealer, seal_entries
-from gateway.db import SHARED_UNIT, DirectWrite, utcnow
+from gateway.db import SHARED_UNIT, DirectRead, DirectWrite, utcnow
 from gateway.decisions.models import Decision
 from gateway.decisions.services import (
     DECISION_COLUMNS,
@@ -167,20 +167,23 @@ _MERCHANT_STANDING = select(Merchant.id, Merchant.platform_id, Merchant.status, 
     Merchant.id.in_(bindparam("ids", expanding=True)), Merchant.platform_id == bindparam("platform_id"))
 _EXISTING = select(Listing.external_id, Listing.id).where(
     Listing.platform_id == bindparam("platform_id"), Listing.external_id.in_(bindparam("ids", expanding=True)))
-#: One submission's merchant and existing listing in one statement (a round trip fewer on PostgreSQL).
-_MERCHANT_AND_EXISTING = select(
+#: One submission's merchant and existing listing in one statement (a round trip fewer on PostgreSQL),
+#: read without a Session (on SQLite on the sqlite3 cursor itself: gateway.db.DirectRead).
+_MERCHANT_AND_EXISTING = DirectRead(select(
     Merchant.id, Merchant.platform_id, Merchant.status, Merchant.uscc,
     select(Listing.id).where(Listing.platform_id == bindparam("platform_id"),
                              Listing.external_id == bindparam("external_id")).scalar_subquery().label("existing_id"),
-).where(Merchant.id == bindparam("merchant_id"), Merchant.platform_id == bindparam("platform_id"))
+).where(Merchant.id == bindparam("merchant_id"), Merchant.platform_id == bindparam("platform_id")))
 
 
 def _standing_and_existing(reader: Session, platform_id: str, bodies: list[dict]) -> tuple[dict, dict[str, str]]:
     """The submissions' merchants (id -> standing row) and existing listings (external_id -> id)."""
     if len(bodies) == 1:  # the single-listing hot path
         body = bodies[0]
-        row = reader.connection().execute(_MERCHANT_AND_EXISTING, {
-            "platform_id": platform_id, "merchant_id": body["merchant_id"], "external_id": body["external_id"]}).first()
+        # The reader's engine, not its Session: the Session then connects only if a decision
+        # needs more (documents, a policy not cached), and most need nothing more.
+        row = _MERCHANT_AND_EXISTING.first(reader.get_bind(), {
+            "platform_id": platform_id, "merchant_id": body["merchant_id"], "external_id": body["external_id"]})
         if row is None:  # an unknown merchant: refused, whatever exists
             return {}, {}
         return {row.id: row}, ({body["external_id"]: row.existing_id} if row.existing_id else {})

@@ -311,10 +311,10 @@ def test_a_direct_write_stores_what_connection_execute_stores_and_raises_sqlalch
 
 
 def test_a_direct_read_reads_what_connection_execute_reads(tmp_path):
-    """DirectRead (the audit chain head, read inside SQLite's write lock) sends SQLite the
-    statement SQLAlchemy compiles, its constants written in, and gives the row as a tuple; a
-    column whose type would need result processing is refused, not read raw."""
-    from sqlalchemy import Column, Integer, MetaData, String, Table, event, insert, select
+    """DirectRead (the audit chain head, read inside SQLite's write lock; a decision's merchant
+    and existing listing) sends SQLite the statement SQLAlchemy compiles and gives the row as a
+    named tuple; a column or parameter whose type would need processing is refused, not sent raw."""
+    from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, event, insert, select
     from sqlalchemy.exc import OperationalError
 
     from gateway.db import DirectRead, UTCDateTime
@@ -337,8 +337,15 @@ def test_a_direct_read_reads_what_connection_execute_reads(tmp_path):
             sent.clear()
             assert head.first(conn) == (41, "头" * 8) == tuple(conn.execute(head.statement).one())
         assert sent[0] == "SELECT heads.sequence, heads.hash \nFROM heads \nWHERE heads.id = 1"
+        # Given the engine: a pooled connection borrowed for the statement and given back.
+        by_id = DirectRead(select(table.c.sequence, table.c.hash).where(table.c.id == bindparam("id")))
+        assert by_id.first(db.engine, {"id": 2}) == (7, None) and by_id.first(db.engine, {"id": 1}).sequence == 41
+        assert by_id.first(db.engine, {"id": 9}) is None and db.engine.pool.checkedout() == 0
         with pytest.raises(ValueError, match="result processing"), db.engine.connect() as conn:
             DirectRead(select(table.c.at)).first(conn)
+        with pytest.raises(ValueError, match="bind processing"):
+            DirectRead(select(table.c.id).where(table.c.at == bindparam("at", type_=UTCDateTime()))).first(
+                db.engine, {"at": None})
         with pytest.raises(OperationalError), db.engine.connect() as conn:  # SQLAlchemy's error, not sqlite3's
             DirectRead(select(table.c.sequence).where(table.c.id == 1).select_from(
                 Table("gone", MetaData(), Column("id", Integer)))).first(conn)

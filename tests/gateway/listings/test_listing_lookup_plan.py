@@ -27,7 +27,7 @@ def test_the_existing_listing_look_up_uses_the_unique_index(runtime, platform):
         if conn.dialect.name == "postgresql":
             # The plan psycopg's prepared statement keeps after five executions: the generic one.
             conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
-            compiled = _MERCHANT_AND_EXISTING.compile(dialect=conn.dialect)
+            compiled = _MERCHANT_AND_EXISTING.statement.compile(dialect=conn.dialect)
             names = list(dict.fromkeys(compiled.bind_names.values()))
             sql = compiled.string % {name: f"${i}" for i, name in enumerate(names, 1)}
             conn.exec_driver_sql(f"PREPARE existing_lookup AS {sql}")
@@ -35,7 +35,7 @@ def test_the_existing_listing_look_up_uses_the_unique_index(runtime, platform):
             plan = "\n".join(row[0] for row in conn.exec_driver_sql(f"EXPLAIN EXECUTE existing_lookup({values})"))
             conn.exec_driver_sql("DEALLOCATE existing_lookup")
         else:
-            compiled = _MERCHANT_AND_EXISTING.compile(dialect=conn.dialect)
+            compiled = _MERCHANT_AND_EXISTING.statement.compile(dialect=conn.dialect)
             plan = "\n".join(str(row[-1]) for row in conn.exec_driver_sql(
                 f"EXPLAIN QUERY PLAN {compiled.string}", tuple(params[n] for n in compiled.positiontup)))
         conn.rollback()
