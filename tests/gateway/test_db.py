@@ -310,6 +310,20 @@ def test_a_direct_write_stores_what_connection_execute_stores_and_raises_sqlalch
         db.dispose()
 
 
+def _traced_database(tmp_path) -> tuple[Database, list[str]]:
+    """A SQLite Database and the list every statement its connections send SQLite is added to."""
+    from sqlalchemy import event
+
+    db = Database(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    sent: list[str] = []
+
+    @event.listens_for(db.engine, "connect")
+    def _trace(dbapi_conn, _record):
+        dbapi_conn.set_trace_callback(sent.append)
+
+    return db, sent
+
+
 def test_a_direct_read_reads_what_connection_execute_reads(tmp_path):
     """DirectRead (the audit chain head, read inside SQLite's write lock; a decision's merchant
     and existing listing) sends SQLite the statement SQLAlchemy compiles and gives the row as a
@@ -322,13 +336,7 @@ def test_a_direct_read_reads_what_connection_execute_reads(tmp_path):
     table = Table("heads", MetaData(), Column("id", Integer, primary_key=True), Column("sequence", Integer),
                   Column("hash", String(64)), Column("at", UTCDateTime()))
     head = DirectRead(select(table.c.sequence, table.c.hash).where(table.c.id == 1).with_for_update())
-    db = Database(f"sqlite:///{tmp_path / 'db.sqlite3'}")
-    sent: list[str] = []
-
-    @event.listens_for(db.engine, "connect")
-    def _trace(dbapi_conn, _record):
-        dbapi_conn.set_trace_callback(sent.append)
-
+    db, sent = _traced_database(tmp_path)
     try:
         table.create(db.engine)
         with db.engine.begin() as conn:
@@ -362,15 +370,7 @@ def test_a_gated_write_transaction_sends_sqlite_only_its_own_statements(tmp_path
     """Inside SQLite's write lock, which every other writer waits for, nothing runs but the
     transaction's statements: the lock is taken with one BEGIN IMMEDIATE (no busy-timeout
     PRAGMAs around it: past the gate no gated writer holds the lock), then the write, the COMMIT."""
-    from sqlalchemy import event
-
-    db = Database(f"sqlite:///{tmp_path / 'db.sqlite3'}")
-    sent: list[str] = []
-
-    @event.listens_for(db.engine, "connect")
-    def _trace(dbapi_conn, _record):
-        dbapi_conn.set_trace_callback(sent.append)
-
+    db, sent = _traced_database(tmp_path)
     try:
         with db.engine.begin() as conn:
             conn.execute(text("CREATE TABLE t (n INTEGER)"))
