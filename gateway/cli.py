@@ -88,7 +88,10 @@ def serve(host, port, workers, threads):
     env = dict(os.environ, QINGWANG_BIND=f"{host}:{port}",
                WEB_WORKERS=str(workers or settings.web_workers), WEB_THREADS=str(threads or settings.web_threads))
     if "PROMETHEUS_MULTIPROC_DIR" not in env:
+        # Made for this server, so removed when it exits (gateway.gunicorn_conf.on_exit);
+        # a directory the operator names is theirs and stays.
         env["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="qingwang-metrics-")
+        env["QINGWANG_OWNS_METRICS_DIR"] = "1"
     # Exec a fresh interpreter so prometheus_client sees PROMETHEUS_MULTIPROC_DIR before
     # its first import, and gunicorn owns the process (signals, reloads).
     os.execvpe(sys.executable, [sys.executable, "-m", "gunicorn", "-c", "python:gateway.gunicorn_conf"], env)

@@ -1,6 +1,7 @@
 """gunicorn settings for ``qingwang serve``, from the gateway's Settings; the CLI passes the
 address to bind and any --workers/--threads given on its command line."""
 import os
+import shutil
 
 from gateway.config import Settings
 
@@ -22,6 +23,14 @@ loglevel = _settings.log_level.lower()
 wsgi_app = "gateway.wsgi:app"
 # Bound upload bodies are checked by the app; these guard the header parser.
 limit_request_line = 8190
+
+
+def on_exit(server):
+    # The metrics directory `qingwang serve` made for this server: every start made a new one,
+    # and they piled up in /tmp. (A killed arbiter leaves its directory; a named one stays.)
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if path and os.environ.get("QINGWANG_OWNS_METRICS_DIR") == "1":
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def child_exit(server, worker):

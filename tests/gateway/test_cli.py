@@ -64,8 +64,10 @@ def test_serve_runs_gunicorn_with_health_and_metrics(tmp_path):
     from tests.conftest import free_port
 
     port = free_port()
-    env = dict(os.environ, QINGWANG_DATA_DIR=str(tmp_path / "data"), SECRET_KEY="serve-test")
-    for key in ("DATABASE_URL", "STORAGE_URL", "REDIS_URL"):
+    scratch = tmp_path / "tmp"  # where serve makes its metrics directory
+    scratch.mkdir()
+    env = dict(os.environ, QINGWANG_DATA_DIR=str(tmp_path / "data"), SECRET_KEY="serve-test", TMPDIR=str(scratch))
+    for key in ("DATABASE_URL", "STORAGE_URL", "REDIS_URL", "PROMETHEUS_MULTIPROC_DIR"):
         env.pop(key, None)
     proc = subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--port", str(port), "--workers", "2"],
                             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -92,8 +94,10 @@ def test_serve_runs_gunicorn_with_health_and_metrics(tmp_path):
             metrics = r.read().decode()
         # Aggregated across gunicorn's worker processes.
         assert 'qingwang_http_requests_total{endpoint="/healthz",method="GET",status="200"}' in metrics
+        assert [p.name[:17] for p in scratch.iterdir()] == ["qingwang-metrics-"]
     finally:
         proc.terminate()
         output = proc.communicate(timeout=30)[0]
     assert "gunicorn" in output.lower()
     assert "Booting worker" in output
+    assert list(scratch.iterdir()) == []  # the metrics directory it made went with it
