@@ -31,7 +31,7 @@ import time
 
 from flask import Flask, g
 
-from gateway.input_guard import MAX_JSON_DEPTH
+from gateway.input_guard import MAX_JSON_DEPTH, json_depth, may_hold_unstorable
 from gateway.listings.services import submit_listing
 from gateway.observability import request_id_from
 
@@ -193,9 +193,9 @@ class ListingFastPath:
 
 
 def _parse(raw: bytes) -> dict | None:
-    # The input guard's questions, asked of the bytes: escapes of NUL or a surrogate, and
-    # brackets enough to nest too deep, go to the app (which may refuse them).
-    if b"\\u0000" in raw or b"\\ud" in raw or b"\\uD" in raw or raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH:
+    # The input guard's own questions, asked of the bytes: what might hold NUL or a lone
+    # surrogate, or nest too deep, goes to the app (which may refuse it).
+    if may_hold_unstorable(raw) or json_depth(raw) > MAX_JSON_DEPTH:
         return None
     try:
         body = json.loads(raw.decode("utf-8"))

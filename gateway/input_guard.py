@@ -60,6 +60,12 @@ def json_depth(raw: bytes) -> int:
     return max(accumulate(1 if b in b"[{" else -1 for b in brackets), default=0)
 
 
+def may_hold_unstorable(raw: bytes) -> bool:
+    """Whether JSON text has an escape that could decode to NUL or a lone surrogate (the escapes
+    are \\u0000 and \\uD800-\\uDFFF in either case); no copy of the text is made."""
+    return b"\\u0000" in raw or b"\\ud" in raw or b"\\uD" in raw
+
+
 def _reject(location: str) -> None:
     raise Invalid("文本中不允许包含 NUL（U+0000）字符或孤立的代理码位",
                   "Text must not contain NUL (U+0000) or lone surrogate characters",
@@ -87,8 +93,7 @@ def init_app(app: Flask) -> None:
         if json_depth(raw) > MAX_JSON_DEPTH:
             raise BadRequest(f"JSON 嵌套过深（上限 {MAX_JSON_DEPTH} 层）",
                              f"The JSON nests too deeply (at most {MAX_JSON_DEPTH} levels)", code="json-too-deep")
-        if ((b"\\u0000" in raw or b"\\ud" in raw or b"\\uD" in raw)
-                and _any_unstorable(request.get_json(silent=True))):
+        if may_hold_unstorable(raw) and _any_unstorable(request.get_json(silent=True)):
             _reject("json")
         if request.mimetype == "multipart/form-data":
             for name, value in request.form.items(multi=True):
