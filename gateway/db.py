@@ -434,120 +434,162 @@ def point_reads(engine: Engine) -> Engine:
     return engine.execution_options(qingwang_read_only=True, qingwang_point_reads=True)
 
 
+#: Dialects whose driver :class:`DirectWrite` and :class:`DirectRead` call themselves.
+DIRECT_DIALECTS = ("sqlite", "postgresql")
+
+
+def _direct(bind: Engine | Connection) -> bool:
+    """Whether statements on ``bind`` may go to the driver directly: a dialect known here, and
+    nothing listening for cursor executes (tests that count or break statements must see each)."""
+    dispatch = bind.dispatch
+    return (bind.dialect.name in DIRECT_DIALECTS and bind.dialect.driver in ("pysqlite", "psycopg")
+            and not dispatch.before_cursor_execute and not dispatch.after_cursor_execute)
+
+
+def _bind_slots(compiled) -> tuple[bool, list[tuple[str, object]]]:
+    """(named, [(name in the SQL, BindParameter)]) of a compiled statement, in the order a
+    positional driver (sqlite3's ``?``) takes them; a named one (psycopg's ``%(name)s``) takes a
+    dict."""
+    if compiled.positiontup is not None:
+        return False, [(name, compiled.binds[name]) for name in compiled.positiontup]
+    escaped = compiled.escaped_bind_names or {}
+    return True, [(escaped.get(name, name), bind) for bind, name in compiled.bind_names.items()]
+
+
+def _driver_error(exc: Exception, sql: str, dialect, dbapi_connection, invalidate, ismulti: bool = False) -> DBAPIError:
+    """A driver's error as SQLAlchemy raises it (an ``IntegrityError`` is still one), and a lost
+    connection invalidated so its pool does not hand it out again (what ``Connection.execute``
+    does; a PostgreSQL restart mid-load must cost each pooled connection one failure, not all)."""
+    disconnect = dialect.is_disconnect(exc, dbapi_connection, None)
+    if disconnect:
+        invalidate(exc)
+    return DBAPIError.instance(sql, None, exc, dialect.loaded_dbapi.Error, hide_parameters=True, dialect=dialect,
+                               ismulti=ismulti, connection_invalidated=disconnect)
+
+
 class DirectWrite:
-    """An INSERT or UPDATE that, on SQLite, is compiled once and sent on the sqlite3 cursor itself.
+    """An INSERT or UPDATE that is compiled once and sent on the driver's cursor itself.
 
     Why not ``Connection.execute``: on the listing hot path SQLAlchemy's execution machinery
     (the compiled cache's look-up, an execution context, a result object) cost several times
     what SQLite spends on the statement, and these statements run inside the database's one
-    write lock, which every other writer waits for. What SQLAlchemy does that matters is kept:
-    the SQL is its compilation, each value goes through its column type's bind processor
-    (UTC datetimes, JSON), and a driver error is raised as SQLAlchemy's (an ``IntegrityError``
-    is still one). Every bind named in ``columns`` must be in each row given (no column
-    defaults are applied here; the hot path's rows hold every column).
+    write lock, which every other writer waits for; on PostgreSQL the same machinery was the
+    largest part of the client's CPU for the one-statement listing write. What SQLAlchemy does
+    that matters is kept: the SQL is its compilation, each value goes through its column type's
+    bind processor (UTC datetimes, JSON), a driver error is raised as SQLAlchemy's (an
+    ``IntegrityError`` is still one) and a lost connection is invalidated. Every bind named in
+    ``columns`` must be in each row given (no column defaults are applied here; the hot path's
+    rows hold every column).
 
-    PostgreSQL, and an engine with a cursor-execute listener (tests that count or break
+    Another driver, and an engine with a cursor-execute listener (tests that count or break
     statements), take ``Connection.execute``: what listens sees every statement."""
 
     def __init__(self, statement, columns: tuple[str, ...]):
         self.statement = statement
         self.columns = columns
-        self._sqlite: tuple[str, list] | None = None
+        self._compiled: dict[str, tuple[str, bool, list]] = {}
 
     def execute(self, connection: Connection, params: dict | list[dict]) -> None:
         self.bind(connection, params).execute(connection)
 
     def bind(self, bind: Engine | Connection, params: dict | list[dict]) -> BoundWrite:
         """The write with its values put through their column types now (JSON encoded, datetimes
-        as UTC text), to execute later on a connection of ``bind`` (an Engine or a Connection):
-        a caller that binds before ``BEGIN`` keeps that work out of SQLite's write lock."""
-        dispatch = bind.dispatch
-        if bind.dialect.name != "sqlite" or dispatch.before_cursor_execute or dispatch.after_cursor_execute:
+        as UTC), to execute later on a connection of ``bind`` (an Engine or a Connection): a
+        caller that binds before ``BEGIN`` keeps that work out of SQLite's write lock."""
+        if not _direct(bind):
             return BoundWrite(self.statement, params, None, None)
-        sql, binds = self._sqlite or self._compile(bind.dialect)
+        sql, named, binds = self._compiled.get(bind.dialect.name) or self._compile(bind.dialect)
         rows = params if isinstance(params, list) else [params]
-        return BoundWrite(self.statement, params, sql,
-                          [tuple(_bound(row, name, process, constant) for name, process, constant in binds)
-                           for row in rows])
+        if named:
+            values = [{name: _bound(row, key, process, constant) for name, key, process, constant in binds}
+                      for row in rows]
+        else:
+            values = [tuple(_bound(row, key, process, constant) for _, key, process, constant in binds)
+                      for row in rows]
+        return BoundWrite(self.statement, params, sql, values)
 
-    def _compile(self, dialect) -> tuple[str, list]:
+    def _compile(self, dialect) -> tuple[str, bool, list]:
         compiled = self.statement.compile(dialect=dialect, column_keys=list(self.columns))
+        named, slots = _bind_slots(compiled)
         binds = []
-        for name in compiled.positiontup:
-            bind = compiled.binds[name]
+        for name, bind in slots:
             process = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if bind.key in self.columns:
-                binds.append((bind.key, process, _GIVEN))
+                binds.append((name, bind.key, process, _GIVEN))
             elif not bind.required:  # a value written into the statement (``WHERE id = 1``)
-                binds.append((name, process, bind.effective_value))
+                binds.append((name, name, process, bind.effective_value))
             else:
                 raise ValueError(f"bind {name} is neither in columns nor given a value")
-        self._sqlite = (compiled.string, binds)
-        return self._sqlite
+        self._compiled[dialect.name] = (compiled.string, named, binds)
+        return self._compiled[dialect.name]
 
 
 _GIVEN = object()  # a DirectWrite bind whose value each row gives
 
 
 class DirectRead:
-    """A SELECT of at most one row that on SQLite is compiled once and sent on the sqlite3 cursor
-    itself: :class:`DirectWrite`'s reason, for the reads every listing decision makes (the
-    audit chain's head, inside the write lock; the merchant and the existing listing, before
-    it). Given an Engine rather than a Connection it borrows a pooled connection for the one
-    statement, without a SQLAlchemy Connection (and, like a point read, without a transaction:
-    the statement is its own snapshot). Only columns whose types SQLite hands back as they are
-    (integers, text) may be selected, and only parameters that need no bind processing: both
-    checked when it is compiled. The row comes back as a named tuple (``row.name``), a driver
-    error as SQLAlchemy's. PostgreSQL, and an engine with a cursor-execute listener, take
+    """A SELECT of at most one row that is compiled once and sent on the driver's cursor itself:
+    :class:`DirectWrite`'s reason, for the reads every listing decision makes (the audit chain's
+    head, inside SQLite's write lock; the merchant and the existing listing, before it). Given
+    an Engine rather than a Connection it borrows a pooled connection for the one statement,
+    without a SQLAlchemy Connection (and, like a point read, without a transaction of its own:
+    the statement is its own snapshot; on PostgreSQL the point-read engine's connections are in
+    autocommit). Only columns whose types the driver hands back as they are (integers, text)
+    may be selected, and only parameters that need no bind processing: both checked when it is
+    compiled. The row comes back as a named tuple (``row.name``), a driver error as
+    SQLAlchemy's. Another driver, and an engine with a cursor-execute listener, take
     ``Connection.execute``."""
 
     def __init__(self, statement):
         self.statement = statement
-        self._sqlite: tuple[str, tuple[tuple[str, object], ...], type] | None = None
+        self._compiled: dict[str, tuple[str, bool, tuple[tuple[str, str, object], ...], type]] = {}
 
     def first(self, bind: Connection | Engine, params: dict | None = None):
-        dispatch = bind.dispatch
-        if bind.dialect.name != "sqlite" or dispatch.before_cursor_execute or dispatch.after_cursor_execute:
+        if not _direct(bind):
             if isinstance(bind, Engine):
                 with bind.connect() as connection:
                     return connection.execute(self.statement, params).first()
             return bind.execute(self.statement, params).first()
-        sql, binds, row_type = self._sqlite or self._compile(bind.dialect)
-        values = tuple(params[name] if constant is _GIVEN else constant for name, constant in binds)
+        sql, named, binds, row_type = self._compiled.get(bind.dialect.name) or self._compile(bind.dialect)
+        if named:
+            values = {name: params[key] if constant is _GIVEN else constant for name, key, constant in binds}
+        else:
+            values = tuple(params[key] if constant is _GIVEN else constant for _, key, constant in binds)
         if isinstance(bind, Engine):
             borrowed = bind.raw_connection()  # back to the pool (and reset) on close
             try:
-                return self._fetch(borrowed.dbapi_connection, sql, values, row_type, bind.dialect)
+                return self._fetch(borrowed.dbapi_connection, sql, values, row_type, bind.dialect, borrowed.invalidate)
             finally:
                 borrowed.close()
-        return self._fetch(bind.connection.dbapi_connection, sql, values, row_type, bind.dialect)
+        return self._fetch(bind.connection.dbapi_connection, sql, values, row_type, bind.dialect, bind.invalidate)
 
     @staticmethod
-    def _fetch(dbapi_connection, sql: str, values: tuple, row_type: type, dialect):
+    def _fetch(dbapi_connection, sql: str, values, row_type: type, dialect, invalidate):
         cursor = dbapi_connection.cursor()
         try:
-            row = cursor.execute(sql, values).fetchone()
-        except sqlite3.Error as exc:
-            raise DBAPIError.instance(sql, None, exc, sqlite3.Error, hide_parameters=True, dialect=dialect) from exc
+            cursor.execute(sql, values)
+            row = cursor.fetchone()
+        except dialect.loaded_dbapi.Error as exc:
+            raise _driver_error(exc, sql, dialect, dbapi_connection, invalidate) from exc
         finally:
             cursor.close()
         return None if row is None else row_type._make(row)
 
-    def _compile(self, dialect) -> tuple[str, tuple[tuple[str, object], ...], type]:
+    def _compile(self, dialect):
         for column in self.statement.selected_columns:
             if column.type.dialect_impl(dialect).result_processor(dialect, None) is not None:
                 raise ValueError(f"{column} needs its type's result processing: not for DirectRead")
         compiled = self.statement.compile(dialect=dialect)
+        named, slots = _bind_slots(compiled)
         binds = []
-        for name in compiled.positiontup:
-            bind = compiled.binds[name]
+        for name, bind in slots:
             if bind.type.dialect_impl(dialect).bind_processor(dialect) is not None:
                 raise ValueError(f"parameter {name} needs its type's bind processing: not for DirectRead")
             # given with each call, or a value written into the statement (``WHERE id = 1``)
-            binds.append((bind.key, _GIVEN if bind.required else bind.effective_value))
+            binds.append((name, bind.key, _GIVEN if bind.required else bind.effective_value))
         row_type = collections.namedtuple("Row", [c.key for c in self.statement.selected_columns], rename=True)
-        self._sqlite = (compiled.string, tuple(binds), row_type)
-        return self._sqlite
+        self._compiled[dialect.name] = (compiled.string, named, tuple(binds), row_type)
+        return self._compiled[dialect.name]
 
 
 class BoundWrite:
@@ -555,24 +597,24 @@ class BoundWrite:
 
     __slots__ = ("params", "sql", "statement", "values")
 
-    def __init__(self, statement, params: dict | list[dict], sql: str | None, values: list[tuple] | None):
+    def __init__(self, statement, params: dict | list[dict], sql: str | None, values: list | None):
         self.statement, self.params, self.sql, self.values = statement, params, sql, values
 
     def execute(self, connection: Connection) -> None:
-        dispatch = connection.dispatch
-        if self.sql is None or dispatch.before_cursor_execute or dispatch.after_cursor_execute:
-            connection.execute(self.statement, self.params)  # PostgreSQL, or an engine with listeners
+        if self.sql is None or not _direct(connection):
+            connection.execute(self.statement, self.params)  # another driver, or an engine with listeners
             return
         values = self.values
-        cursor = connection.connection.dbapi_connection.cursor()
+        dbapi_connection = connection.connection.dbapi_connection
+        cursor = dbapi_connection.cursor()
         try:
             if len(values) == 1:
                 cursor.execute(self.sql, values[0])
             else:
                 cursor.executemany(self.sql, values)
-        except sqlite3.Error as exc:
-            raise DBAPIError.instance(self.sql, None, exc, sqlite3.Error, hide_parameters=True,
-                                      dialect=connection.dialect, ismulti=len(values) > 1) from exc
+        except connection.dialect.loaded_dbapi.Error as exc:
+            raise _driver_error(exc, self.sql, connection.dialect, dbapi_connection, connection.invalidate,
+                                ismulti=len(values) > 1) from exc
         finally:
             cursor.close()
 

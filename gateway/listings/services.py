@@ -339,7 +339,7 @@ def _write_new(runtime: Runtime, platform_id: str, chunk: list[Prepared]) -> lis
             params.update({f"decision_{c}": v for c, v in decision_row(new.decisions[0]).items()})
             params.update({f"entry_{c}": v for c, v in pending_row(entries[0]).items()})
             with runtime.db.autocommit_connection() as connection:
-                connection.execute(_INSERT_ONE_LISTING, params)
+                _INSERT_ONE_LISTING.execute(connection, params)
         else:
             # Every value bound (JSON encoded, datetimes made text) before BEGIN: on SQLite the
             # transaction holds the one write lock, and only the statements should run in it.
@@ -381,7 +381,9 @@ def _insert_one_listing():
             .add_cte(listing.cte("new_listing")).add_cte(decision.cte("new_decision")))
 
 
-_INSERT_ONE_LISTING = _insert_one_listing()
+_INSERT_ONE_LISTING = DirectWrite(_insert_one_listing(), tuple(
+    [f"listing_{c}" for c in _LISTING_COLUMNS] + [f"decision_{c}" for c in DECISION_COLUMNS]
+    + [f"entry_{c}" for c in PENDING_COLUMNS]))
 
 
 def _new_listing(platform_id: str, body: dict, merchant_id: str, now) -> Listing:

@@ -451,3 +451,65 @@ def test_the_write_locks_wait_and_hold_are_measured_for_operators(tmp_path):
         assert 0.3 <= grew["qingwang_sqlite_write_lock_held_seconds_sum"] < 10  # the first writer's hold
     finally:
         db.dispose()
+
+
+def test_direct_statements_on_postgresql_go_to_psycopg_and_keep_sqlalchemys_guarantees(runtime, monkeypatch):
+    """On PostgreSQL too, DirectWrite and DirectRead skip SQLAlchemy's execution machinery (the
+    listing path's one-statement write and its merchant read): values still go through their
+    column types (JSON, UTC datetimes), a duplicate key is still SQLAlchemy's IntegrityError, and
+    a connection the server dropped is invalidated, so the next statement gets a fresh one
+    instead of the pool handing the dead one out again."""
+    if runtime.db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's driver path (SQLite's: the tests above)")
+    from datetime import datetime, timedelta, timezone
+
+    import sqlalchemy.engine.base
+    from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, bindparam, insert, select
+    from sqlalchemy.exc import DBAPIError, IntegrityError
+
+    from gateway.db import DirectRead, DirectWrite, UTCDateTime
+
+    table = Table(f"direct_{os.getpid()}", MetaData(), Column("id", Integer, primary_key=True),
+                  Column("name", String(32)), Column("data", JSON), Column("at", UTCDateTime()))
+    engine = runtime.db.engine
+    table.create(engine)
+    try:
+        write = DirectWrite(insert(table), ("id", "name", "data", "at"))
+        read = DirectRead(select(table.c.id, table.c.name).where(table.c.id == bindparam("id")))
+        at = datetime(2026, 12, 4, 9, 30, tzinfo=timezone(timedelta(hours=8)))
+
+        def no_sqlalchemy_execution(*args, **kwargs):
+            raise AssertionError("went through Connection.execute")
+
+        with monkeypatch.context() as patched:
+            patched.setattr(sqlalchemy.engine.base.Connection, "_execute_clauseelement", no_sqlalchemy_execution)
+            with runtime.db.autocommit_connection() as conn:  # as the listing path writes: autocommit
+                write.execute(conn, {"id": 1, "name": "械", "data": {"证": ["国械注准"]}, "at": at})
+            bound = write.bind(engine, [{"id": 2, "name": "b", "data": None, "at": at},
+                                        {"id": 3, "name": "c", "data": [1], "at": at}])
+            with engine.begin() as conn:
+                bound.execute(conn)
+            assert read.first(engine, {"id": 1}) == (1, "械") and read.first(engine, {"id": 1}).name == "械"
+            assert read.first(engine, {"id": 9}) is None
+            with pytest.raises(IntegrityError), runtime.db.autocommit_connection() as conn:
+                write.execute(conn, {"id": 1, "name": "again", "data": None, "at": at})
+        with engine.connect() as conn:  # read back the ordinary way: the column types did their work
+            rows = conn.execute(select(table).order_by(table.c.id)).all()
+        assert [(r.id, r.data) for r in rows] == [(1, {"证": ["国械注准"]}), (2, None), (3, [1])]
+        assert all(r.at == at for r in rows) and rows[0].at.tzinfo is not None
+
+        # A connection the server dropped: the one statement fails as SQLAlchemy's error, marked
+        # invalidated, and the next one runs on a new connection.
+        point_reads = runtime.db.point_read_sessionmaker.kw["bind"]
+        with point_reads.connect() as conn:
+            pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with engine.connect() as killer:
+            killer.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
+            killer.commit()
+        monkeypatch.setattr("gateway.db.PING_AFTER_IDLE_S", 3600.0)  # no ping at checkout to hide it
+        with pytest.raises(DBAPIError) as failed:
+            read.first(point_reads, {"id": 1})
+        assert failed.value.connection_invalidated
+        assert read.first(point_reads, {"id": 1}) == (1, "械")
+    finally:
+        table.drop(engine)
