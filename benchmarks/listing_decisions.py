@@ -2,7 +2,7 @@
 
     python benchmarks/listing_decisions.py [--devices 1000000] [--duration 30] [--connections 16]
                                            [--servers gunicorn,werkzeug] [--database sqlite|postgresql]
-                                           [--blocked-share 0.02]
+                                           [--blocked-share 0.02] [--workers 2] [--threads 4]
 
 Sets up a registry of --devices records (samples.make_registry), an approved sample
 merchant, then serves the API (gunicorn via `qingwang serve`, and Werkzeug's threaded
@@ -118,8 +118,9 @@ def lock_figures(before: dict, after: dict) -> dict:
     return figures
 
 
-def run(server: str, env: dict, key: str, work: Path, duration: int, connections: int) -> dict:
-    with served(env, server=server) as base:
+def run(server: str, env: dict, key: str, work: Path, duration: int, connections: int, *,
+        workers: int = 2, threads: int = 4) -> dict:
+    with served(env, server=server, workers=workers, threads=threads) as base:
         script = work / "post.lua"
         script.write_text(WRK_SCRIPT % {"bodies": work / "bodies.txt", "key": key})
         run_label = uuid.uuid4().hex[:8]
@@ -139,6 +140,8 @@ def main(argv=None) -> int:
     parser.add_argument("--servers", default="gunicorn,werkzeug")
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--pg-admin-url", default=PG_ADMIN_URL)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2, as served)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker (default 4, as served)")
     parser.add_argument("--blocked-share", type=float, default=0.0,
                         help="share of listings whose registration is cancelled (blocked: violation, evidence, "
                              "immediate report); default none")
@@ -151,9 +154,11 @@ def main(argv=None) -> int:
         env, key = prepare(work, args.devices, url, args.blocked_share)
         results = {"machine": machine(), "devices": args.devices, "database": args.database,
                    "blocked_share": args.blocked_share,
-                   "connections": args.connections, "duration_s": args.duration}
+                   "connections": args.connections, "duration_s": args.duration,
+                   "workers": args.workers, "threads": args.threads}
         for server in args.servers.split(","):
-            results[server] = run(server, env, key, work, args.duration, args.connections)
+            results[server] = run(server, env, key, work, args.duration, args.connections,
+                                  workers=args.workers, threads=args.threads)
             print(f"{server}: {results[server]['requests_per_second']:.0f} decisions/s, "
                   f"p50 {results[server]['p50_ms']:.1f} ms, p99 {results[server]['p99_ms']:.1f} ms, "
                   f"errors {results[server]['errors']}")
