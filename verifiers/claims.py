@@ -247,13 +247,17 @@ def screen(text: str, claims: ClaimList, product_text: str = "") -> list[ClaimHi
     norm, product = normalise(text), normalise(f"{product_text}\n{text}")
     hits: dict[tuple[str, str], ClaimHit] = {}
     for rule in claims.rules:
-        if not _applies(rule, product):
+        if rule.applies_to and not _applies(rule, product):
             continue
-        spans = _spans(norm, rule.exclude) if rule.exclude else []
-        longest = max((len(e) for e in rule.exclude), default=0)
+        spans = None  # the entry's exclusions, found only once it has a hit (most entries have none)
         for phrase, start, end in _matches(rule, norm):
-            if (rule.id, phrase) in hits or (spans and _excluded(spans, longest, start, end)):
+            if (rule.id, phrase) in hits:
                 continue
+            if rule.exclude:
+                if spans is None:
+                    spans, longest = _spans(norm, rule.exclude), max(len(e) for e in rule.exclude)
+                if spans and _excluded(spans, longest, start, end):
+                    continue
             context = norm[max(0, start - 12): end + 12]
             hits[(rule.id, phrase)] = ClaimHit(rule, phrase, start, end, context)
     return sorted(hits.values(), key=lambda h: h.start)
