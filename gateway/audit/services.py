@@ -30,7 +30,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, SessionTransaction
 
 from gateway.audit.models import GENESIS, AuditChainHead, AuditEntry, AuditPending
-from gateway.db import BoundWrite, DirectRead, DirectWrite, utcnow
+from gateway.db import BoundWrite, DirectRead, DirectWrite, built, utcnow
 from gateway.ids import new_id
 
 _PENDING = "qingwang.audit.pending"
@@ -91,9 +91,12 @@ def content_hash(value) -> str:
 
 def new_entry(*, platform_id: str | None, kind: str, subject_type: str, subject_id: str, actor: str,
               data: dict) -> AuditEntry:
-    """An entry not yet in the chain (no ``sequence``, ``prev_hash`` or ``hash``)."""
-    return AuditEntry(id=new_id("aud"), platform_id=platform_id, kind=kind, subject_type=subject_type,
-                      subject_id=subject_id, actor=actor, data=plain_json(data), created_at=utcnow())
+    """An entry not yet in the chain (no ``sequence``, ``prev_hash`` or ``hash``). Entries are
+    written with Core statements and never enter a session: :func:`~gateway.db.built`."""
+    return built(AuditEntry, {"id": new_id("aud"), "platform_id": platform_id, "kind": kind,
+                              "subject_type": subject_type, "subject_id": subject_id, "actor": actor,
+                              "data": plain_json(data), "created_at": utcnow(), "sequence": None, "prev_hash": None,
+                              "hash": None})
 
 
 def append(session: Session, *, platform_id: str | None, kind: str, subject_type: str, subject_id: str,

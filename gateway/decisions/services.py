@@ -15,7 +15,7 @@ from gateway.audit.services import (
     register_coverage_check,
     register_subject_check,
 )
-from gateway.db import BoundWrite, DirectWrite, utcnow
+from gateway.db import BoundWrite, DirectWrite, built, utcnow
 from gateway.decisions.models import Decision
 from gateway.decisions.signals import decision_recorded
 from gateway.ids import new_id
@@ -23,11 +23,18 @@ from gateway.ids import new_id
 
 def new_decision(*, platform_id: str, subject_type: str, subject_id: str, outcome: str, reasons: list,
                  registry_version: str | None, looked_at: dict, trigger: str, decided_by: str = "rules") -> Decision:
-    """A decision with every column set, not yet in any session (see :func:`insert_decisions`)."""
-    return Decision(id=new_id("dec"), platform_id=platform_id, subject_type=subject_type, subject_id=subject_id,
-                    outcome=outcome, reasons=[r.as_dict() if hasattr(r, "as_dict") else r for r in reasons],
-                    registry_version=registry_version, looked_at=looked_at, trigger=trigger,
-                    decided_by=decided_by, decided_at=utcnow())
+    """A decision with every column set, for :func:`insert_decisions` (written with Core: the
+    object never enters a session, so it is :func:`~gateway.db.built`)."""
+    return built(Decision, _decision_values(platform_id, subject_type, subject_id, outcome, reasons, registry_version,
+                                            looked_at, trigger, decided_by))
+
+
+def _decision_values(platform_id, subject_type, subject_id, outcome, reasons, registry_version, looked_at, trigger,
+                     decided_by) -> dict:
+    return {"id": new_id("dec"), "platform_id": platform_id, "subject_type": subject_type, "subject_id": subject_id,
+            "outcome": outcome, "reasons": [r.as_dict() if hasattr(r, "as_dict") else r for r in reasons],
+            "registry_version": registry_version, "looked_at": looked_at, "trigger": trigger,
+            "decided_by": decided_by, "decided_at": utcnow()}
 
 
 def record_decision(session: Session, *, platform_id: str, subject_type: str, subject_id: str, outcome: str,
@@ -36,9 +43,8 @@ def record_decision(session: Session, *, platform_id: str, subject_type: str, su
     """Record a decision, enter it (its content's SHA-256) in the audit chain, and tell the
     areas above (:data:`~gateway.decisions.signals.decision_recorded`: a block or suspension
     becomes a violation)."""
-    decision = new_decision(platform_id=platform_id, subject_type=subject_type, subject_id=subject_id,
-                            outcome=outcome, reasons=reasons, registry_version=registry_version, looked_at=looked_at,
-                            trigger=trigger, decided_by=decided_by)
+    decision = Decision(**_decision_values(platform_id, subject_type, subject_id, outcome, reasons, registry_version,
+                                           looked_at, trigger, decided_by))
     session.add(decision)
     if flush:
         session.flush()

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from gateway.audit.models import AuditPending
 from gateway.audit.services import PENDING_COLUMNS, bind_pending, pending_row, running_sealer, seal_entries
-from gateway.db import SHARED_UNIT, DirectRead, DirectWrite, utcnow
+from gateway.db import SHARED_UNIT, DirectRead, DirectWrite, built, utcnow
 from gateway.decisions.models import Decision
 from gateway.decisions.services import (
     DECISION_COLUMNS,
@@ -307,10 +307,12 @@ class _NewRows:
         for index, p in enumerate(chunk):
             if p.existing_id:
                 continue
-            listing = _new_listing(platform_id, p.body, p.merchant.id, now)
-            decision = _decision(platform_id, listing.id, p.evaluation)
-            listing.outcome, listing.decision_id = p.evaluation.outcome, decision.id
-            new.listings.append({c: getattr(listing, c) for c in _LISTING_COLUMNS})
+            listing_id = new_id("lst")
+            decision = _decision(platform_id, listing_id, p.evaluation)
+            row = _new_listing_row(listing_id, platform_id, p.body, p.merchant.id, now, p.evaluation.outcome,
+                                   decision.id)
+            listing = built(Listing, row)  # written with Core below: never in a Session
+            new.listings.append(row)
             new.links += [{"listing_id": listing.id, "document_id": d.id} for d in p.attached]
             new.decisions.append(decision)
             new.results[index] = Submitted(listing, decision, [d.id for d in p.documents])
@@ -386,11 +388,15 @@ _INSERT_ONE_LISTING = DirectWrite(_insert_one_listing(), tuple(
     + [f"entry_{c}" for c in PENDING_COLUMNS]))
 
 
-def _new_listing(platform_id: str, body: dict, merchant_id: str, now) -> Listing:
-    listing = Listing(id=new_id("lst"), platform_id=platform_id, external_id=body["external_id"],
-                      merchant_id=merchant_id, created_at=now, updated_at=now)
-    _set_fields(listing, body)
-    return listing
+def _new_listing_row(listing_id: str, platform_id: str, body: dict, merchant_id: str, now, outcome: str,
+                     decision_id: str) -> dict:
+    """Every column of a new listing (``_set_fields``' rules for the body's fields)."""
+    row = {name: body.get(name) for name in FIELDS}
+    row["description"] = row["description"] or ""
+    row["registration_key"] = lookup_key(row["registration_number"]) if row["registration_number"] else None
+    row.update(id=listing_id, platform_id=platform_id, external_id=body["external_id"], merchant_id=merchant_id,
+               created_at=now, updated_at=now, outcome=outcome, decision_id=decision_id)
+    return {c: row[c] for c in _LISTING_COLUMNS}  # a column added later must be set here: KeyError until it is
 
 
 def _set_fields(listing: Listing, body: dict) -> None:
