@@ -282,3 +282,85 @@ def test_whatever_it_loads_the_schema_loads_the_same(body):
     if loaded is None:
         return  # the app's to judge
     assert loaded == ListingCreateSchema().load(json.loads(json.dumps(body)))
+
+
+def test_the_decision_gate_hands_over_in_arrival_order_and_lets_a_late_waiter_go():
+    """gateway.fast_path.DecisionGate: the thread that leaves hands the gate to the longest
+    waiter (not to whoever asks next); a waiter whose wait runs out goes without it, and the
+    queue forgets it."""
+    import threading
+    import time
+
+    from gateway.fast_path import DecisionGate
+
+    gate, order = DecisionGate(), []
+    assert gate.enter(1.0)
+
+    def wait_then_record(n):
+        assert gate.enter(10.0)
+        order.append(n)
+        gate.leave()
+
+    waiters = []
+    for n in range(5):  # queued one after another, in this order
+        waiters.append(threading.Thread(target=wait_then_record, args=(n,)))
+        waiters[-1].start()
+        while len(gate._waiting) < n + 1:
+            time.sleep(0.001)
+    assert gate.enter(0.05) is False and len(gate._waiting) == 5  # timed out: not queued any more
+    def barge():  # would take it ahead of the waiters with a plain lock
+        if gate.enter(0.01):
+            order.append("late")
+            gate.leave()
+
+    late = [threading.Thread(target=barge) for _ in range(3)]
+    for thread in late:
+        thread.start()
+    gate.leave()
+    for thread in waiters + late:
+        thread.join(10)
+    assert order[:5] == [0, 1, 2, 3, 4]
+    assert gate.enter(0.01) and not gate._waiting
+    gate.leave()
+
+
+def test_sqlite_decisions_take_turns_in_a_process_and_postgresql_ones_do_not(backend, app, client, auth,  # noqa: F811
+                                                                             merchant, monkeypatch, delegated):
+    """On SQLite the fast path decides one listing at a time per process (DecisionGate); a
+    decision that waited GATE_WAIT_S for its turn goes ahead anyway. PostgreSQL has no gate."""
+    import threading
+
+    layer = app.wsgi_app
+    if backend != "sqlite":
+        assert layer.gate is None
+        return
+    real, inside, most = fast_path.submit_listing, [], []
+
+    def counted(*args, **kwargs):
+        inside.append(1)
+        most.append(len(inside))
+        try:
+            return real(*args, **kwargs)
+        finally:
+            inside.pop()
+
+    monkeypatch.setattr(fast_path, "submit_listing", counted)
+    answers = []
+
+    def post(n):
+        answers.append(client.post("/v1/listings", headers=auth, json=_body(merchant, "allow", f"sku-turn-{n}")))
+
+    threads = [threading.Thread(target=post, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert [a.status_code for a in answers] == [200] * 6 and max(most) == 1 and delegated == []
+
+    monkeypatch.setattr(fast_path, "GATE_WAIT_S", 0.05)
+    assert layer.gate.enter(1.0)  # held elsewhere (a stuck decision): this one waits, then goes
+    try:
+        response = client.post("/v1/listings", headers=auth, json=_body(merchant, "allow", "sku-turn-late"))
+    finally:
+        layer.gate.leave()
+    assert response.status_code == 200 and response.get_json()["outcome"] == "allow"
