@@ -324,8 +324,9 @@ def test_the_decision_gate_hands_over_in_arrival_order_and_lets_a_late_waiter_go
     gate.leave()
 
 
-def test_sqlite_decisions_take_turns_in_a_process_and_postgresql_ones_do_not(backend, app, client, auth,  # noqa: F811
-                                                                             merchant, monkeypatch, delegated):
+def test_sqlite_decisions_take_turns_in_a_process_and_postgresql_ones_do_not(backend, app, client, auth,
+                                                                             merchant, monkeypatch,  # noqa: F811
+                                                                             delegated):
     """On SQLite the fast path decides one listing at a time per process (DecisionGate); a
     decision that waited GATE_WAIT_S for its turn goes ahead anyway. PostgreSQL has no gate."""
     import threading
