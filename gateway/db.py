@@ -551,7 +551,7 @@ class DirectRead:
 
     def __init__(self, statement):
         self.statement = statement
-        self._compiled: dict[str, tuple[str, bool, tuple[tuple[str, str, object], ...], type]] = {}
+        self._compiled: dict[str, tuple[str, Callable[[dict], tuple | dict], type]] = {}
 
     def first(self, bind: Connection | Engine, params: dict | None = None):
         if not _direct(bind):
@@ -559,11 +559,8 @@ class DirectRead:
                 with bind.connect() as connection:
                     return connection.execute(self.statement, params).first()
             return bind.execute(self.statement, params).first()
-        sql, named, binds, row_type = self._compiled.get(bind.dialect.name) or self._compile(bind.dialect)
-        if named:
-            values = {name: params[key] if constant is _GIVEN else constant for name, key, constant in binds}
-        else:
-            values = tuple(params[key] if constant is _GIVEN else constant for _, key, constant in binds)
+        sql, values_of, row_type = self._compiled.get(bind.dialect.name) or self._compile(bind.dialect)
+        values = values_of(params)
         if isinstance(bind, Engine):
             borrowed = bind.raw_connection()  # back to the pool (and reset) on close
             try:
@@ -595,9 +592,9 @@ class DirectRead:
             if bind.type.dialect_impl(dialect).bind_processor(dialect) is not None:
                 raise ValueError(f"parameter {name} needs its type's bind processing: not for DirectRead")
             # given with each call, or a value written into the statement (``WHERE id = 1``)
-            binds.append((name, bind.key, _GIVEN if bind.required else bind.effective_value))
+            binds.append((name, bind.key, None, _GIVEN if bind.required else bind.effective_value))
         row_type = collections.namedtuple("Row", [c.key for c in self.statement.selected_columns], rename=True)
-        self._compiled[dialect.name] = (compiled.string, named, tuple(binds), row_type)
+        self._compiled[dialect.name] = (compiled.string, _row_values(binds, named), row_type)
         return self._compiled[dialect.name]
 
 
@@ -630,8 +627,10 @@ class BoundWrite:
 
 def _row_values(binds: list, named: bool) -> Callable[[dict], tuple | dict]:
     """A row's values for the driver, in the compiled statement's order (a dict by bind name for
-    a named paramstyle), each through its column type's bind processor. A listing decision binds
-    ~45 values: taken with one ``itemgetter`` and only the few typed ones processed one by one."""
+    a named paramstyle), each through its column type's bind processor (``binds``: name in the
+    SQL, key in the row, processor or None, ``_GIVEN`` or the value written into the statement).
+    A listing decision binds ~45 values: taken with one ``itemgetter`` and only the few typed
+    ones processed one by one."""
     names = [name for name, _, _, _ in binds]
     processed = [(index, process) for index, (_, _, process, _) in enumerate(binds) if process is not None]
     if any(constant is not _GIVEN for _, _, _, constant in binds) or not binds:
