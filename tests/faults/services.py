@@ -136,6 +136,7 @@ class Server:
         self.env = env
         self.log = log
         self.process: subprocess.Popen | None = None
+        self.metrics_dir: str | None = None  # made for one start (unless env names one), removed by kill()
 
     @property
     def base(self) -> str:
@@ -143,7 +144,8 @@ class Server:
 
     def start(self, timeout: float = 45) -> None:
         env = dict(self.env, QINGWANG_BIND=f"127.0.0.1:{self.port}")
-        env.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="qw-fault-metrics-"))
+        if "PROMETHEUS_MULTIPROC_DIR" not in env:
+            self.metrics_dir = env["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="qw-fault-metrics-")
         self.process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "python:gateway.gunicorn_conf"],
                                         env=env, start_new_session=True, stdout=subprocess.DEVNULL,
                                         stderr=open(self.log, "ab"))
@@ -161,6 +163,9 @@ class Server:
         if self.process is not None:
             kill_group(self.process)
             self.process = None
+        if self.metrics_dir is not None:  # a SIGKILLed gunicorn removes nothing itself: every run left one in /tmp
+            shutil.rmtree(self.metrics_dir, ignore_errors=True)
+            self.metrics_dir = None
 
 
 def call(base: str, method: str, path: str, key: str, body=None, headers: dict | None = None,
