@@ -390,20 +390,24 @@ _INSERT_ONE_LISTING = DirectWrite(_insert_one_listing(), tuple(
 
 def _new_listing_row(listing_id: str, platform_id: str, body: dict, merchant_id: str, now, outcome: str,
                      decision_id: str) -> dict:
-    """Every column of a new listing (``_set_fields``' rules for the body's fields)."""
-    row = {name: body.get(name) for name in FIELDS}
-    row["description"] = row["description"] or ""
-    row["registration_key"] = lookup_key(row["registration_number"]) if row["registration_number"] else None
+    """Every column of a new listing."""
+    row = _body_fields(body)
     row.update(id=listing_id, platform_id=platform_id, external_id=body["external_id"], merchant_id=merchant_id,
                created_at=now, updated_at=now, outcome=outcome, decision_id=decision_id)
     return {c: row[c] for c in _LISTING_COLUMNS}  # a column added later must be set here: KeyError until it is
 
 
+def _body_fields(body: dict) -> dict:
+    """The listing columns a submission's body sets (a new listing's row, an update's attributes)."""
+    fields = {name: body.get(name) for name in FIELDS}
+    fields["description"] = fields["description"] or ""
+    fields["registration_key"] = lookup_key(fields["registration_number"]) if fields["registration_number"] else None
+    return fields
+
+
 def _set_fields(listing: Listing, body: dict) -> None:
-    for name in FIELDS:
-        setattr(listing, name, body.get(name))
-    listing.description = listing.description or ""
-    listing.registration_key = lookup_key(listing.registration_number) if listing.registration_number else None
+    for name, value in _body_fields(body).items():
+        setattr(listing, name, value)
 
 
 def _decision(platform_id: str, listing_id: str, evaluation) -> Decision:
