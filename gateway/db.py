@@ -391,11 +391,24 @@ class WalCheckpointer:
     the GIL while it works. SQLite's own checkpoint stays as a fallback far above the usual
     WAL size. One per process and database file, started with the first connection (again in
     a forked child), stopped by :meth:`stop`.
+
+    Under writes that never pause, that fallback is also what starts the WAL again from its
+    beginning: a writer restarts it only if the WAL has been wholly copied when its transaction
+    starts, and a checkpoint running beside writers never quite catches up with them. So every
+    ``FALLBACK_PAGES`` pages one committing request copies what the last round left and fsyncs,
+    and every request in flight waits for it; then the next writer truncated the file to
+    ``KEEP_WAL_BYTES``. Traced at 8 connections (docs/benchmarks.md): a pause of 10-14 ms and
+    one of ~6 ms every 1.2-1.4 s, most of the p99. Rounds every ``INTERVAL_S`` = 0.1 s leave
+    the fallback little to copy, and a size limit above the fallback's size leaves the file
+    alone. (Finishing each round inside the writers' gate, so that the WAL restarts every
+    round, cost a pause of 1.6-3.3 ms several times a second: the thread holding the gate
+    also waits for the GIL.)
     """
 
-    INTERVAL_S = 0.25
-    FALLBACK_PAGES = 20_000  # 80 MB of WAL before a committing connection checkpoints itself
-    KEEP_WAL_BYTES = 64 * 1024 * 1024  # the WAL file is truncated to this after a reset
+    INTERVAL_S = 0.1
+    FALLBACK_PAGES = 20_000  # 80 MB of WAL (at 4 KiB pages) before a committing connection checkpoints itself
+    #: The WAL file is truncated to this when it starts again: above the fallback's size, so it is not.
+    KEEP_WAL_BYTES = 128 * 1024 * 1024
 
     def __init__(self, path: str):
         self.path = path

@@ -24,6 +24,10 @@ def test_the_wal_is_copied_back_by_the_checkpointer_thread_and_it_stops_with_the
         with db.engine.connect() as conn:
             # SQLite's own checkpoint only as a far fallback: a commit never copies the WAL back itself.
             assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == WalCheckpointer.FALLBACK_PAGES
+            # ...and when the WAL starts again after it, the file is not truncated as well.
+            page = conn.exec_driver_sql("PRAGMA page_size").scalar()
+            limit = conn.exec_driver_sql("PRAGMA journal_size_limit").scalar()
+            assert limit == WalCheckpointer.KEEP_WAL_BYTES > WalCheckpointer.FALLBACK_PAGES * page * 1.2
         assert len(_checkpointer_threads()) == before + 1
         size_before = os.path.getsize(path)
         with db.engine.begin() as conn:  # 4 MB: 1,000 pages, in the WAL until a checkpoint
