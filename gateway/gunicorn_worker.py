@@ -41,7 +41,7 @@ request can be served the same way. The thread that polls must never wait on a c
 request is already in hand, and while it serves one the socket gives up a send or receive
 after ``INLINE_IO_TIMEOUT_S`` without progress (``SO_SNDTIMEO``/``SO_RCVTIMEO``; a client
 that stops reading its answers loses its connection), limits lifted when the connection next
-goes to the pool. Measured on that machine (docs/benchmarks.md): 13-17 % more decisions a
+goes to the pool. Measured on that machine (docs/benchmarks.md): a fifth more decisions a
 second at 8 connections.
 
 Built on gunicorn's ``ThreadWorker`` (its ``accept``, ``set_accept_enabled``,
