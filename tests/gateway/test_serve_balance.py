@@ -6,15 +6,13 @@ from __future__ import annotations
 import http.client
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port
+from tests.gateway.serving import qingwang_serve
 
 
 def _socket_inodes(pid: int) -> set[str]:
@@ -69,37 +67,15 @@ def _open(port: int) -> http.client.HTTPConnection:
 def two_workers(tmp_path_factory):
     """A real ``qingwang serve`` with two workers, both taking connections: (port, arbiter pid,
     worker pids)."""
-    tmp_path = tmp_path_factory.mktemp("serve")
-    port = free_port()
     # A worker takes a connection the other left waiting after this long: on a machine busy with
     # the rest of the suite the other may take more than the default 5 ms to wake.
-    env = dict(os.environ, QINGWANG_DATA_DIR=str(tmp_path / "data"), SECRET_KEY="serve-test",
-               WEB_ACCEPT_YIELD_MS="200")
-    for key in ("DATABASE_URL", "STORAGE_URL", "REDIS_URL"):
-        env.pop(key, None)
-    # The server's log goes to a file: a pipe nobody reads fills after a few hundred request
-    # lines and then blocks the worker that writes the next one.
-    log = tmp_path / "serve.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--port", str(port), "--workers", "2",
-                                 "--threads", "4"], cwd=tmp_path, env=env, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 180  # the app's import is slow on a loaded machine
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited with {proc.returncode}: {log.read_text()[-2000:]}")
-            try:
-                _open(port).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail("server did not become ready")
-                time.sleep(0.2)
-        workers = _workers(proc.pid)
+    with qingwang_serve(tmp_path_factory.mktemp("serve"), workers=2, threads=4,
+                        WEB_ACCEPT_YIELD_MS="200") as (port, arbiter):
+        workers = _workers(arbiter)
         assert len(workers) == 2
         # Ready is one worker answering; the other may still be loading the app (and is left
         # out of the balance until it accepts): wait until both take connections.
+        deadline = time.monotonic() + 180
         while True:
             connections = [_open(port) for _ in range(2)]
             both = len(_holders(port, connections, workers)) == 2
@@ -109,10 +85,7 @@ def two_workers(tmp_path_factory):
                 break
             assert time.monotonic() < deadline, "the second worker never took a connection"
             time.sleep(0.2)
-        yield port, proc.pid, workers
-    finally:
-        os.killpg(proc.pid, 15)
-        proc.wait(timeout=30)
+        yield port, arbiter, workers
 
 
 @pytest.mark.slow

@@ -6,17 +6,14 @@ from __future__ import annotations
 
 import errno
 import http.client
-import os
 import socket
-import subprocess
-import sys
 import time
 from types import SimpleNamespace
 
 import pytest
 
 from gateway.gunicorn_worker import bound_io, whole_request_waiting
-from tests.conftest import free_port
+from tests.gateway.serving import qingwang_serve
 
 LISTING = b'{"merchant_id": "m", "external_id": "e", "title": "t"}'
 
@@ -86,34 +83,8 @@ def test_a_bounded_socket_gives_up_instead_of_blocking(pair):
 @pytest.fixture(scope="module")
 def one_pool_thread(tmp_path_factory):
     """A real ``qingwang serve``: one worker, one pool thread. Yields its port."""
-    tmp_path = tmp_path_factory.mktemp("serve-inline")
-    port = free_port()
-    env = dict(os.environ, QINGWANG_DATA_DIR=str(tmp_path / "data"), SECRET_KEY="serve-test")
-    for key in ("DATABASE_URL", "STORAGE_URL", "REDIS_URL"):
-        env.pop(key, None)
-    log = tmp_path / "serve.log"  # a file: a pipe nobody reads would fill and block the worker
-    with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--port", str(port), "--workers", "1",
-                                 "--threads", "1"], cwd=tmp_path, env=env, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 180  # the app's import is slow on a loaded machine
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited with {proc.returncode}: {log.read_text()[-2000:]}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=30) as probe:
-                    probe.sendall(_request(b"GET /healthz HTTP/1.1", b"", b"Connection: close"))
-                    if probe.recv(64).startswith(b"HTTP/1.1 200"):
-                        break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "server did not become ready"
-            time.sleep(0.2)
+    with qingwang_serve(tmp_path_factory.mktemp("serve-inline"), workers=1, threads=1) as (port, _):
         yield port
-    finally:
-        os.killpg(proc.pid, 15)
-        proc.wait(timeout=30)
 
 
 @pytest.mark.slow
