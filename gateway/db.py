@@ -388,12 +388,12 @@ class WalCheckpointer:
     lock, which every other writer waits for. Profiled on the listing path, that was a third
     of the write lock's time and most of its tail. Here a PASSIVE checkpoint (it never waits
     for or blocks writers) runs every ``INTERVAL_S`` on its own connection; sqlite3 releases
-    the GIL while it works. SQLite's own checkpoint stays as a fallback far above the usual
-    WAL size. One per process and database file, started with the first connection (again in
-    a forked child), stopped by :meth:`stop`.
+    the GIL while it works. SQLite's own checkpoint stays as a fallback, at ``FALLBACK_PAGES``.
+    One per process and database file, started with the first connection (again in a forked
+    child), stopped by :meth:`stop`.
 
-    Under writes that never pause, that fallback is also what starts the WAL again from its
-    beginning: a writer restarts it only if the WAL has been wholly copied when its transaction
+    Under writes that never pause, the WAL does reach that fallback, and it is what starts the
+    WAL again from its beginning: a writer restarts it only if the WAL has been wholly copied when its transaction
     starts, and a checkpoint running beside writers never quite catches up with them. So every
     ``FALLBACK_PAGES`` pages one committing request copies what the last round left and fsyncs,
     and every request in flight waits for it; then the next writer truncated the file to
