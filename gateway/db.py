@@ -12,6 +12,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import fcntl
+import gc
 import logging
 import operator
 import os
@@ -286,6 +287,13 @@ class WritersGate:
     is statements only (nothing slow is ever done inside one), and a web request stuck past
     gunicorn's timeout takes its process, and its lock, with it.
 
+    While a thread holds the gate, its process's cyclic garbage collector waits
+    (``gc.disable``, enabled again on leaving if it was on): a full collection in a web
+    worker takes 10-18 ms (its tracked objects reach ~260,000 references: the registry
+    cache's records), and one that started inside a write transaction kept every writer of
+    every process waiting that long (traced at 8 connections, docs/benchmarks.md). Deferred,
+    it runs just after, stalling only its own process. (Reference counting frees as always.)
+
     A writer that does not pass through here (the sqlite3 shell, another program) is still
     waited for by SQLite's own lock, as before. One gate per database file and process: every
     engine on that file in this process shares it, so two nested write transactions in one
@@ -320,12 +328,16 @@ class WritersGate:
         except BaseException:
             self._threads.release()
             raise
+        self._collector_was_on = gc.isenabled()  # one holder at a time: the thread lock above
+        gc.disable()
 
     def leave(self) -> None:
         try:
             fcntl.flock(self._file, fcntl.LOCK_UN)
         finally:
             self._threads.release()
+            if self._collector_was_on:
+                gc.enable()
 
 
 class _GatedConnection(sqlite3.Connection):

@@ -41,6 +41,36 @@ def test_the_wal_is_copied_back_by_the_checkpointer_thread_and_it_stops_with_the
     assert len(_checkpointer_threads()) == before
 
 
+def test_a_writer_holding_the_sqlite_gate_defers_the_garbage_collector(tmp_path):
+    """A full collection (10-18 ms in a web worker) must not run while every other writer waits
+    for this one: the collector is off while the gate is held, and back as it was afterwards."""
+    import gc
+
+    db = Database(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    try:
+        assert gc.isenabled()
+        with db.engine.begin() as conn:
+            conn.execute(text("CREATE TABLE t (n INTEGER)"))
+            assert not gc.isenabled()
+        assert gc.isenabled()
+        with pytest.raises(RuntimeError), db.engine.begin() as conn:  # a failed transaction too
+            conn.execute(text("INSERT INTO t VALUES (1)"))
+            raise RuntimeError("rolled back")
+        assert gc.isenabled()
+        gc.disable()  # someone else paused it (report generation does): left paused
+        try:
+            with db.engine.begin() as conn:
+                conn.execute(text("INSERT INTO t VALUES (2)"))
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM t").scalar() == 1
+        assert gc.isenabled()
+    finally:
+        db.dispose()
+
+
 def test_an_in_memory_database_has_no_checkpointer():
     before = len(_checkpointer_threads())
     db = Database("sqlite://")
