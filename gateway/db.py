@@ -405,22 +405,31 @@ class WalCheckpointer:
     child), stopped by :meth:`stop`.
 
     Under writes that never pause, the WAL does reach that fallback, and it is what starts the
-    WAL again from its beginning: a writer restarts it only if the WAL has been wholly copied when its transaction
-    starts, and a checkpoint running beside writers never quite catches up with them. So every
-    ``FALLBACK_PAGES`` pages one committing request copies what the last round left and fsyncs,
-    and every request in flight waits for it; then the next writer truncated the file to
-    ``KEEP_WAL_BYTES``. Traced at 8 connections (docs/benchmarks.md): a pause of 10-14 ms and
-    one of ~6 ms every 1.2-1.4 s, most of the p99. Rounds every ``INTERVAL_S`` = 0.1 s leave
-    the fallback little to copy, and a size limit above the fallback's size leaves the file
-    alone. (Finishing each round inside the writers' gate, so that the WAL restarts every
-    round, cost a pause of 1.6-3.3 ms several times a second: the thread holding the gate
-    also waits for the GIL.)
+    WAL again from its beginning: a writer restarts it only if the WAL has been wholly copied
+    when its transaction starts and no reader still reads from it, and beside a steady stream
+    of writers and readers that is rare. So every ``FALLBACK_PAGES`` pages one committing
+    request copies what the last round left and fsyncs, and every request in flight waits for
+    it; then the next writer truncated the file to ``KEEP_WAL_BYTES``. Traced at 8
+    connections (docs/benchmarks.md): a pause of 10-14 ms and one of ~6 ms every 1.2-1.4 s,
+    most of the p99; at 2,000 decisions a second (~38,000 WAL pages a second) a pause of
+    12-18 ms every half second. Hence: a size limit above the fallback's size (the file is
+    left alone); a fallback at 100,000 pages (400 MB), reached every ~2.6 s at that rate
+    instead of every 0.5 s; and, while the WAL holds more than ``BUSY_WAL_FRAMES`` (it is not
+    starting again: writes never pause), rounds every ``BUSY_INTERVAL_S`` instead of
+    ``INTERVAL_S``, so the fallback finds ~20 ms of writes to copy rather than ~100 ms. Under
+    lighter load the WAL starts again long before it grows, and stays small; the price of the
+    sustained case is a WAL file of up to ~400 MB beside the database. (Finishing each round
+    inside the writers' gate, so that the WAL restarts every round, cost a pause of 1.6-3.3 ms
+    several times a second: the thread holding the gate also waits for the GIL.)
     """
 
     INTERVAL_S = 0.1
-    FALLBACK_PAGES = 20_000  # 80 MB of WAL (at 4 KiB pages) before a committing connection checkpoints itself
+    #: Rounds this often while the WAL holds more than ``BUSY_WAL_FRAMES`` pages (40 MB).
+    BUSY_INTERVAL_S = 0.02
+    BUSY_WAL_FRAMES = 10_000
+    FALLBACK_PAGES = 100_000  # 400 MB of WAL (at 4 KiB pages) before a committing connection checkpoints itself
     #: The WAL file is truncated to this when it starts again: above the fallback's size, so it is not.
-    KEEP_WAL_BYTES = 128 * 1024 * 1024
+    KEEP_WAL_BYTES = 512 * 1024 * 1024
 
     def __init__(self, path: str):
         self.path = path
@@ -451,11 +460,13 @@ class WalCheckpointer:
     def _run(self, stop: threading.Event) -> None:
         conn = None
         try:
-            while not stop.wait(self.INTERVAL_S):
+            interval = self.INTERVAL_S
+            while not stop.wait(interval):
                 try:
                     if conn is None:
                         conn = sqlite3.connect(self.path, timeout=0, isolation_level=None, check_same_thread=False)
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                    _busy, wal_frames, _copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                    interval = self.BUSY_INTERVAL_S if wal_frames >= self.BUSY_WAL_FRAMES else self.INTERVAL_S
                 except sqlite3.Error as exc:  # busy (another checkpoint), or the file went away: next round
                     log.debug("WAL checkpoint skipped: %s", exc)
                     if not os.path.exists(self.path):

@@ -41,6 +41,40 @@ def test_the_wal_is_copied_back_by_the_checkpointer_thread_and_it_stops_with_the
     assert len(_checkpointer_threads()) == before
 
 
+def test_the_checkpointer_comes_back_sooner_while_the_wal_is_large(tmp_path, monkeypatch):
+    """A WAL that writes never let start again is checkpointed every BUSY_INTERVAL_S, not every
+    INTERVAL_S, so SQLite's fallback (in a committing request) finds little left to copy."""
+    import sqlite3
+
+    import gateway.db
+
+    monkeypatch.setattr(WalCheckpointer, "INTERVAL_S", 0.5)
+    monkeypatch.setattr(WalCheckpointer, "BUSY_INTERVAL_S", 0.02)
+    monkeypatch.setattr(WalCheckpointer, "BUSY_WAL_FRAMES", 100)
+    rounds: list[float] = []
+    connect = sqlite3.connect
+
+    def counting_connect(*args, **kwargs):
+        conn = connect(*args, **kwargs)
+        conn.set_trace_callback(lambda sql: rounds.append(time.monotonic()) if "wal_checkpoint" in sql else None)
+        return conn
+
+    monkeypatch.setattr(gateway.db.sqlite3, "connect", counting_connect)
+    db = Database(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(text("CREATE TABLE blobs (id INTEGER PRIMARY KEY, body BLOB)"))
+        time.sleep(1.2)  # a small WAL: rounds every INTERVAL_S
+        quiet = len(rounds)
+        assert 1 <= quiet <= 3
+        with db.engine.begin() as conn:  # 1,000 pages, more than BUSY_WAL_FRAMES; no writer follows to restart it
+            conn.execute(text("INSERT INTO blobs (body) VALUES (:b)"), {"b": os.urandom(4 * 1024 * 1024)})
+        time.sleep(1.2)
+        assert len(rounds) - quiet >= 10, f"{len(rounds) - quiet} rounds in 1.2 s with a large WAL"
+    finally:
+        db.dispose()
+
+
 def test_a_writer_holding_the_sqlite_gate_defers_the_garbage_collector(tmp_path):
     """A full collection (10-18 ms in a web worker) must not run while every other writer waits
     for this one: the collector is off while the gate is held, and back as it was afterwards."""
