@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 
 from sqlalchemy import bindparam, delete, exists, select
 from sqlalchemy.engine import Connection, Engine
@@ -71,6 +72,11 @@ def _seal_batch(connection: Connection, batch: int) -> int:
         return 0
     entries = []
     for row in rows:
+        # Give way between entries: this thread shares its web process's GIL with the thread
+        # serving requests, and hashing a batch in one go kept that thread waiting for the
+        # interpreter's switch interval (5 ms). Traced at 8 connections on PostgreSQL, nine in
+        # ten requests over 6 ms overlapped a seal; a sleep of 0 lets a waiting request in.
+        time.sleep(0)
         sequence += 1
         digest = entry_hash(row, prev_hash, sequence)
         entries.append({"sequence": sequence, "id": row.id, "platform_id": row.platform_id, "kind": row.kind,

@@ -162,6 +162,19 @@ def test_seal_pending_takes_batches(runtime):
     assert _counts(runtime) == (7, 0) and _verify(runtime).intact
 
 
+def test_sealing_gives_the_interpreter_away_between_entries(runtime, monkeypatch):
+    """The sealer runs beside the thread serving requests in a web process: it must not hold the
+    GIL through a whole batch (time.sleep(0) releases it)."""
+    import gateway.audit.sealing as sealing
+
+    _killed(runtime)
+    _append(runtime, 6)
+    pauses = []
+    monkeypatch.setattr(sealing.time, "sleep", lambda seconds: pauses.append(seconds))
+    assert seal_pending(runtime.db.engine) == 6
+    assert pauses == [0] * 6
+
+
 def test_web_processes_seal_after_commit_on_postgresql_only(runtime):
     runtime.start_audit_sealer()
     sealer = getattr(runtime.db.engine, "qingwang_audit_sealer", None)
