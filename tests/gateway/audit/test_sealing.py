@@ -165,7 +165,7 @@ def test_seal_pending_takes_batches(runtime):
 def test_sealing_gives_the_interpreter_away_between_entries(runtime, monkeypatch):
     """The sealer runs beside the thread serving requests in a web process: it must not hold the
     GIL through a whole batch (time.sleep(0) releases it)."""
-    import gateway.audit.sealing as sealing
+    from gateway.audit import sealing
 
     _killed(runtime)
     _append(runtime, 6)
