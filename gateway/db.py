@@ -414,8 +414,8 @@ class WalCheckpointer:
     most of the p99; at 2,000 decisions a second (~38,000 WAL pages a second) a pause of
     12-18 ms every half second. Hence: a size limit above the fallback's size (the file is
     left alone); a fallback at 100,000 pages (400 MB), reached every ~2.6 s at that rate
-    instead of every 0.5 s; and, while the WAL holds more than ``BUSY_WAL_FRAMES`` (it is not
-    starting again: writes never pause), rounds every ``BUSY_INTERVAL_S`` instead of
+    instead of every 0.5 s; and, while the WAL holds more than ``BUSY_WAL_FRAMES`` and still
+    grows (it is not starting again: writes never pause), rounds every ``BUSY_INTERVAL_S`` instead of
     ``INTERVAL_S``, so the fallback finds ~20 ms of writes to copy rather than ~100 ms. Under
     lighter load the WAL starts again long before it grows, and stays small; the price of the
     sustained case is a WAL file of up to ~400 MB beside the database. (Finishing each round
@@ -424,7 +424,7 @@ class WalCheckpointer:
     """
 
     INTERVAL_S = 0.1
-    #: Rounds this often while the WAL holds more than ``BUSY_WAL_FRAMES`` pages (40 MB).
+    #: Rounds this often while the WAL holds more than ``BUSY_WAL_FRAMES`` pages (40 MB) and grows.
     BUSY_INTERVAL_S = 0.02
     BUSY_WAL_FRAMES = 10_000
     FALLBACK_PAGES = 100_000  # 400 MB of WAL (at 4 KiB pages) before a committing connection checkpoints itself
@@ -460,13 +460,16 @@ class WalCheckpointer:
     def _run(self, stop: threading.Event) -> None:
         conn = None
         try:
-            interval = self.INTERVAL_S
+            interval, last_frames = self.INTERVAL_S, -1
             while not stop.wait(interval):
                 try:
                     if conn is None:
                         conn = sqlite3.connect(self.path, timeout=0, isolation_level=None, check_same_thread=False)
                     _busy, wal_frames, _copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-                    interval = self.BUSY_INTERVAL_S if wal_frames >= self.BUSY_WAL_FRAMES else self.INTERVAL_S
+                    # Sooner only while the WAL is large and still growing: a large WAL that no one
+                    # writes to any more has nothing left to copy, and is left to the usual pace.
+                    growing = wal_frames >= self.BUSY_WAL_FRAMES and wal_frames != last_frames
+                    interval, last_frames = (self.BUSY_INTERVAL_S if growing else self.INTERVAL_S), wal_frames
                 except sqlite3.Error as exc:  # busy (another checkpoint), or the file went away: next round
                     log.debug("WAL checkpoint skipped: %s", exc)
                     if not os.path.exists(self.path):
